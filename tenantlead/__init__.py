@@ -1,0 +1,5 @@
+"""tenantlead."""
+
+from tenantlead._version import __version__
+
+__all__ = ["__version__"]
