@@ -76,7 +76,10 @@ def json_response(status: int, payload: Any, headers: Mapping[str, str] | None =
 
 
 def text_response(
-    status: int, text: str, content_type: str = "text/html; charset=utf-8", headers: Mapping[str, str] | None = None
+    status: int,
+    text: str,
+    content_type: str = "text/html; charset=utf-8",
+    headers: Mapping[str, str] | None = None,
 ) -> SimResponse:
     """A non-JSON response (Express 404 pages, plain-text ``success``)."""
     out = {"content-type": content_type}
