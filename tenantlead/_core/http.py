@@ -1,0 +1,619 @@
+"""The shared client machinery: one transport-free base, a sync and an async send loop.
+
+Everything API-specific (auth placement, error body shapes, hints, key format, default rate
+limit) comes from an :class:`APIProfile`; everything transport-specific is here. The decision
+after each attempt (return, retry, reconcile, raise) is a pure method of the base class, so the
+two loops below differ only in ``await``.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any, Protocol, Self, TypeVar
+
+import attrs
+import httpx
+
+from tenantlead._core import redact
+from tenantlead._core.config import resolve_api_key, resolve_base_url, resolve_timeout
+from tenantlead._core.ratelimit import RateLimit, RateLimiter
+from tenantlead._core.request import APIRequest, Response
+from tenantlead._core.retry import RetryPolicy
+from tenantlead._core.types import NOT_GIVEN, AsyncSleeper, Clock, NotGiven, Sleeper, async_sleep
+from tenantlead._version import __version__
+from tenantlead.errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfigurationError,
+    ConflictError,
+    NotFoundError,
+    PaymentRequiredError,
+    QuotaExceededError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "APIProfile",
+    "AsyncAPIClient",
+    "BaseAPIClient",
+    "ErrorInfo",
+    "RequestStats",
+    "SyncAPIClient",
+    "status_error",
+]
+
+T = TypeVar("T")
+logger = logging.getLogger("tenantlead")
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 2
+USER_AGENT = f"tenantlead/{__version__} (+python; httpx/{httpx.__version__})"
+
+
+@attrs.frozen(kw_only=True)
+class ErrorInfo:
+    """What a profile read out of an error body."""
+
+    message: str
+    code: str | None = None
+    fields: tuple[str, ...] = ()
+    hint: str | None = None
+
+
+class APIProfile(Protocol):
+    """The API-specific knowledge a client needs (implemented by each API package)."""
+
+    name: str
+    display_name: str
+    default_base_url: str
+    env_api_key: str
+    env_base_url: str
+    key_help: str
+
+    def validate_key(self, key: str) -> str | None:
+        """None for a well-formed key, else what is wrong with it."""
+        ...
+
+    def authenticate(self, key: str, headers: dict[str, str], params: dict[str, Any]) -> None:
+        """Put the key where the API expects it (a header or a query parameter)."""
+        ...
+
+    def parse_error(self, response: Response) -> ErrorInfo:
+        """Read code/message/fields from a non-2xx response of any shape (JSON, text, HTML, empty)."""
+        ...
+
+    def body_error(self, response: Response) -> ErrorInfo | None:
+        """An error reported inside a 2xx body (``{ok: false}``), else None."""
+        ...
+
+
+def status_error(
+    info: ErrorInfo, *, api: str, status: int, method: str, url: str, retry_after: float | None, body: Any
+) -> APIError:
+    """Build the right :class:`APIStatusError` subclass for ``status``."""
+    common: dict[str, Any] = {
+        "api": api,
+        "status_code": status,
+        "code": info.code,
+        "method": method,
+        "url": url,
+        "hint": info.hint,
+        "body": body,
+    }
+    if status in (401, 403):
+        return AuthenticationError(info.message, **common)
+    if status == 402:
+        return PaymentRequiredError(info.message, **common)
+    if status == 404:
+        return NotFoundError(info.message, **common)
+    if status == 406:
+        return QuotaExceededError(info.message, **common)
+    if status == 409:
+        return ConflictError(info.message, **common)
+    if status in (400, 422):
+        return ValidationError(info.message, fields=info.fields, **common)
+    if status == 429:
+        return RateLimitError(info.message, retry_after=retry_after, **common)
+    if status >= 500:
+        return ServerError(info.message, **common)
+    return APIStatusError(info.message, **common)
+
+
+@attrs.define
+class RequestStats:
+    """Counters a client keeps about its own traffic (for diagnostics and benchmarks)."""
+
+    requests: int = 0  # HTTP attempts sent
+    retries: int = 0  # attempts that were repeats
+    rate_limited: int = 0  # 429 answers received
+    reconciled: int = 0  # uncertain writes resolved by a lookup
+    waited: float = 0.0  # seconds slept in backoff (not counting rate-limiter waits)
+
+
+@attrs.frozen
+class _Return:
+    value: Any
+
+
+@attrs.frozen
+class _Retry:
+    delay: float
+    error: APIError
+
+
+@attrs.frozen
+class _Reconcile:
+    error: APIError
+
+
+@attrs.frozen
+class _Raise:
+    error: APIError
+
+
+_Outcome = _Return | _Retry | _Reconcile | _Raise
+
+
+def _configure_env_logging() -> None:
+    level = os.environ.get("TENANTLEAD_LOG", "").strip().lower()
+    if level in ("debug", "info") and not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+
+
+class BaseAPIClient:
+    """Configuration and pure decision logic shared by the sync and async clients."""
+
+    _profile: APIProfile
+    _owns_http: bool
+
+    def __init__(
+        self,
+        *,
+        profile: APIProfile,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float | None,
+        max_retries: int,
+        retry: RetryPolicy | None,
+        rate_limit: RateLimit | None,
+        clock: Clock | None,
+        default_headers: Mapping[str, str] | None,
+    ) -> None:
+        self._profile = profile
+        self._api_key = resolve_api_key(
+            api_key,
+            env_var=profile.env_api_key,
+            service=profile.display_name,
+            validate=profile.validate_key,
+            where_to_get=profile.key_help,
+        )
+        self.base_url = resolve_base_url(
+            base_url,
+            env_var=profile.env_base_url,
+            default=profile.default_base_url,
+            service=profile.display_name,
+        )
+        self.timeout = resolve_timeout(timeout)
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigurationError(f"max_retries must be a whole number >= 0, got {max_retries!r}.")
+        self.retry = (
+            attrs.evolve(retry, max_retries=max_retries)
+            if retry is not None
+            else RetryPolicy(max_retries=max_retries)
+        )
+        import time
+
+        self._clock: Clock = clock or time.time
+        self._limiter = (
+            RateLimiter(rate_limit, clock=self._clock) if rate_limit and rate_limit.windows else None
+        )
+        self._rate_limit = rate_limit
+        self._default_headers = dict(default_headers or {})
+        self.stats = RequestStats()
+        redact.install_log_redaction()
+        _configure_env_logging()
+
+    # ----------------------------------------------------------------- public bits
+
+    @property
+    def api_name(self) -> str:
+        """``"tenantcore"`` or ``"smartlead"``."""
+        return self._profile.name
+
+    @property
+    def max_retries(self) -> int:
+        """Retries after the first attempt for retry-safe requests."""
+        return self.retry.max_retries
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The client-side rate limit, or None when unlimited."""
+        return self._rate_limit
+
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        """The live limiter (shared by copies made with ``with_options``)."""
+        return self._limiter
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key='***')"
+
+    def _copy_with(
+        self,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        clone = copy.copy(self)
+        if not isinstance(timeout, NotGiven):
+            clone.timeout = resolve_timeout(timeout)
+        if not isinstance(retry, NotGiven):
+            clone.retry = retry
+        if not isinstance(max_retries, NotGiven):
+            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+                raise ConfigurationError(f"max_retries must be a whole number >= 0, got {max_retries!r}.")
+            clone.retry = attrs.evolve(clone.retry, max_retries=max_retries)
+        clone._owns_http = False  # the original closes the shared connection pool
+        for name in ("_resource_cache",):
+            clone.__dict__.pop(name, None)
+        for key in [k for k, v in clone.__dict__.items() if hasattr(v, "_client") and v._client is self]:
+            del clone.__dict__[key]  # cached resource namespaces point at the original
+        return clone
+
+    # ----------------------------------------------------------------- request building
+
+    def _secrets(self) -> tuple[str, ...]:
+        return (self._api_key,)
+
+    def _url_for(self, request: APIRequest[Any]) -> str:
+        if request.path.startswith(("http://", "https://")):
+            return request.path
+        base = request.base_url if request.base_url is not None else self.base_url
+        return base + (request.path if request.path.startswith("/") else "/" + request.path)
+
+    def _build(self, http: httpx.Client | httpx.AsyncClient, request: APIRequest[Any]) -> httpx.Request:
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **self._default_headers}
+        params = request.query()
+        self._profile.authenticate(self._api_key, headers, params)
+        content: bytes | None = None
+        if not isinstance(request.json, NotGiven):
+            import json as _json
+
+            content = _json.dumps(request.json, separators=(",", ":"), default=str).encode()
+            headers["Content-Type"] = "application/json"
+        timeout = self.timeout if isinstance(request.timeout, NotGiven) else request.timeout
+        return http.build_request(
+            request.method.upper(),
+            self._url_for(request),
+            params=params,
+            headers=headers,
+            content=content,
+            timeout=timeout,
+        )
+
+    def _redacted_url(self, url: object) -> str:
+        return redact.redact_text(redact.redact_url(url), self._secrets())
+
+    # ----------------------------------------------------------------- pure decisions
+
+    def _interpret(
+        self, request: APIRequest[T], http_request: httpx.Request, http_response: httpx.Response
+    ) -> T:
+        """Turn a response into the parsed value or raise the mapped error."""
+        response = Response.decode(http_response.status_code, http_response.headers, http_response.content)
+        method, url = http_request.method, self._redacted_url(http_request.url)
+        api = self._profile.name
+        if self._limiter is not None:
+            self._limiter.observe(http_response.headers)
+        if not 200 <= response.status_code < 300:
+            info = self._profile.parse_error(response)
+            retry_after = self.retry.server_advice(http_response.headers, now_unix=self._clock())
+            raise status_error(
+                info,
+                api=api,
+                status=response.status_code,
+                method=method,
+                url=url,
+                retry_after=retry_after,
+                body=redact.redact_body(response.data),
+            )
+        problem = self._profile.body_error(response)
+        if problem is not None:
+            raise APIResponseError(
+                problem.message,
+                api=api,
+                status_code=response.status_code,
+                code=problem.code,
+                method=method,
+                url=url,
+                hint=problem.hint,
+                body=redact.redact_body(response.data),
+            )
+        try:
+            return request.parse(response)
+        except APIError:
+            raise
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError, BaseExceptionGroup) as exc:
+            from tenantlead._core.convert import describe_structure_error
+
+            shape = "empty body" if response.data is None else type(response.data).__name__
+            raise APIResponseError(
+                f"unexpected response shape ({shape}): {redact.redact_text(describe_structure_error(exc), self._secrets())}",
+                api=api,
+                status_code=response.status_code,
+                method=method,
+                url=url,
+                hint="The API may have changed, or a proxy answered instead of it; "
+                "see .body on this error and report it if it persists.",
+                body=redact.redact_body(response.data),
+            ) from None
+
+    def _decide(
+        self, request: APIRequest[Any], attempt: int, error: APIError, *, sent: bool = True
+    ) -> _Outcome:
+        status = error.status_code
+        if isinstance(error, RateLimitError):
+            self.stats.rate_limited += 1
+            if self._limiter is not None and error.retry_after:
+                self._limiter.pause(error.retry_after)
+        connection = isinstance(error, APIConnectionError)
+        uncertain = (connection and sent) or (status is not None and status >= 500)
+        if request.reconcile is not None and not request.safe and uncertain:
+            return _Reconcile(error)
+        delay = self.retry.decide(
+            attempt,
+            retry_safe=request.safe,
+            status=status,
+            headers=None if isinstance(error, APIConnectionError) else _retry_headers(error),
+            connection_error=connection,
+            request_sent=sent,
+            now_unix=self._clock(),
+        )
+        if delay is None:
+            return _Raise(error)
+        return _Retry(delay, error)
+
+    def _connection_error(
+        self, http_request: httpx.Request, exc: httpx.TransportError
+    ) -> tuple[APIError, bool]:
+        url = self._redacted_url(http_request.url)
+        detail = redact.redact_text(str(exc) or type(exc).__name__, self._secrets())
+        sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+        if isinstance(exc, httpx.TimeoutException):
+            timeout = self.timeout
+            err: APIError = APITimeoutError(
+                f"request timed out ({type(exc).__name__}{f' after {timeout:g}s' if timeout else ''})",
+                api=self._profile.name,
+                method=http_request.method,
+                url=url,
+                hint="Raise timeout= on the client or per call; for writes, check whether the change landed before resending.",
+            )
+        else:
+            err = APIConnectionError(
+                f"connection failed: {detail}",
+                api=self._profile.name,
+                method=http_request.method,
+                url=url,
+                hint="Check the network, proxy settings and base_url.",
+            )
+        return err, sent
+
+    def _log_response(self, http_request: httpx.Request, status: int, attempt: int) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s %s -> %s (attempt %d)",
+                self._profile.name,
+                http_request.method,
+                self._redacted_url(http_request.url),
+                status,
+                attempt,
+            )
+
+    def _log_retry(self, outcome: _Retry, attempt: int) -> None:
+        self.stats.retries += 1
+        self.stats.waited += outcome.delay
+        logger.info(
+            "%s %s %s failed (%s); retry %d in %.2fs",
+            self._profile.name,
+            outcome.error.method,
+            outcome.error.url,
+            outcome.error.status_code or type(outcome.error).__name__,
+            attempt,
+            outcome.delay,
+        )
+
+
+def _retry_headers(error: APIError) -> dict[str, str] | None:
+    if isinstance(error, RateLimitError) and error.retry_after is not None:
+        return {"retry-after": str(error.retry_after)}
+    return None
+
+
+class SyncAPIClient(BaseAPIClient):
+    """Blocking client: executes :class:`APIRequest` descriptions over an ``httpx.Client``."""
+
+    def __init__(
+        self,
+        *,
+        http_client: httpx.Client | None,
+        sleep: Sleeper | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise ConfigurationError(
+                f"http_client must be an httpx.Client for {type(self).__name__}, got {type(http_client).__name__} "
+                "(use the Async client with an httpx.AsyncClient)."
+            )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(timeout=self.timeout, follow_redirects=False)
+        import time
+
+        self._sleep: Sleeper = sleep or time.sleep
+
+    def _run(self, request: APIRequest[T]) -> T:
+        attempt = 0
+        while True:
+            attempt += 1
+            if self._limiter is not None:
+                self._limiter.acquire(self._sleep)
+            http_request = self._build(self._http, request)
+            self.stats.requests += 1
+            try:
+                http_response = self._http.send(http_request)
+            except httpx.TransportError as exc:
+                error, sent = self._connection_error(http_request, exc)
+                outcome = self._decide(request, attempt, error, sent=sent)
+            else:
+                self._log_response(http_request, http_response.status_code, attempt)
+                try:
+                    return self._interpret(request, http_request, http_response)
+                except APIError as error:
+                    outcome = self._decide(request, attempt, error)
+            if isinstance(outcome, _Reconcile):
+                assert request.reconcile is not None
+                found = self._run(request.reconcile)
+                if found is not None:
+                    self.stats.reconciled += 1
+                    return found
+                # The write did not land, so resending it is safe now.
+                request = attrs.evolve(request, retry_safe=True, reconcile=None)
+                outcome = self._decide(request, attempt, outcome.error)
+            if isinstance(outcome, _Raise):
+                raise outcome.error
+            if isinstance(outcome, _Retry):
+                self._log_retry(outcome, attempt)
+                self._sleep(outcome.delay)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = NOT_GIVEN,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        retry_safe: bool | None = None,
+    ) -> Any:
+        """Call an endpoint the SDK does not wrap yet, with auth, retries, rate limiting and errors.
+
+        Returns the decoded body: parsed JSON, text for non-JSON bodies, None for an empty body.
+        Only GETs are retried unless ``retry_safe=True`` says the call is idempotent.
+        """
+        return self._run(
+            APIRequest(
+                method=method, path=path, params=params, json=json, timeout=timeout, retry_safe=retry_safe
+            )
+        )
+
+    def close(self) -> None:
+        """Close the connection pool (only when this client created it)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncAPIClient(BaseAPIClient):
+    """Async client: executes :class:`APIRequest` descriptions over an ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        *,
+        http_client: httpx.AsyncClient | None,
+        sleep: AsyncSleeper | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise ConfigurationError(
+                f"http_client must be an httpx.AsyncClient for {type(self).__name__}, got {type(http_client).__name__} "
+                "(use the sync client with an httpx.Client)."
+            )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+        self._sleep: AsyncSleeper = sleep or async_sleep
+
+    async def _run(self, request: APIRequest[T]) -> T:
+        attempt = 0
+        while True:
+            attempt += 1
+            if self._limiter is not None:
+                await self._limiter.async_acquire(self._sleep)
+            http_request = self._build(self._http, request)
+            self.stats.requests += 1
+            try:
+                http_response = await self._http.send(http_request)
+            except httpx.TransportError as exc:
+                error, sent = self._connection_error(http_request, exc)
+                outcome = self._decide(request, attempt, error, sent=sent)
+            else:
+                self._log_response(http_request, http_response.status_code, attempt)
+                try:
+                    return self._interpret(request, http_request, http_response)
+                except APIError as error:
+                    outcome = self._decide(request, attempt, error)
+            if isinstance(outcome, _Reconcile):
+                assert request.reconcile is not None
+                found = await self._run(request.reconcile)
+                if found is not None:
+                    self.stats.reconciled += 1
+                    return found
+                request = attrs.evolve(request, retry_safe=True, reconcile=None)
+                outcome = self._decide(request, attempt, outcome.error)
+            if isinstance(outcome, _Raise):
+                raise outcome.error
+            if isinstance(outcome, _Retry):
+                self._log_retry(outcome, attempt)
+                await self._sleep(outcome.delay)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = NOT_GIVEN,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        retry_safe: bool | None = None,
+    ) -> Any:
+        """Async twin of :meth:`SyncAPIClient.request`."""
+        return await self._run(
+            APIRequest(
+                method=method, path=path, params=params, json=json, timeout=timeout, retry_safe=retry_safe
+            )
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool (only when this client created it)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def close(self) -> None:
+        """Alias of :meth:`aclose`."""
+        await self.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
