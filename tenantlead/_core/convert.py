@@ -179,7 +179,7 @@ def _structure_str(value: Any, cls: type) -> str:
     if cls is not str and issubclass(cls, enum.Enum):
         # StrEnum subclasses dispatch here (they are str subclasses); open enums keep unknowns.
         if isinstance(value, str | int) and not isinstance(value, bool):
-            return cls(value)  # type: ignore[no-any-return]
+            return cls(value)  # type: ignore[return-value]
         raise TypeError(f"expected a {cls.__name__} string, got {type(value).__name__}")
     if isinstance(value, str):
         return value
