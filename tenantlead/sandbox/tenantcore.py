@@ -1,0 +1,1077 @@
+"""The simulated TenantCore API: accounts, tenants, domains, shared mailboxes and enforcement.
+
+Documented behaviour follows shared/reference/tenantcore-api.md exactly. Where the public docs are
+silent, the shapes are the ones the project decided (same as the SDK client) and every choice
+that could turn out differently on the real API lives in :class:`TenantCoreConfig`.
+
+The world is a pure-ish function ``handle(SimRequest) -> SimResponse`` over the ``Tc*`` state
+records plus a few sandbox-only controls (``add_account``, ``add_tenant``, ``verify_domain``,
+``record_send`` ...) used by the demo seeder, the simulated sending day and tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from ._http import SimRequest, SimResponse
+from .clock import VirtualClock
+from .state import TcAccount, TcDomain, TcEvent, TcMailbox, TcTenant
+
+__all__ = ["TenantCoreConfig", "TenantCoreWorld", "format_ts", "healthy_dns"]
+
+_KEY_RE = re.compile(r"^tc_live_[0-9a-fA-F]{48}$")
+_KEY_RE_LOWER = re.compile(r"^tc_live_[0-9a-f]{48}$")
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_NICK_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")
+_JSON_CT = {"content-type": "application/json"}
+_PASSWORD_ALPHABET_UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+_PASSWORD_ALPHABET_LOWER = "abcdefghijkmnopqrstuvwxyz"
+_PASSWORD_DIGITS = "23456789"
+_PASSWORD_SYMBOLS = "!#$%*+?@"
+
+
+@dataclass(frozen=True)
+class TenantCoreConfig:
+    """Every behaviour choice the public TenantCore docs leave open, in one place.
+
+    Defaults follow the project's decisions (shared/reference §1.8, §4.1, §4.3 [SIM] notes).
+    Change a value here when the real API teaches us otherwise.
+    """
+
+    #: 2-5 minutes of Exchange Online propagation after provisioning a shared mailbox [DOC].
+    propagation_min_seconds: float = 120.0
+    propagation_max_seconds: float = 300.0
+    #: "utc_midnight" (default) or "rolling_24h": when sends_today resets [SIM, docs conflict].
+    reset_policy: Literal["utc_midnight", "rolling_24h"] = "utc_midnight"
+    #: Recommended domains per tenant; a hard 409 only when ``domain_limit_hard`` [SIM].
+    domains_per_tenant: int = 12
+    domain_limit_hard: bool = False
+    #: Mailboxes per domain, always hard [DOC "Each domain supports up to 3 mailboxes"].
+    mailboxes_per_domain: int = 3
+    #: Accept A-F in keys as well as a-f (the docs do not state the case) [SIM].
+    accept_uppercase_hex: bool = True
+    #: Deprovisioning is how an account gets back under its ceiling, so it is not refused [SIM].
+    deprovision_exempt_from_tenant_limit: bool = True
+    #: Enforcement-events paging bounds [DOC].
+    events_default_limit: int = 50
+    events_max_limit: int = 200
+    #: Stop counting sends once a mailbox is blocked (sends_today stays at limit + 1) [SIM].
+    count_blocked_sends: bool = False
+    #: Strip one trailing slash instead of FastAPI's 307 redirect [SIM: friendlier, same data].
+    lenient_trailing_slash: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.propagation_min_seconds <= self.propagation_max_seconds:
+            raise ValueError("TenantCoreConfig: need 0 <= propagation_min_seconds <= propagation_max_seconds")
+        if self.reset_policy not in ("utc_midnight", "rolling_24h"):
+            raise ValueError("TenantCoreConfig.reset_policy must be 'utc_midnight' or 'rolling_24h'")
+        if self.mailboxes_per_domain < 1 or self.domains_per_tenant < 1:
+            raise ValueError("TenantCoreConfig: per-tenant and per-domain limits must be >= 1")
+
+
+def format_ts(value: datetime | None) -> str | None:
+    """``YYYY-MM-DDTHH:MM:SSZ`` (the documented timestamp form), or None."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def healthy_dns(domain_name: str) -> dict[str, str]:
+    """The four DNS status values of a correctly configured Microsoft 365 domain."""
+    return {
+        "spf_status": "v=spf1 include:spf.protection.outlook.com -all",
+        "dkim_status": "healthy",
+        "dmarc_status": f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{domain_name}",
+        "mx_status": f"{domain_name.replace('.', '-')}.mail.protection.outlook.com.",
+    }
+
+
+def _dns_records(domain_name: str, verification_code: str, ok: bool) -> list[dict[str, Any]]:
+    # Microsoft 365's usual record set (reference §2.5 [INF]); TenantCore generates these.
+    status = "ok" if ok else "missing"
+    dashed = domain_name.replace(".", "-")
+    rows: list[tuple[str, str, str, str]] = [
+        ("TXT", "@", f"MS=ms{verification_code}", "verification"),
+        ("MX", "@", f"{dashed}.mail.protection.outlook.com", "mx"),
+        ("TXT", "@", "v=spf1 include:spf.protection.outlook.com -all", "spf"),
+        ("CNAME", "autodiscover", "autodiscover.outlook.com", "autodiscover"),
+        ("CNAME", "selector1._domainkey", f"selector1-{dashed}._domainkey.onmicrosoft.com", "dkim"),
+        ("CNAME", "selector2._domainkey", f"selector2-{dashed}._domainkey.onmicrosoft.com", "dkim"),
+        ("TXT", "_dmarc", f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{domain_name}", "dmarc"),
+    ]
+    return [
+        {"type": t, "name": n, "value": v, "ttl": 3600, "purpose": p, "status": status} for t, n, v, p in rows
+    ]
+
+
+def _error(status: int, code: str, message: str) -> SimResponse:
+    body = json.dumps({"detail": {"message": message, "code": code}}).encode()
+    return SimResponse(status, body, dict(_JSON_CT))
+
+
+def _ok(status: int, payload: Any) -> SimResponse:
+    return SimResponse(status, json.dumps(payload).encode(), dict(_JSON_CT))
+
+
+def _invalid(errors: list[dict[str, Any]]) -> SimResponse:
+    # FastAPI's default request-validation body (reference §1.7 [INF]).
+    return SimResponse(422, json.dumps({"detail": errors}).encode(), dict(_JSON_CT))
+
+
+def _field_error(loc: list[str | int], msg: str, typ: str, value: Any = None) -> dict[str, Any]:
+    return {"type": typ, "loc": loc, "msg": msg, "input": value}
+
+
+_NOT_FOUND = SimResponse(404, b'{"detail": "Not Found"}', _JSON_CT)
+_NOT_ALLOWED = SimResponse(405, b'{"detail": "Method Not Allowed"}', _JSON_CT)
+
+_Handler = Callable[["TenantCoreWorld", SimRequest, TcAccount, list[str]], SimResponse]
+
+
+class _ApiError(Exception):
+    """Internal: short-circuits a handler with a ready response."""
+
+    def __init__(self, response: SimResponse) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+class TenantCoreWorld:
+    """The TenantCore side of the sandbox: state plus the HTTP handler.
+
+    ``accounts`` maps API key -> :class:`TcAccount`. Every time-dependent rule (propagation,
+    daily resets) reads the injected :class:`VirtualClock`; random choices (propagation delays,
+    generated passwords, ids) come from a ``random.Random`` seeded from ``seed``.
+    """
+
+    def __init__(self, clock: VirtualClock, config: TenantCoreConfig | None = None, *, seed: int = 0) -> None:
+        self.clock = clock
+        self.config = config or TenantCoreConfig()
+        self.accounts: dict[str, TcAccount] = {}
+        self._rng = random.Random(f"tenantcore:{seed}")
+        self._key_re = _KEY_RE if self.config.accept_uppercase_hex else _KEY_RE_LOWER
+        # Mailbox address -> (account, mailbox); kept up to date by the world's own writes and
+        # rebuilt by reindex() after state is edited directly.
+        self._by_address: dict[str, tuple[TcAccount, TcMailbox]] = {}
+        self._domain_owner: dict[str, tuple[TcAccount, TcDomain]] = {}
+        # Reset bookkeeping: the next moment a reset may be due, and rolling-window starts.
+        self._window_start: dict[str, datetime] = {}
+        self._next_reset = self._next_midnight(clock.now())
+        self._routes = self._build_routes()
+
+    # ------------------------------------------------------------------ ids and randomness
+
+    def new_uuid(self) -> str:
+        """A deterministic (seeded) random UUID string."""
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def new_api_key(self) -> str:
+        """A fresh, seeded ``tc_live_`` + 48 lowercase hex key."""
+        return "tc_live_" + "".join(f"{self._rng.getrandbits(8):02x}" for _ in range(24))
+
+    def new_password(self) -> str:
+        """A mailbox password like the app generates: 16 chars, mixed case, digits, a symbol."""
+        rng = self._rng
+        chars = [
+            rng.choice(_PASSWORD_ALPHABET_UPPER),
+            rng.choice(_PASSWORD_ALPHABET_LOWER),
+            rng.choice(_PASSWORD_DIGITS),
+            rng.choice(_PASSWORD_SYMBOLS),
+        ]
+        pool = _PASSWORD_ALPHABET_UPPER + _PASSWORD_ALPHABET_LOWER + _PASSWORD_DIGITS
+        chars += [rng.choice(pool) for _ in range(12)]
+        rng.shuffle(chars)
+        # Always start with a letter so spreadsheets never mangle it into a formula or number.
+        return rng.choice(_PASSWORD_ALPHABET_UPPER) + "".join(chars[1:])
+
+    def propagation_delay(self) -> float:
+        """Seconds until a newly provisioned mailbox can send (uniform within the config range)."""
+        return self._rng.uniform(self.config.propagation_min_seconds, self.config.propagation_max_seconds)
+
+    # ------------------------------------------------------------------ sandbox controls
+
+    def add_account(
+        self,
+        api_key: str | None = None,
+        *,
+        user_email: str = "owner@agency.example",
+        plan_name: str = "API Scale",
+        tenant_ceiling: int = 100,
+    ) -> TcAccount:
+        """Create an account (an API plan holder). The key is generated when not given."""
+        key = api_key or self.new_api_key()
+        if not _KEY_RE.match(key):
+            raise ValueError("TenantCore API keys look like 'tc_live_' followed by 48 hex characters")
+        if key in self.accounts:
+            raise ValueError("an account with this API key already exists")
+        account = TcAccount(
+            api_key=key, user_email=user_email, plan_name=plan_name, tenant_ceiling=tenant_ceiling
+        )
+        self.accounts[key] = account
+        return account
+
+    def add_tenant(
+        self,
+        account: TcAccount,
+        tenant_name: str,
+        *,
+        tenant_domain: str | None = None,
+        consented_at: datetime | None = None,
+        tenant_id: str | None = None,
+        **fields: Any,
+    ) -> TcTenant:
+        """Connect a tenant to ``account`` (what admin consent does in the app)."""
+        now = self.clock.now()
+        slug = re.sub(r"[^a-z0-9]", "", tenant_name.lower()) or "tenant"
+        onmicrosoft = tenant_domain or f"{slug}.onmicrosoft.com"
+        tenant = TcTenant(
+            id=self.new_uuid(),
+            tenant_id=tenant_id or self.new_uuid(),
+            tenant_name=tenant_name,
+            tenant_domain=onmicrosoft,
+            default_domain=onmicrosoft,
+            consented_at=consented_at or now,
+            last_sync_at=now,
+            **fields,
+        )
+        account.tenants[tenant.tenant_id] = tenant
+        return tenant
+
+    def add_domain(
+        self,
+        account: TcAccount,
+        tenant: TcTenant,
+        domain_name: str,
+        *,
+        verified: bool = True,
+        dns: dict[str, str] | None = None,
+        is_default: bool = False,
+    ) -> TcDomain:
+        """Add a domain directly (no limits checked); verified + healthy DNS by default."""
+        name = domain_name.lower()
+        code = f"{self._rng.getrandbits(27):08d}"
+        statuses = healthy_dns(name) if verified else dict.fromkeys(healthy_dns(name), "missing")
+        if dns:
+            statuses.update(dns)
+        domain = TcDomain(
+            id=self.new_uuid(),
+            tenant_id=tenant.tenant_id,
+            domain_name=name,
+            is_default=is_default,
+            is_verified=verified,
+            last_checked=self.clock.now(),
+            dns_records=_dns_records(name, code, ok=verified),
+            **statuses,
+        )
+        account.domains[domain.id] = domain
+        self._domain_owner[name] = (account, domain)
+        if is_default:
+            tenant.default_domain = name
+        return domain
+
+    def verify_domain(self, domain_name: str, *, dns_healthy: bool = True) -> TcDomain:
+        """Mark a domain verified (the app-only step) and, by default, its DNS healthy."""
+        found = self._domain_owner.get(domain_name.lower())
+        if found is None:
+            raise KeyError(f"no TenantCore domain named {domain_name!r}")
+        domain = found[1]
+        domain.is_verified = True
+        if dns_healthy:
+            for key, value in healthy_dns(domain.domain_name).items():
+                setattr(domain, key, value)
+            for record in domain.dns_records:
+                record["status"] = "ok"
+        return domain
+
+    def add_mailbox(
+        self,
+        account: TcAccount,
+        domain: TcDomain,
+        mail_nickname: str,
+        display_name: str,
+        *,
+        password: str | None = None,
+        created_at: datetime | None = None,
+        ready: bool = True,
+        daily_send_limit: int | None = None,
+        enforced: bool = False,
+    ) -> TcMailbox:
+        """Add a mailbox directly (no limits checked). ``ready`` skips the propagation delay."""
+        now = self.clock.now()
+        address = f"{mail_nickname}@{domain.domain_name}".lower()
+        created = created_at or now
+        mailbox = TcMailbox(
+            id=self.new_uuid(),
+            tenant_id=domain.tenant_id,
+            domain_name=domain.domain_name,
+            display_name=display_name,
+            primary_smtp=address,
+            user_principal_name=address,
+            mail_nickname=mail_nickname,
+            created_at=created,
+            password=password or self.new_password(),
+            daily_send_limit=daily_send_limit,
+            enforced_limit=daily_send_limit if enforced else None,
+            ready_at=created if ready else created + timedelta(seconds=self.propagation_delay()),
+        )
+        account.mailboxes[mailbox.id] = mailbox
+        self._by_address[address] = (account, mailbox)
+        return mailbox
+
+    def reindex(self) -> None:
+        """Rebuild the address indexes after editing ``Tc*`` state directly."""
+        self._by_address = {
+            m.primary_smtp.lower(): (a, m) for a in self.accounts.values() for m in a.mailboxes.values()
+        }
+        self._domain_owner = {
+            d.domain_name.lower(): (a, d) for a in self.accounts.values() for d in a.domains.values()
+        }
+
+    def find_mailbox(self, address: str) -> tuple[TcAccount, TcMailbox] | None:
+        """The account and mailbox with this primary SMTP address (any account), or None."""
+        found = self._by_address.get(address.lower())
+        if found is not None and found[1].id in found[0].mailboxes:
+            return found
+        return None
+
+    def find_domain(self, domain_name: str) -> tuple[TcAccount, TcDomain] | None:
+        """The account and domain with this name (any account), or None."""
+        found = self._domain_owner.get(domain_name.lower())
+        if found is not None and found[1].id in found[0].domains:
+            return found
+        return None
+
+    def tenant_of(self, mailbox: TcMailbox) -> TcTenant | None:
+        """The tenant a mailbox belongs to (None when it has been deprovisioned or is unknown)."""
+        found = self._by_address.get(mailbox.primary_smtp.lower())
+        account = found[0] if found else None
+        tenant = account.tenants.get(mailbox.tenant_id) if account else None
+        return tenant if tenant is not None and not tenant.deprovisioned else None
+
+    def is_ready(self, mailbox: TcMailbox, at: datetime | None = None) -> bool:
+        """True once the mailbox's propagation delay has elapsed."""
+        when = at or self.clock.now()
+        return mailbox.ready_at is None or mailbox.ready_at <= when
+
+    # ------------------------------------------------------------------ sending + resets
+
+    def record_send(self, mailbox: TcMailbox, at: datetime | None = None) -> bool:
+        """Count one send through ``mailbox``; False when Exchange blocks it (an NDR).
+
+        The mailbox is blocked once ``sends_today`` exceeds the *enforced* limit (stored but
+        unprovisioned limits do not bite): the 26th send with limit 25 is blocked, one "blocked"
+        event is logged and ``blocked_at`` set; every later send that day is blocked too.
+        """
+        when = at or self.clock.now()
+        self.maybe_reset(when)
+        if self.config.reset_policy == "rolling_24h" and mailbox.id not in self._window_start:
+            self._window_start[mailbox.id] = when
+            self._next_reset = min(self._next_reset, when + timedelta(hours=24))
+        if mailbox.blocked_at is not None:
+            if self.config.count_blocked_sends:
+                mailbox.sends_today += 1
+            return False
+        mailbox.sends_today += 1
+        limit = mailbox.enforced_limit
+        if limit is not None and mailbox.sends_today > limit:
+            mailbox.blocked_at = when
+            self._log(mailbox, "blocked", mailbox.sends_today, limit, when)
+            return False
+        return True
+
+    def maybe_reset(self, now: datetime | None = None) -> None:
+        """Apply any send-counter reset that is due by ``now`` (called on every request)."""
+        when = now or self.clock.now()
+        if when < self._next_reset:
+            return
+        if self.config.reset_policy == "utc_midnight":
+            boundary = datetime(when.year, when.month, when.day, tzinfo=UTC)
+            for account in self.accounts.values():
+                for mailbox in account.mailboxes.values():
+                    self._reset_mailbox(mailbox, boundary)
+            self._next_reset = self._next_midnight(when)
+            return
+        due_next = datetime.max.replace(tzinfo=UTC)
+        for account in self.accounts.values():
+            for mailbox in account.mailboxes.values():
+                start = self._window_start.get(mailbox.id)
+                if start is None:
+                    continue
+                end = start + timedelta(hours=24)
+                if end <= when:
+                    self._reset_mailbox(mailbox, end)
+                    del self._window_start[mailbox.id]
+                else:
+                    due_next = min(due_next, end)
+        self._next_reset = due_next
+
+    def set_window_start(self, mailbox: TcMailbox, start: datetime) -> None:
+        """Sandbox control (rolling_24h policy): when the mailbox's current 24 h window began."""
+        self._window_start[mailbox.id] = start
+        self._next_reset = min(self._next_reset, start + timedelta(hours=24))
+
+    @staticmethod
+    def _next_midnight(now: datetime) -> datetime:
+        return datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
+
+    def _reset_mailbox(self, mailbox: TcMailbox, at: datetime) -> None:
+        if mailbox.blocked_at is not None:
+            mailbox.blocked_at = None
+            limit = mailbox.enforced_limit if mailbox.enforced_limit is not None else mailbox.daily_send_limit
+            self._log(mailbox, "unblocked", 0, limit or 0, at)
+        mailbox.sends_today = 0
+
+    def _log(self, mailbox: TcMailbox, action: str, sent: int, limit: int, at: datetime) -> None:
+        found = self._by_address.get(mailbox.primary_smtp.lower())
+        if found is None:
+            return
+        found[0].events.append(
+            TcEvent(
+                id=self.new_uuid(),
+                tenant_id=mailbox.tenant_id,
+                mailbox_address=mailbox.primary_smtp,
+                action_taken=action,
+                sent_count=sent,
+                limit_value=limit,
+                message=f"Mailbox {action}: sent {sent}, limit {limit}",
+                created_at=at,
+            )
+        )
+
+    def log_event(self, mailbox: TcMailbox, action: str, sent: int, limit: int, at: datetime) -> TcEvent:
+        """Sandbox control: append an enforcement event (the demo seeds history this way)."""
+        self._log(mailbox, action, sent, limit, at)
+        found = self._by_address[mailbox.primary_smtp.lower()]
+        return found[0].events[-1]
+
+    # ------------------------------------------------------------------ serialisation
+
+    @staticmethod
+    def tenant_json(account: TcAccount, tenant: TcTenant) -> dict[str, Any]:
+        """The tenant object as the API serves it."""
+        tid = tenant.tenant_id
+        domains = sum(1 for d in account.domains.values() if d.tenant_id == tid)
+        mailboxes = sum(1 for m in account.mailboxes.values() if m.tenant_id == tid)
+        return {
+            "id": tenant.id,
+            "tenant_id": tid,
+            "tenant_name": tenant.tenant_name,
+            "tenant_domain": tenant.tenant_domain,
+            "default_domain": tenant.default_domain,
+            "domain_count": domains,
+            "mailbox_count": mailboxes,
+            "status": tenant.status,
+            "discovery_completed": tenant.discovery_completed,
+            "exchange_bootstrap_status": tenant.exchange_bootstrap_status,
+            "consented_at": format_ts(tenant.consented_at),
+            "last_sync_at": format_ts(tenant.last_sync_at),
+        }
+
+    @staticmethod
+    def domain_json(domain: TcDomain) -> dict[str, Any]:
+        """The domain object as the API serves it."""
+        return {
+            "id": domain.id,
+            "domain_name": domain.domain_name,
+            "is_default": domain.is_default,
+            "is_verified": domain.is_verified,
+            "spf_status": domain.spf_status,
+            "dkim_status": domain.dkim_status,
+            "dmarc_status": domain.dmarc_status,
+            "mx_status": domain.mx_status,
+            "last_checked": format_ts(domain.last_checked),
+        }
+
+    @staticmethod
+    def mailbox_json(mailbox: TcMailbox, tenant_name: str) -> dict[str, Any]:
+        """The mailbox object as the API serves it (never the password)."""
+        return {
+            "id": mailbox.id,
+            "display_name": mailbox.display_name,
+            "primary_smtp": mailbox.primary_smtp,
+            "user_principal_name": mailbox.user_principal_name,
+            "mail_nickname": mailbox.mail_nickname,
+            "account_enabled": mailbox.account_enabled,
+            "daily_send_limit": mailbox.daily_send_limit,
+            "sends_today": mailbox.sends_today,
+            "blocked_at": format_ts(mailbox.blocked_at),
+            "created_at": format_ts(mailbox.created_at),
+            "domain_name": mailbox.domain_name,
+            "tenant_name": tenant_name,
+        }
+
+    @staticmethod
+    def event_json(event: TcEvent) -> dict[str, Any]:
+        """The enforcement event as the API serves it."""
+        return {
+            "id": event.id,
+            "tenant_id": event.tenant_id,
+            "mailbox_address": event.mailbox_address,
+            "action_taken": event.action_taken,
+            "sent_count": event.sent_count,
+            "limit_value": event.limit_value,
+            "message": event.message,
+            "created_at": format_ts(event.created_at),
+        }
+
+    # ------------------------------------------------------------------ request handling
+
+    def _build_routes(self) -> list[tuple[re.Pattern[str], dict[str, _Handler], bool]]:
+        seg = r"([^/]+)"
+        table: list[tuple[str, dict[str, _Handler], bool]] = [
+            (r"/v1/tenants", {"GET": TenantCoreWorld._list_tenants}, False),
+            (
+                rf"/v1/tenants/{seg}",
+                {"GET": TenantCoreWorld._get_tenant, "DELETE": TenantCoreWorld._deprovision},
+                True,
+            ),
+            (
+                rf"/v1/tenants/{seg}/domains",
+                {"GET": TenantCoreWorld._list_domains, "POST": TenantCoreWorld._add_domain},
+                True,
+            ),
+            (rf"/v1/tenants/{seg}/domains/{seg}/dns-records", {"GET": TenantCoreWorld._dns_records}, True),
+            (
+                rf"/v1/tenants/{seg}/mailboxes",
+                {"GET": TenantCoreWorld._list_mailboxes, "POST": TenantCoreWorld._create_mailbox},
+                True,
+            ),
+            (rf"/v1/tenants/{seg}/mailboxes/usage", {"GET": TenantCoreWorld._usage}, True),
+            (rf"/v1/tenants/{seg}/mailboxes/{seg}", {"PATCH": TenantCoreWorld._patch_mailbox}, True),
+            (rf"/v1/tenants/{seg}/mailbox-limits", {"POST": TenantCoreWorld._provision_limits}, True),
+            (r"/v1/enforcement/events", {"GET": TenantCoreWorld._events}, False),
+            (r"/api-key/rotate", {"POST": TenantCoreWorld._rotate}, False),
+        ]
+        return [(re.compile(f"^{pattern}$"), methods, scoped) for pattern, methods, scoped in table]
+
+    def handle(self, req: SimRequest) -> SimResponse:
+        """Serve one request (``req.path`` starts with ``/v1/`` or is ``/api-key/rotate``)."""
+        path = req.path
+        if self.config.lenient_trailing_slash and len(path) > 1 and path.endswith("/"):
+            path = path[:-1]
+        for pattern, methods, scoped in self._routes:
+            match = pattern.match(path)
+            if match is None:
+                continue
+            handler = methods.get(req.method)
+            if handler is None:
+                return _NOT_ALLOWED
+            try:
+                account = self._authenticate(req)
+                self.maybe_reset()
+                params = list(match.groups())
+                if scoped:
+                    tenant = account.tenants.get(params[0])
+                    if tenant is None or tenant.deprovisioned:
+                        return _error(
+                            404,
+                            "tenant_not_found",
+                            "Tenant not found or not connected to this account",
+                        )
+                    if req.method != "GET" and not (
+                        req.method == "DELETE" and self.config.deprovision_exempt_from_tenant_limit
+                    ):
+                        self._check_ceiling(account)
+                return handler(self, req, account, params)
+            except _ApiError as exc:
+                return exc.response
+        return _NOT_FOUND
+
+    def _authenticate(self, req: SimRequest) -> TcAccount:
+        header = req.headers.get("authorization")
+        if header is None or not (header == "Bearer" or header.startswith("Bearer ")):
+            raise _ApiError(_error(401, "invalid_auth_header", "Missing or malformed Authorization header"))
+        token = header[6:].strip()
+        if not token:
+            raise _ApiError(_error(401, "missing_api_key", "Bearer token is empty"))
+        if not self._key_re.match(token):
+            raise _ApiError(
+                _error(
+                    401,
+                    "invalid_api_key_format",
+                    "API key must be 'tc_live_' followed by 48 hex characters",
+                )
+            )
+        account = self.accounts.get(token)
+        if account is None:
+            raise _ApiError(_error(401, "invalid_api_key", "API key not found"))
+        if not account.plan_active:
+            raise _ApiError(_error(402, "no_api_plan", "No active API plan on this account"))
+        return account
+
+    @staticmethod
+    def _check_ceiling(account: TcAccount) -> None:
+        active = sum(1 for t in account.tenants.values() if not t.deprovisioned)
+        if active > account.tenant_ceiling:
+            raise _ApiError(
+                _error(
+                    402,
+                    "tenant_limit_reached",
+                    f"Your {account.plan_name} plan allows {account.tenant_ceiling} tenants; "
+                    f"this account has {active}",
+                )
+            )
+
+    @staticmethod
+    def _body(req: SimRequest) -> dict[str, Any]:
+        try:
+            data = req.json()
+        except ValueError:
+            raise _ApiError(_invalid([_field_error(["body"], "JSON decode error", "json_invalid")])) from None
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise _ApiError(
+                _invalid([_field_error(["body"], "Input should be a valid dictionary", "dict_type", data)])
+            )
+        return data
+
+    def _tenant_items(self, account: TcAccount, tenant_id: str) -> Iterator[TcMailbox]:
+        return (m for m in account.mailboxes.values() if m.tenant_id == tenant_id)
+
+    # --- tenants
+
+    def _list_tenants(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
+        live = [t for t in account.tenants.values() if not t.deprovisioned]
+        live.sort(key=lambda t: t.consented_at, reverse=True)
+        items = [self.tenant_json(account, t) for t in live]
+        return _ok(200, {"tenants": items, "count": len(items)})
+
+    def _get_tenant(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
+        return _ok(200, self.tenant_json(account, account.tenants[params[0]]))
+
+    def _deprovision(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
+        tenant = account.tenants[params[0]]
+        tenant.deprovisioned = True
+        return _ok(200, {"tenant_id": tenant.tenant_id, "deprovisioned": True})
+
+    # --- domains
+
+    def _list_domains(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
+        tid = params[0]
+        now = self.clock.now()
+        items = []
+        for domain in account.domains.values():
+            if domain.tenant_id == tid:
+                # DNS is read live on every list request; last_checked records when [DOC].
+                domain.last_checked = now
+                items.append(self.domain_json(domain))
+        return _ok(200, {"tenant_id": tid, "domains": items, "count": len(items)})
+
+    def _add_domain(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
+        body = self._body(req)
+        name = body.get("domain_name")
+        if name is None:
+            raise _ApiError(_invalid([_field_error(["body", "domain_name"], "Field required", "missing")]))
+        if not isinstance(name, str) or not _DOMAIN_RE.match(name.strip().lower()):
+            raise _ApiError(
+                _invalid(
+                    [
+                        _field_error(
+                            ["body", "domain_name"],
+                            "Value error, domain_name must be a domain such as 'mail.example.com'",
+                            "value_error",
+                            name,
+                        )
+                    ]
+                )
+            )
+        name = name.strip().lower()
+        tenant = account.tenants[params[0]]
+        if self.find_domain(name) is not None:
+            raise _ApiError(_error(409, "domain_exists", f"Domain {name} is already registered"))
+        count = sum(1 for d in account.domains.values() if d.tenant_id == tenant.tenant_id)
+        if self.config.domain_limit_hard and count >= self.config.domains_per_tenant:
+            raise _ApiError(
+                _error(
+                    409,
+                    "domain_limit_reached",
+                    f"Tenant already has {count} domains (limit {self.config.domains_per_tenant})",
+                )
+            )
+        domain = self.add_domain(account, tenant, name, verified=False)
+        payload = self.domain_json(domain)
+        payload["dns_records"] = domain.dns_records
+        return _ok(201, payload)
+
+    def _dns_records(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
+        domain = account.domains.get(params[1])
+        if domain is None or domain.tenant_id != params[0]:
+            raise _ApiError(_error(404, "domain_not_found", "Domain not found on this tenant"))
+        return _ok(
+            200,
+            {
+                "tenant_id": params[0],
+                "domain_id": domain.id,
+                "domain_name": domain.domain_name,
+                "records": domain.dns_records,
+                "count": len(domain.dns_records),
+            },
+        )
+
+    # --- mailboxes
+
+    def _list_mailboxes(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
+        tenant = account.tenants[params[0]]
+        name = tenant.tenant_name
+        items = [self.mailbox_json(m, name) for m in self._tenant_items(account, tenant.tenant_id)]
+        return _ok(200, {"tenant_id": tenant.tenant_id, "mailboxes": items, "count": len(items)})
+
+    def _create_mailbox(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
+        body = self._body(req)
+        errors: list[dict[str, Any]] = []
+        for key in ("domain_name", "mail_nickname", "display_name"):
+            value = body.get(key)
+            if value is None:
+                errors.append(_field_error(["body", key], "Field required", "missing"))
+            elif not isinstance(value, str) or not value.strip():
+                errors.append(
+                    _field_error(["body", key], "Input should be a non-empty string", "string_type", value)
+                )
+        nick = body.get("mail_nickname")
+        if isinstance(nick, str) and nick.strip() and not _NICK_RE.match(nick.strip()):
+            errors.append(
+                _field_error(
+                    ["body", "mail_nickname"],
+                    "Value error, mail_nickname may contain letters, digits, '.', '_' and '-' only",
+                    "value_error",
+                    nick,
+                )
+            )
+        if errors:
+            raise _ApiError(_invalid(errors))
+        tenant = account.tenants[params[0]]
+        domain_name = str(body["domain_name"]).strip().lower()
+        domain = next(
+            (
+                d
+                for d in account.domains.values()
+                if d.tenant_id == tenant.tenant_id and d.domain_name == domain_name
+            ),
+            None,
+        )
+        if domain is None:
+            raise _ApiError(_error(404, "domain_not_found", f"Domain {domain_name} not found on this tenant"))
+        if not domain.is_verified:
+            raise _ApiError(
+                _error(
+                    409,
+                    "domain_not_verified",
+                    f"Domain {domain_name} must be verified in Microsoft 365 before mailboxes can be provisioned",
+                )
+            )
+        address = f"{str(body['mail_nickname']).strip()}@{domain_name}".lower()
+        if self.find_mailbox(address) is not None:
+            raise _ApiError(_error(409, "mailbox_exists", f"Mailbox {address} already exists"))
+        on_domain = sum(1 for m in account.mailboxes.values() if m.domain_name == domain_name)
+        if on_domain >= self.config.mailboxes_per_domain:
+            raise _ApiError(
+                _error(
+                    409,
+                    "mailbox_limit_reached",
+                    f"Domain {domain_name} already has {on_domain} mailboxes "
+                    f"(limit {self.config.mailboxes_per_domain})",
+                )
+            )
+        mailbox = self.add_mailbox(
+            account,
+            domain,
+            str(body["mail_nickname"]).strip(),
+            str(body["display_name"]).strip(),
+            ready=False,
+        )
+        return _ok(201, self.mailbox_json(mailbox, tenant.tenant_name))
+
+    def _patch_mailbox(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
+        mailbox = account.mailboxes.get(params[1])
+        if mailbox is None or mailbox.tenant_id != params[0]:
+            raise _ApiError(_error(404, "mailbox_not_found", "Mailbox not found on this tenant"))
+        body = self._body(req)
+        if "daily_send_limit" not in body and "account_enabled" not in body:
+            raise _ApiError(
+                _invalid(
+                    [
+                        _field_error(
+                            ["body"],
+                            "Value error, provide daily_send_limit and/or account_enabled",
+                            "value_error",
+                            body,
+                        )
+                    ]
+                )
+            )
+        errors: list[dict[str, Any]] = []
+        if "daily_send_limit" in body:
+            limit = body["daily_send_limit"]
+            if limit is not None:
+                parsed = _as_int(limit)
+                if parsed is None:
+                    errors.append(
+                        _field_error(
+                            ["body", "daily_send_limit"],
+                            "Input should be a valid integer",
+                            "int_type",
+                            limit,
+                        )
+                    )
+                elif parsed < 0:
+                    errors.append(
+                        _field_error(
+                            ["body", "daily_send_limit"],
+                            "Input should be greater than or equal to 0",
+                            "greater_than_equal",
+                            limit,
+                        )
+                    )
+        if "account_enabled" in body and not isinstance(body["account_enabled"], bool):
+            errors.append(
+                _field_error(
+                    ["body", "account_enabled"],
+                    "Input should be a valid boolean",
+                    "bool_type",
+                    body["account_enabled"],
+                )
+            )
+        if errors:
+            raise _ApiError(_invalid(errors))
+        if "daily_send_limit" in body:
+            # Step 1 only: stored, not enforced until the next POST mailbox-limits.
+            raw = body["daily_send_limit"]
+            mailbox.daily_send_limit = None if raw is None else _as_int(raw)
+        if "account_enabled" in body:
+            mailbox.account_enabled = bool(body["account_enabled"])
+        tenant = account.tenants[params[0]]
+        return _ok(200, self.mailbox_json(mailbox, tenant.tenant_name))
+
+    def _provision_limits(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
+        body = self._body(req)
+        tenant = account.tenants[params[0]]
+        errors: list[dict[str, Any]] = []
+        names = body.get("domain_names")
+        if names is not None and (
+            not isinstance(names, list) or not all(isinstance(n, str) and n for n in names)
+        ):
+            errors.append(
+                _field_error(
+                    ["body", "domain_names"], "Input should be a list of domain names", "list_type", names
+                )
+            )
+        limit_raw = body.get("daily_send_limit")
+        limit = _as_int(limit_raw) if limit_raw is not None else None
+        if limit_raw is not None and (limit is None or limit < 0):
+            errors.append(
+                _field_error(
+                    ["body", "daily_send_limit"],
+                    "Input should be an integer greater than or equal to 0",
+                    "int_type",
+                    limit_raw,
+                )
+            )
+        if errors:
+            raise _ApiError(_invalid(errors))
+        tenant_domains = {
+            d.domain_name: d for d in account.domains.values() if d.tenant_id == tenant.tenant_id
+        }
+        if names is None:
+            scope = sorted(tenant_domains)
+        else:
+            scope = []
+            for raw in names:
+                name = raw.strip().lower()
+                if name not in tenant_domains:
+                    raise _ApiError(
+                        _error(404, "domain_not_found", f"Domain {name} not found on this tenant")
+                    )
+                if name not in scope:
+                    scope.append(name)
+        in_scope = set(scope)
+        now = self.clock.now()
+        enforced = without = 0
+        for mailbox in self._tenant_items(account, tenant.tenant_id):
+            if mailbox.domain_name not in in_scope:
+                continue
+            if limit_raw is not None:
+                mailbox.daily_send_limit = limit
+            mailbox.enforced_limit = mailbox.daily_send_limit
+            if mailbox.enforced_limit is None:
+                without += 1
+            else:
+                enforced += 1
+            # A raised (or removed) limit releases a mailbox that is now under it.
+            if mailbox.blocked_at is not None and (
+                mailbox.enforced_limit is None or mailbox.sends_today <= mailbox.enforced_limit
+            ):
+                mailbox.blocked_at = None
+                self._log(mailbox, "unblocked", mailbox.sends_today, mailbox.enforced_limit or 0, now)
+        tenant.enforcement_provisioned_at = now
+        return _ok(
+            200,
+            {
+                "tenant_id": tenant.tenant_id,
+                "status": "provisioned",
+                "domains": scope,
+                "mailboxes_enforced": enforced,
+                "mailboxes_without_limit": without,
+                "transport_rule": "TenantCore-SendLimits",
+                "security_group": "TenantCore-SendLimit-Blocked",
+                "provisioned_at": format_ts(now),
+            },
+        )
+
+    def _usage(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
+        tenant = account.tenants[params[0]]
+        rows = []
+        total = 0
+        for m in self._tenant_items(account, tenant.tenant_id):
+            total += m.sends_today
+            rows.append(
+                {
+                    "mailbox_id": m.id,
+                    "primary_smtp": m.primary_smtp,
+                    "sends_today": m.sends_today,
+                    "daily_send_limit": m.daily_send_limit,
+                    "enforced": m.enforced_limit is not None,
+                    "blocked_at": format_ts(m.blocked_at),
+                }
+            )
+        today: date = self.clock.now().date()
+        return _ok(
+            200,
+            {
+                "tenant_id": tenant.tenant_id,
+                "date": today.isoformat(),
+                "mailboxes": rows,
+                "total_sends_today": total,
+                "count": len(rows),
+            },
+        )
+
+    # --- enforcement events
+
+    def _events(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
+        cfg = self.config
+        errors: list[dict[str, Any]] = []
+        tenant_id = req.arg("tenant_id")
+        action = req.arg("action")
+        limit = _query_int(req, "limit", cfg.events_default_limit, errors)
+        offset = _query_int(req, "offset", 0, errors)
+        if action is not None and action not in ("blocked", "unblocked"):
+            errors.append(
+                _field_error(
+                    ["query", "action"], "Input should be 'blocked' or 'unblocked'", "literal_error", action
+                )
+            )
+        if limit is not None and not 1 <= limit <= cfg.events_max_limit:
+            errors.append(
+                _field_error(
+                    ["query", "limit"],
+                    f"Input should be between 1 and {cfg.events_max_limit}",
+                    "less_than_equal" if limit > 1 else "greater_than_equal",
+                    req.arg("limit"),
+                )
+            )
+        if offset is not None and offset < 0:
+            errors.append(
+                _field_error(
+                    ["query", "offset"],
+                    "Input should be greater than or equal to 0",
+                    "greater_than_equal",
+                    req.arg("offset"),
+                )
+            )
+        if errors:
+            raise _ApiError(_invalid(errors))
+        assert limit is not None  # narrowed: no errors above
+        assert offset is not None
+        if tenant_id is not None:
+            tenant = account.tenants.get(tenant_id)
+            if tenant is None or tenant.deprovisioned:
+                raise _ApiError(
+                    _error(404, "tenant_not_found", "Tenant not found or not connected to this account")
+                )
+        matching = [
+            e
+            for e in reversed(account.events)
+            if (tenant_id is None or e.tenant_id == tenant_id)
+            and (action is None or e.action_taken == action)
+        ]
+        page = [self.event_json(e) for e in matching[offset : offset + limit]]
+        return _ok(
+            200,
+            {
+                "events": page,
+                "count": len(page),
+                "total": len(matching),
+                "limit": limit,
+                "offset": offset,
+                "filters": {"tenant_id": tenant_id, "action": action},
+            },
+        )
+
+    # --- key rotation
+
+    def _rotate(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
+        user_email = req.arg("user_email")
+        if not user_email:
+            raise _ApiError(_invalid([_field_error(["query", "user_email"], "Field required", "missing")]))
+        if user_email.strip().lower() != account.user_email.lower():
+            raise _ApiError(
+                _error(403, "user_email_mismatch", "user_email does not match the account that owns this key")
+            )
+        new_key = self.new_api_key()
+        del self.accounts[account.api_key]
+        account.api_key = new_key
+        self.accounts[new_key] = account
+        return _ok(
+            200,
+            {"api_key": new_key, "user_email": account.user_email, "rotated_at": format_ts(self.clock.now())},
+        )
+
+    # ------------------------------------------------------------------ helpers for others
+
+    def iter_mailboxes(self) -> Iterable[tuple[TcAccount, TcMailbox]]:
+        """Every (account, mailbox) pair in the world."""
+        for account in self.accounts.values():
+            for mailbox in account.mailboxes.values():
+                yield account, mailbox
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _query_int(req: SimRequest, name: str, default: int, errors: list[dict[str, Any]]) -> int | None:
+    raw = req.arg(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        errors.append(
+            _field_error(
+                ["query", name],
+                "Input should be a valid integer, unable to parse string as an integer",
+                "int_parsing",
+                raw,
+            )
+        )
+        return None
+
+
+def key_fingerprint(api_key: str) -> str:
+    """A short, non-reversible label for a key (safe to print in logs)."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:8]

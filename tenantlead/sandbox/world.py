@@ -1,0 +1,328 @@
+"""The :class:`Sandbox` facade: one virtual clock, a TenantCore world and a Smartlead world, linked.
+
+The link is a :class:`~tenantlead.sandbox.state.MailboxAuthority` implemented over the
+TenantCore world (standing in for Microsoft 365): when Smartlead saves an SMTP account or an
+OAuth token for an address that is a TenantCore mailbox, the login is checked against that
+mailbox's credential and its tenant's policy, with Exchange's own reply texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ._http import SimRequest, SimResponse
+from .clock import VirtualClock
+from .faults import FaultInjector
+try:
+    from .smartlead import SmartleadConfig, SmartleadWorld
+except ImportError:  # TEMPORARY: the Smartlead world is being written concurrently
+    from dataclasses import dataclass as _dc
+
+    @_dc(frozen=True)
+    class SmartleadConfig:  # type: ignore[no-redef]
+        """Stub."""
+
+        seed: int = 0
+
+    class SmartleadWorld:  # type: ignore[no-redef]
+        """Stub."""
+
+        def __init__(self, clock: Any, config: Any = None, authority: Any = None) -> None:
+            self.users: dict[str, SlUser] = {}
+            self.authority = authority
+            self._n = 22_000_000
+
+        def add_user(self, api_key: str) -> SlUser:
+            """Stub."""
+            self.users[api_key] = SlUser(user_id=1, api_key=api_key)
+            return self.users[api_key]
+
+        def next_id(self, kind: str) -> int:
+            """Stub."""
+            self._n += 1
+            return self._n
+
+        def handle(self, req: SimRequest) -> SimResponse:
+            """Stub."""
+            return SimResponse(404)
+from .state import SlUser, TcAccount
+from .tenantcore import TenantCoreConfig, TenantCoreWorld
+
+if TYPE_CHECKING:
+    from .sending import DayReport
+    from .server import SandboxServer
+
+__all__ = ["MicrosoftAuthority", "Sandbox"]
+
+OUTLOOK_SCOPES = ("https://outlook.office.com/.default", "https://outlook.office.com/SMTP.Send")
+
+#: SMTP replies (Exchange Online wording) the authority returns.
+SMTP_BAD_CREDENTIALS = "535 5.7.3 Authentication unsuccessful"
+SMTP_AUTH_DISABLED = (
+    "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."
+)
+SMTP_BASIC_RETIRED = "550 5.7.30 Basic authentication is not supported for Client Submission."
+#: Sandbox choice: a mailbox still propagating is not known to Exchange yet.
+SMTP_NOT_YET_AVAILABLE = "550 5.1.1 Recipient address rejected: mailbox not yet available"
+
+
+class MicrosoftAuthority:
+    """Microsoft 365 as seen from Smartlead: SMTP logins and OAuth tokens for TenantCore mailboxes.
+
+    Tokens are issued by :meth:`issue_token` and carry an HMAC (keyed from the sandbox seed) over
+    the address and the token's nonce, so forged or re-addressed tokens are refused.
+    """
+
+    def __init__(self, tenantcore: TenantCoreWorld, clock: VirtualClock, seed: int) -> None:
+        self._tc = tenantcore
+        self._clock = clock
+        self._secret = hashlib.sha256(f"tenantlead-sandbox-ms:{seed}".encode()).digest()
+        self._rng = random.Random(f"microsoft:{seed}")
+
+    def _sign(self, email: str, nonce: str) -> str:
+        return hmac.new(self._secret, f"{email.lower()}|{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _precheck(self, email: str) -> tuple[str | None, bool]:
+        """(error, known): error text for disabled/propagating mailboxes, and whether TC knows it."""
+        found = self._tc.find_mailbox(email)
+        if found is None:
+            domain = email.rpartition("@")[2]
+            if self._tc.find_domain(domain) is not None:
+                # A TenantCore domain but no such mailbox: Exchange rejects the login.
+                return SMTP_BAD_CREDENTIALS, True
+            return None, False
+        mailbox = found[1]
+        if not mailbox.account_enabled:
+            return SMTP_BAD_CREDENTIALS, True
+        if not self._tc.is_ready(mailbox):
+            return SMTP_NOT_YET_AVAILABLE, True
+        return None, True
+
+    def check_smtp_login(self, email: str, username: str, password: str, smtp_host: str) -> str | None:
+        """None when the SMTP login would succeed, else Exchange's reply text."""
+        error, known = self._precheck(email)
+        if not known or error is not None:
+            return error
+        found = self._tc.find_mailbox(email)
+        assert found is not None
+        mailbox = found[1]
+        tenant = found[0].tenants.get(mailbox.tenant_id)
+        if tenant is not None and tenant.basic_auth_retired:
+            return SMTP_BASIC_RETIRED
+        if tenant is not None and not tenant.smtp_auth_enabled:
+            return SMTP_AUTH_DISABLED
+        if username.lower() not in (mailbox.user_principal_name.lower(), mailbox.primary_smtp.lower()):
+            return SMTP_BAD_CREDENTIALS
+        # Passwords are case-sensitive (TenantCore's Smartlead guide).
+        if not hmac.compare_digest(password.encode(), mailbox.password.encode()):
+            return SMTP_BAD_CREDENTIALS
+        return None
+
+    def check_oauth_token(self, email: str, token: dict[str, Any]) -> str | None:
+        """None when ``token`` is a valid Microsoft token for ``email``, else why not."""
+        error, known = self._precheck(email)
+        if not known:
+            return None
+        if error is not None:
+            return error
+        access = token.get("access_token")
+        if not isinstance(access, str) or "." not in access:
+            return "AADSTS50000: The access token is malformed or was not issued by Microsoft."
+        nonce, _, signature = access.rpartition(".")
+        if not hmac.compare_digest(signature, self._sign(email, nonce)):
+            return "AADSTS50000: The access token was not issued for this mailbox."
+        scopes = str(token.get("scope") or "").split()
+        if not any(s in OUTLOOK_SCOPES for s in scopes):
+            return "AADSTS65001: The token lacks the https://outlook.office.com SMTP.Send scope."
+        expiry = token.get("expiry_date")
+        if not isinstance(expiry, int | float) or isinstance(expiry, bool):
+            return "The token has no expiry_date (milliseconds since the epoch)."
+        if expiry <= self._clock.timestamp() * 1000:
+            return "AADSTS700082: The token has expired. Sign in again to get a new token."
+        return None
+
+    def issue_token(self, email: str, *, scope: str, expires_in: int) -> dict[str, Any]:
+        """A Microsoft token dict in the save-oauth ``token`` shape, signed for ``email``."""
+        nonce = "EwB" + "".join(
+            self._rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+            for _ in range(40)
+        )
+        now_ms = int(self._clock.timestamp() * 1000)
+        return {
+            "scope": scope,
+            "token_type": "Bearer",
+            "access_token": f"{nonce}.{self._sign(email, nonce)}",
+            "refresh_token": "M.C5" + uuid.UUID(int=self._rng.getrandbits(128)).hex,
+            "id_token": "eyJ0eXAiOiJKV1QifQ." + uuid.UUID(int=self._rng.getrandbits(128)).hex + ".sig",
+            "expiry_date": now_ms + expires_in * 1000,
+            "expires_in": expires_in,
+            "ext_expires_in": expires_in,
+        }
+
+
+class Sandbox:
+    """Both simulated APIs over one virtual clock, ready for in-process or loopback use.
+
+    ``Sandbox(seed=0)`` has empty worlds with one TenantCore account and one Smartlead user;
+    :meth:`demo` builds a seeded agency fleet with one planted instance of every TL code.
+    """
+
+    #: Hosts the in-process transport recognises (the SDK clients' production base URLs).
+    TENANTCORE_HOST = "api.tenantcore.io"
+    SMARTLEAD_HOST = "server.smartlead.ai"
+
+    def __init__(
+        self,
+        seed: int = 0,
+        clock: VirtualClock | None = None,
+        tenantcore: TenantCoreConfig | None = None,
+        smartlead: SmartleadConfig | None = None,
+    ) -> None:
+        self.seed = seed
+        self.clock = clock or VirtualClock()
+        self.tenantcore = TenantCoreWorld(self.clock, tenantcore, seed=seed)
+        self.authority = MicrosoftAuthority(self.tenantcore, self.clock, seed)
+        self.smartlead = SmartleadWorld(
+            self.clock, smartlead or SmartleadConfig(seed=seed), authority=self.authority
+        )
+        self.tc_account: TcAccount = self.tenantcore.add_account()
+        rng = random.Random(f"smartlead-key:{seed}")
+        sl_key = f"{uuid.UUID(int=rng.getrandbits(128), version=4)}_{rng.getrandbits(24):06x}"
+        self.sl_user: SlUser = self.smartlead.add_user(sl_key)
+        self.faults = FaultInjector(seed, self.clock)
+        #: TL code -> subjects where the demo planted it (empty for a plain sandbox).
+        self.planted: dict[str, list[str]] = {}
+        #: One lock around world handling: the loopback server is threaded.
+        self.lock = threading.RLock()
+        self._transport: httpx.MockTransport | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Sandbox(seed={self.seed}, tenants={len(self.tc_account.tenants)}, "
+            f"mailboxes={len(self.tc_account.mailboxes)}, smartlead_accounts={len(self.sl_user.accounts)}, "
+            f"now={self.clock.now().isoformat()})"
+        )
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def demo(
+        cls,
+        seed: int = 7,
+        tenants: int = 6,
+        *,
+        clock: VirtualClock | None = None,
+        tenantcore: TenantCoreConfig | None = None,
+        smartlead: SmartleadConfig | None = None,
+    ) -> Sandbox:
+        """A seeded agency fleet (``tenants`` 1..100) with every TL code planted; see docs/sandbox.md."""
+        from .demo import build_demo
+
+        sandbox = cls(seed=seed, clock=clock, tenantcore=tenantcore, smartlead=smartlead)
+        build_demo(sandbox, tenants=tenants)
+        return sandbox
+
+    # ------------------------------------------------------------------ keys and credentials
+
+    @property
+    def tenantcore_api_key(self) -> str:
+        """The default TenantCore account's (fake) key; follows rotation."""
+        return self.tc_account.api_key
+
+    @property
+    def smartlead_api_key(self) -> str:
+        """The default Smartlead user's (fake) key."""
+        return self.sl_user.api_key
+
+    def credentials_csv(self) -> str:
+        """``email,password`` rows for every TenantCore mailbox, as copied from the TenantCore app."""
+        lines = ["email,password"]
+        for _account, mailbox in self.tenantcore.iter_mailboxes():
+            password = mailbox.password
+            if any(c in password for c in ',"\r\n'):
+                password = '"' + password.replace('"', '""') + '"'
+            lines.append(f"{mailbox.primary_smtp},{password}")
+        return "\r\n".join(lines) + "\r\n"
+
+    def microsoft_token(
+        self, email: str, *, scope: str = "https://outlook.office.com/.default", expires_in: int = 3600
+    ) -> dict[str, Any]:
+        """A signed Microsoft OAuth token for ``email`` in the save-oauth ``token`` shape."""
+        if expires_in < 0:
+            raise ValueError("expires_in is seconds from now and must be >= 0")
+        return self.authority.issue_token(email, scope=scope, expires_in=expires_in)
+
+    # ------------------------------------------------------------------ serving
+
+    def dispatch(self, api: str, req: SimRequest) -> SimResponse:
+        """Serve one request to ``api`` ("tenantcore" or "smartlead"), applying faults.
+
+        Raises :class:`~tenantlead.sandbox.faults.Hang` for an injected hung response.
+        """
+        faults = self.faults
+        plan = faults.plan(api, req.method, req.path) if faults.rules else None
+        if plan is not None and plan.kind is not None:
+            if plan.rule is not None and plan.rule.apply == "after":
+                real = self._handle(api, req)
+                return faults.response(plan, api, real)
+            return faults.response(plan, api, None)
+        return self._handle(api, req)
+
+    def _handle(self, api: str, req: SimRequest) -> SimResponse:
+        with self.lock:
+            if api == "tenantcore":
+                return self.tenantcore.handle(req)
+            return self.smartlead.handle(req)
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        """An ``httpx.MockTransport`` serving both APIs (sync and async clients)."""
+        if self._transport is None:
+            from .transport import make_transport
+
+            self._transport = make_transport(self)
+        return self._transport
+
+    def http_client(self, **kwargs: Any) -> httpx.Client:
+        """An ``httpx.Client`` wired to :attr:`transport` (keyword arguments pass through)."""
+        return httpx.Client(transport=self.transport, **kwargs)
+
+    def async_http_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """An ``httpx.AsyncClient`` wired to :attr:`transport`."""
+        return httpx.AsyncClient(transport=self.transport, **kwargs)
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
+        """A loopback HTTP server for this sandbox; use as a context manager or ``start()``/``stop()``."""
+        from .server import SandboxServer
+
+        return SandboxServer(self, host=host, port=port)
+
+    # ------------------------------------------------------------------ simulation
+
+    def simulate_day(self, *, campaign_volume: int | None = None) -> DayReport:
+        """Advance through one business day of sending; see :mod:`tenantlead.sandbox.sending`."""
+        from .sending import simulate_day
+
+        with self.lock:
+            return simulate_day(self, campaign_volume=campaign_volume)
+
+    def advance(self, seconds: float = 0.0, *, minutes: float = 0.0, hours: float = 0.0) -> None:
+        """Move the shared virtual clock forward (resets and propagation follow)."""
+        self.clock.advance(seconds, minutes=minutes, hours=hours)
+        with self.lock:
+            self.tenantcore.maybe_reset()
+
+    @contextmanager
+    def locked(self) -> Iterator[Sandbox]:
+        """Hold the world lock while editing state from another thread than the server's."""
+        with self.lock:
+            yield self
