@@ -69,6 +69,8 @@ class ErrorInfo:
     code: str | None = None
     fields: tuple[str, ...] = ()
     hint: str | None = None
+    #: A more specific subclass of the status's error class (e.g. ``NoAPIPlanError`` for a 402).
+    error_class: type[APIStatusError] | None = None
 
 
 class APIProfile(Protocol):
@@ -111,23 +113,30 @@ def status_error(
         "hint": info.hint,
         "body": body,
     }
-    if status in (401, 403):
-        return AuthenticationError(info.message, **common)
-    if status == 402:
-        return PaymentRequiredError(info.message, **common)
-    if status == 404:
-        return NotFoundError(info.message, **common)
-    if status == 406:
-        return QuotaExceededError(info.message, **common)
-    if status == 409:
-        return ConflictError(info.message, **common)
-    if status in (400, 422):
-        return ValidationError(info.message, fields=info.fields, **common)
-    if status == 429:
-        return RateLimitError(info.message, retry_after=retry_after, **common)
-    if status >= 500:
-        return ServerError(info.message, **common)
-    return APIStatusError(info.message, **common)
+    base = _status_class(status)
+    cls = info.error_class if info.error_class is not None and issubclass(info.error_class, base) else base
+    if issubclass(cls, ValidationError):
+        return cls(info.message, fields=info.fields, **common)
+    if issubclass(cls, RateLimitError):
+        return cls(info.message, retry_after=retry_after, **common)
+    return cls(info.message, **common)
+
+
+def _status_class(status: int) -> type[APIStatusError]:
+    classes: dict[int, type[APIStatusError]] = {
+        401: AuthenticationError,
+        403: AuthenticationError,
+        402: PaymentRequiredError,
+        404: NotFoundError,
+        406: QuotaExceededError,
+        409: ConflictError,
+        400: ValidationError,
+        422: ValidationError,
+        429: RateLimitError,
+    }
+    if status in classes:
+        return classes[status]
+    return ServerError if status >= 500 else APIStatusError
 
 
 @attrs.define

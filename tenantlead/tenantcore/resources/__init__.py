@@ -1,0 +1,1 @@
+"""TenantCore resource namespaces."""

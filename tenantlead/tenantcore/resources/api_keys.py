@@ -1,0 +1,51 @@
+"""``tc.api_keys``: key rotation (the one endpoint outside ``/v1``)."""
+
+from __future__ import annotations
+
+from tenantlead._core.request import APIRequest
+from tenantlead._core.resource import AsyncResource, SyncResource, parse_model
+from tenantlead.tenantcore.models import RotatedKey
+from tenantlead.tenantcore.resources._validate import check_email
+
+__all__ = ["ApiKeys", "AsyncApiKeys"]
+
+
+def _root(base_url: str) -> str:
+    # Documented at https://api.tenantcore.io/api-key/rotate: the API root without /v1.
+    return base_url[: -len("/v1")] if base_url.endswith("/v1") else base_url
+
+
+def _rotate(base_url: str, user_email: str) -> APIRequest[RotatedKey]:
+    # Never retried: a lost answer would leave us with neither key (the old one is dead at once).
+    return APIRequest(
+        method="POST",
+        path="/api-key/rotate",
+        params={"user_email": check_email(user_email, "user_email")},
+        base_url=_root(base_url),
+        parse=parse_model(RotatedKey),
+        retry_safe=False,
+    )
+
+
+class ApiKeys(SyncResource):
+    """API key management."""
+
+    def rotate(self, user_email: str) -> RotatedKey:
+        """Rotate the account's key; the old key stops working immediately.
+
+        This client switches to the new key itself. Every other integration using the old key
+        breaks until updated, so update them right away (``result.api_key``, hidden from repr).
+        """
+        result = self._client._run(_rotate(self._client.base_url, user_email))
+        self._client._api_key = result.api_key
+        return result
+
+
+class AsyncApiKeys(AsyncResource):
+    """Async twin of :class:`ApiKeys`."""
+
+    async def rotate(self, user_email: str) -> RotatedKey:
+        """Rotate the account's key; this client switches to the new key (see :meth:`ApiKeys.rotate`)."""
+        result = await self._client._run(_rotate(self._client.base_url, user_email))
+        self._client._api_key = result.api_key
+        return result

@@ -1,0 +1,176 @@
+"""``tc.mailboxes``: shared mailboxes, their stored send limits, usage and propagation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from tenantlead._core.request import APIRequest, Response
+from tenantlead._core.resource import AsyncResource, SyncResource, parse_list, parse_model, require_id
+from tenantlead._core.types import NOT_GIVEN, NotGiven, drop_not_given
+from tenantlead.tenantcore.models import Mailbox, UsageReport
+from tenantlead.tenantcore.resources._validate import check_daily_limit, check_domain_name, check_nickname
+
+__all__ = ["AsyncMailboxes", "Mailboxes"]
+
+
+def _base(tenant_id: str) -> str:
+    return f"/tenants/{require_id(tenant_id, 'tenant_id')}/mailboxes"
+
+
+def _list(tenant_id: str) -> APIRequest[list[Mailbox]]:
+    return APIRequest(method="GET", path=_base(tenant_id), parse=parse_list(Mailbox, key="mailboxes"))
+
+
+def _find(tenant_id: str, address: str) -> APIRequest[Mailbox | None]:
+    lister = parse_list(Mailbox, key="mailboxes")
+
+    def parse(response: Response) -> Mailbox | None:
+        return next((m for m in lister(response) if m.address == address), None)
+
+    return APIRequest(method="GET", path=_base(tenant_id), parse=parse)
+
+
+def _create(
+    tenant_id: str, domain_name: str, mail_nickname: str, display_name: str | None
+) -> APIRequest[Mailbox]:
+    domain = check_domain_name(domain_name)
+    nick = check_nickname(mail_nickname)
+    body: dict[str, Any] = {
+        "domain_name": domain,
+        "mail_nickname": nick,
+        "display_name": display_name or nick,
+    }
+    # Inferred: POST /v1/tenants/{tenant_id}/mailboxes. Not idempotent: an uncertain outcome is
+    # settled by looking the address up before sending again.
+    return APIRequest(
+        method="POST",
+        path=_base(tenant_id),
+        json=body,
+        parse=parse_model(Mailbox),
+        reconcile=_find(tenant_id, f"{nick}@{domain}".lower()),
+    )
+
+
+def _update(
+    tenant_id: str,
+    mailbox_id: str,
+    daily_send_limit: int | NotGiven | None,
+    account_enabled: bool | NotGiven,
+) -> APIRequest[Mailbox]:
+    body = drop_not_given({"daily_send_limit": daily_send_limit, "account_enabled": account_enabled})
+    if not body:
+        raise ValueError("nothing to update: pass daily_send_limit= and/or account_enabled=")
+    if "daily_send_limit" in body:
+        body["daily_send_limit"] = check_daily_limit(body["daily_send_limit"])
+    if "account_enabled" in body and not isinstance(body["account_enabled"], bool):
+        raise ValueError(f"account_enabled must be True or False, got {body['account_enabled']!r}")
+    # Setting a value is idempotent, so PATCH is retry-safe.
+    return APIRequest(
+        method="PATCH",
+        path=f"{_base(tenant_id)}/{require_id(mailbox_id, 'mailbox_id')}",
+        json=body,
+        parse=parse_model(Mailbox),
+        retry_safe=True,
+    )
+
+
+def _usage(tenant_id: str) -> APIRequest[UsageReport]:
+    return APIRequest(method="GET", path=f"{_base(tenant_id)}/usage", parse=parse_model(UsageReport))
+
+
+def _seconds_until_ready(mailbox: Mailbox, now_unix: float) -> float:
+    ready = mailbox.ready_at
+    if ready is None:
+        return 0.0
+    return max(0.0, ready.timestamp() - now_unix)
+
+
+class Mailboxes(SyncResource):
+    """Shared mailboxes of a tenant (at most 3 per domain)."""
+
+    def list(self, tenant_id: str) -> list[Mailbox]:
+        """Every mailbox across every domain of the tenant."""
+        return self._client._run(_list(tenant_id))
+
+    def create(
+        self, tenant_id: str, *, domain_name: str, mail_nickname: str, display_name: str | None = None
+    ) -> Mailbox:
+        """Provision a shared mailbox on a verified domain (inferred: ``POST .../mailboxes``).
+
+        Exchange Online needs 2-5 minutes before the new mailbox can send: use
+        :meth:`wait_until_ready` before connecting it to Smartlead. Raises
+        :class:`~tenantlead.errors.ConflictError` with code ``mailbox_limit_reached`` for a 4th
+        mailbox on a domain and ``domain_not_verified`` for an unverified domain.
+        """
+        return self._client._run(_create(tenant_id, domain_name, mail_nickname, display_name))
+
+    def update(
+        self,
+        tenant_id: str,
+        mailbox_id: str,
+        *,
+        daily_send_limit: int | NotGiven | None = NOT_GIVEN,
+        account_enabled: bool | NotGiven = NOT_GIVEN,
+    ) -> Mailbox:
+        """Store a mailbox's ``daily_send_limit`` (step 1 of enforcement; ``None`` clears it).
+
+        Storing does not restrict sending: call ``tc.mailbox_limits.provision(tenant_id)``
+        afterwards so Exchange enforces it. ``account_enabled`` (inferred) enables sign-in.
+        """
+        return self._client._run(_update(tenant_id, mailbox_id, daily_send_limit, account_enabled))
+
+    def usage(self, tenant_id: str) -> UsageReport:
+        """Today's sends per mailbox of the tenant (inferred: ``GET .../mailboxes/usage``)."""
+        return self._client._run(_usage(tenant_id))
+
+    def wait_until_ready(self, mailbox: Mailbox) -> Mailbox:
+        """Block until the mailbox's propagation delay (5 minutes after ``created_at``) is over.
+
+        Uses the client's clock and sleeper, so tests with a fake clock return at once.
+        """
+        delay = _seconds_until_ready(mailbox, self._client._clock())
+        if delay:
+            self._client._sleep(delay)
+        return mailbox
+
+    @staticmethod
+    def is_ready(mailbox: Mailbox, now: datetime | None = None) -> bool:
+        """True when the mailbox has finished propagating at ``now`` (default: current UTC time)."""
+        return not mailbox.is_propagating(now or datetime.now(UTC))
+
+
+class AsyncMailboxes(AsyncResource):
+    """Async twin of :class:`Mailboxes`."""
+
+    async def list(self, tenant_id: str) -> list[Mailbox]:
+        """Every mailbox across every domain of the tenant."""
+        return await self._client._run(_list(tenant_id))
+
+    async def create(
+        self, tenant_id: str, *, domain_name: str, mail_nickname: str, display_name: str | None = None
+    ) -> Mailbox:
+        """Provision a shared mailbox on a verified domain (see :meth:`Mailboxes.create`)."""
+        return await self._client._run(_create(tenant_id, domain_name, mail_nickname, display_name))
+
+    async def update(
+        self,
+        tenant_id: str,
+        mailbox_id: str,
+        *,
+        daily_send_limit: int | NotGiven | None = NOT_GIVEN,
+        account_enabled: bool | NotGiven = NOT_GIVEN,
+    ) -> Mailbox:
+        """Store a mailbox's ``daily_send_limit`` (step 1; see :meth:`Mailboxes.update`)."""
+        return await self._client._run(_update(tenant_id, mailbox_id, daily_send_limit, account_enabled))
+
+    async def usage(self, tenant_id: str) -> UsageReport:
+        """Today's sends per mailbox of the tenant (inferred: ``GET .../mailboxes/usage``)."""
+        return await self._client._run(_usage(tenant_id))
+
+    async def wait_until_ready(self, mailbox: Mailbox) -> Mailbox:
+        """Wait until the mailbox's propagation delay is over (client clock and sleeper)."""
+        delay = _seconds_until_ready(mailbox, self._client._clock())
+        if delay:
+            await self._client._sleep(delay)
+        return mailbox

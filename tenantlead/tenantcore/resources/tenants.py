@@ -1,0 +1,64 @@
+"""``tc.tenants``: list, inspect and deprovision connected Microsoft 365 tenants."""
+
+from __future__ import annotations
+
+from tenantlead._core.request import APIRequest
+from tenantlead._core.resource import AsyncResource, SyncResource, parse_list, parse_model, require_id
+from tenantlead.tenantcore.models import DeprovisionResult, Tenant
+
+__all__ = ["AsyncTenants", "Tenants"]
+
+
+def _list() -> APIRequest[list[Tenant]]:
+    return APIRequest(method="GET", path="/tenants", parse=parse_list(Tenant, key="tenants"))
+
+
+def _get(tenant_id: str) -> APIRequest[Tenant]:
+    return APIRequest(
+        method="GET", path=f"/tenants/{require_id(tenant_id, 'tenant_id')}", parse=parse_model(Tenant)
+    )
+
+
+def _deprovision(tenant_id: str) -> APIRequest[DeprovisionResult]:
+    # Inferred: DELETE /v1/tenants/{tenant_id}. Deleting twice ends in the same state: retry-safe.
+    return APIRequest(
+        method="DELETE",
+        path=f"/tenants/{require_id(tenant_id, 'tenant_id')}",
+        parse=parse_model(DeprovisionResult),
+        retry_safe=True,
+    )
+
+
+class Tenants(SyncResource):
+    """Tenants connected to this TenantCore account (connected in the app by admin consent)."""
+
+    def list(self) -> list[Tenant]:
+        """Every connected tenant, most recently connected first."""
+        return self._client._run(_list())
+
+    def get(self, tenant_id: str) -> Tenant:
+        """One tenant by its Microsoft tenant GUID (``Tenant.tenant_id``, not ``Tenant.id``)."""
+        return self._client._run(_get(tenant_id))
+
+    def deprovision(self, tenant_id: str) -> DeprovisionResult:
+        """Disconnect a tenant from TenantCore (inferred: ``DELETE /v1/tenants/{tenant_id}``).
+
+        The client keeps its Microsoft 365 domains and mailboxes; TenantCore stops managing them.
+        """
+        return self._client._run(_deprovision(tenant_id))
+
+
+class AsyncTenants(AsyncResource):
+    """Async twin of :class:`Tenants`."""
+
+    async def list(self) -> list[Tenant]:
+        """Every connected tenant, most recently connected first."""
+        return await self._client._run(_list())
+
+    async def get(self, tenant_id: str) -> Tenant:
+        """One tenant by its Microsoft tenant GUID (``Tenant.tenant_id``, not ``Tenant.id``)."""
+        return await self._client._run(_get(tenant_id))
+
+    async def deprovision(self, tenant_id: str) -> DeprovisionResult:
+        """Disconnect a tenant from TenantCore (inferred: ``DELETE /v1/tenants/{tenant_id}``)."""
+        return await self._client._run(_deprovision(tenant_id))
