@@ -12,8 +12,9 @@ from .clock import VirtualClock
 from .faults import FaultInjector, FaultRule
 from .sending import DayReport
 from .server import SandboxServer
+from .smartlead import SmartleadConfig, SmartleadWorld
 from .tenantcore import TenantCoreConfig, TenantCoreWorld
-from .world import MicrosoftAuthority, Sandbox, SmartleadConfig, SmartleadWorld
+from .world import MicrosoftAuthority, Sandbox
 
 __all__ = [
     "DayReport",

@@ -22,38 +22,7 @@ import httpx
 from ._http import SimRequest, SimResponse
 from .clock import VirtualClock
 from .faults import FaultInjector
-try:
-    from .smartlead import SmartleadConfig, SmartleadWorld
-except ImportError:  # TEMPORARY: the Smartlead world is being written concurrently
-    from dataclasses import dataclass as _dc
-
-    @_dc(frozen=True)
-    class SmartleadConfig:  # type: ignore[no-redef]
-        """Stub."""
-
-        seed: int = 0
-
-    class SmartleadWorld:  # type: ignore[no-redef]
-        """Stub."""
-
-        def __init__(self, clock: Any, config: Any = None, authority: Any = None) -> None:
-            self.users: dict[str, SlUser] = {}
-            self.authority = authority
-            self._n = 22_000_000
-
-        def add_user(self, api_key: str) -> SlUser:
-            """Stub."""
-            self.users[api_key] = SlUser(user_id=1, api_key=api_key)
-            return self.users[api_key]
-
-        def next_id(self, kind: str) -> int:
-            """Stub."""
-            self._n += 1
-            return self._n
-
-        def handle(self, req: SimRequest) -> SimResponse:
-            """Stub."""
-            return SimResponse(404)
+from .smartlead import SmartleadConfig, SmartleadWorld
 from .state import SlUser, TcAccount
 from .tenantcore import TenantCoreConfig, TenantCoreWorld
 
