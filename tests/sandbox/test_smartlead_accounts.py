@@ -107,7 +107,8 @@ def test_save_creates_a_connected_account_and_returns_the_old_shape(world: Smart
     assert len(body["warmupKey"].split("-")) == 2
     acc = data(call(world, "GET", f"/email-accounts/{body['emailAccountId']}"))
     assert acc["message_per_day"] == 40
-    assert acc["is_smtp_success"] is True and acc["is_imap_success"] is True
+    assert acc["is_smtp_success"] is True
+    assert acc["is_imap_success"] is True
     assert acc["username"] == "ann@acme.example"
     assert acc["type"] == "SMTP"
     assert acc["warmup_details"]["status"] == "ACTIVE"
@@ -182,7 +183,8 @@ def test_save_validation_is_joi_shaped(world: SmartleadWorld, change: dict[str, 
     resp = call(world, "POST", "/email-accounts/save", body=smtp(**change))
     assert resp.status == 400
     body = data(resp)
-    assert body["statusCode"] == 400 and body["error"] == "Bad Request"
+    assert body["statusCode"] == 400
+    assert body["error"] == "Bad Request"
     assert body["message"] == message
     assert body["validation"]["source"] == "body"
 
@@ -281,11 +283,14 @@ def test_list_and_get_differ_as_live(world: SmartleadWorld) -> None:
     assert "minTimeToWaitInMins" not in one
     assert one["password"] == "S3cret!"
     assert base64.b64decode(row["password"]).decode() == "S3cret!"
-    assert "tags" not in row and "tags" not in one
+    assert "tags" not in row
+    assert "tags" not in one
     assert one["warmup_details"]["max_email_per_day"] == 20
-    assert "is_warmup_blocked" in one["warmup_details"] and "is_warmup_blocked" not in row["warmup_details"]
+    assert "is_warmup_blocked" in one["warmup_details"]
+    assert "is_warmup_blocked" not in row["warmup_details"]
     assert one["warmup_details"]["warmup_reputation"] == "100%"
-    assert row["created_at"].endswith("Z") and len(row["created_at"]) == 24
+    assert row["created_at"].endswith("Z")
+    assert len(row["created_at"]) == 24
     assert one["warmup_details"]["created_at"].endswith("+00:00")
 
 
@@ -309,7 +314,8 @@ def test_list_filters(world: SmartleadWorld) -> None:
     assert ids(username="ACME") == [a, b]
     assert ids(client_id=7) == [c]
     rows = data(call(world, "GET", "/email-accounts/", fetch_campaigns="true"))
-    assert rows[0]["campaign_ids"] == [camp] and rows[0]["campaign_count"] == 1
+    assert rows[0]["campaign_ids"] == [camp]
+    assert rows[0]["campaign_count"] == 1
 
 
 def test_get_by_id_errors(world: SmartleadWorld) -> None:
@@ -423,7 +429,8 @@ def test_warmup_creates_details_and_accepts_string_booleans(world: SmartleadWorl
     body = data(resp)
     assert resp.status == 200
     assert body["message"] == "Email warmup details updated successfully!"
-    assert body["emailAccountId"] == aid and body["warmupKey"]
+    assert body["emailAccountId"] == aid
+    assert body["warmupKey"]
     details = data(call(world, "GET", f"/email-accounts/{aid}"))["warmup_details"]
     assert details["status"] == "ACTIVE"
     assert details["max_email_per_day"] == 35
@@ -458,7 +465,9 @@ def test_warmup_stats_shape(world: SmartleadWorld, clock: VirtualClock) -> None:
     )  # type: ignore[union-attr]
     stats = data(call(world, "GET", f"/email-accounts/{aid}/warmup-stats"))
     assert stats["id"] == aid
-    assert stats["sent_count"] == "12" and stats["spam_count"] == "1" and stats["inbox_count"] == "11"
+    assert stats["sent_count"] == "12"
+    assert stats["spam_count"] == "1"
+    assert stats["inbox_count"] == "11"
     assert len(stats["stats_by_date"]) == 7
     assert stats["stats_by_date"][-1] == {
         "id": 7,
@@ -490,7 +499,8 @@ def test_reconnect_reverifies_failed_accounts_through_the_authority(
     assert resp.status == 200
     assert data(resp)["message"].startswith("Email account(s) added to the queue to reconnect.")
     rows = {r["id"]: r for r in data(call(world, "GET", "/email-accounts/"))}
-    assert rows[fixed]["is_smtp_success"] is True and rows[fixed]["smtp_failure_error"] is None
+    assert rows[fixed]["is_smtp_success"] is True
+    assert rows[fixed]["smtp_failure_error"] is None
     assert rows[still]["is_smtp_success"] is False
     assert rows[still]["smtp_failure_error"].startswith("550 5.7.30")
 
@@ -546,7 +556,8 @@ def test_delete_is_soft_and_unlinks_campaigns(world: SmartleadWorld) -> None:
     assert call(world, "GET", f"/email-accounts/{aid}").status == 404
     assert data(call(world, "GET", f"/campaigns/{camp}/email-accounts")) == []
     warm = world.users[KEY].accounts[aid].warmup
-    assert warm is not None and warm.status == "INACTIVE"
+    assert warm is not None
+    assert warm.status == "INACTIVE"
     again = call(world, "DELETE", f"/email-accounts/{aid}")
     assert again.status == 404
     assert data(again) == {
@@ -567,7 +578,8 @@ def test_suspend_and_unsuspend(world: SmartleadWorld) -> None:
         "data": {"accountId": aid, "isSuspended": True},
     }
     one = data(call(world, "GET", f"/email-accounts/{aid}"))
-    assert one["is_suspended"] is True and one["warmup_details"]["status"] == "PAUSED"
+    assert one["is_suspended"] is True
+    assert one["warmup_details"]["status"] == "PAUSED"
     back = call(world, "DELETE", f"/email-accounts/unsuspend/{aid}")
     assert data(back)["data"] == {"accountId": aid, "isSuspended": False}
     assert data(call(world, "GET", f"/email-accounts/{aid}"))["warmup_details"]["status"] == "ACTIVE"
@@ -595,7 +607,8 @@ def test_bulk_update_is_camel_case_with_warmup_max_separate(world: SmartleadWorl
     assert data(resp) == {"message": "Email account(s) and warmup details are updated successfully!"}
     one = data(call(world, "GET", f"/email-accounts/{b}", fetch_tags="true"))
     assert one["message_per_day"] == 15
-    assert one["warmup_details"]["max_email_per_day"] == 30 and one["warmup_details"]["status"] == "ACTIVE"
+    assert one["warmup_details"]["max_email_per_day"] == 30
+    assert one["warmup_details"]["status"] == "ACTIVE"
     assert [t["tag_id"] for t in one["tags"]] == [tag]
     bad = call(
         world,
@@ -643,7 +656,8 @@ def test_tag_mapping_is_additive_idempotent_and_reports_each_pair(world: Smartle
             body={"email_account_ids": [aid], "tag_ids": [t1, t2]},
         )
     )
-    assert resp["success"] is True and resp["message"] == "Tag mapping operation completed"
+    assert resp["success"] is True
+    assert resp["message"] == "Tag mapping operation completed"
     assert resp["data"]["summary"] == {"total_processed": 2, "added": 1, "skipped": 1, "failed": 0}
     assert resp["data"]["results"][0] == {
         "email_account_id": aid,
@@ -651,7 +665,8 @@ def test_tag_mapping_is_additive_idempotent_and_reports_each_pair(world: Smartle
         "action": "skipped",
         "reason": "Mapping already exists",
     }
-    assert resp["data"]["results"][1]["action"] == "added" and "mapping_id" in resp["data"]["results"][1]
+    assert resp["data"]["results"][1]["action"] == "added"
+    assert "mapping_id" in resp["data"]["results"][1]
     listed = data(
         call(
             world,
