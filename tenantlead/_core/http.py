@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Protocol, Self, TypeVar
 
 import attrs
@@ -242,6 +243,10 @@ class BaseAPIClient:
     def api_name(self) -> str:
         """``"tenantcore"`` or ``"smartlead"``."""
         return self._profile.name
+
+    def now(self) -> datetime:
+        """The current time by this client's clock (aware UTC): real time unless ``clock=`` was injected."""
+        return datetime.fromtimestamp(self._clock(), tz=UTC)
 
     @property
     def max_retries(self) -> int:
