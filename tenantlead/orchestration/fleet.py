@@ -1,0 +1,534 @@
+"""The fleet: both APIs read once and joined by mailbox address.
+
+``Fleet.load(tc, sl)`` is the only I/O here: 1 request for the tenants, 2 per tenant (domains,
+mailboxes), the recent pages of the enforcement log, and ``ceil(accounts / 100)`` for Smartlead.
+Everything else (``Fleet.build``, filters, rows) is pure, so planners and checks can be tested
+on hand-built fleets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from tenantlead.orchestration._render import Tabular, text_table
+from tenantlead.smartlead.models import EmailAccount, WarmupStatus
+from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, Tenant
+
+if TYPE_CHECKING:
+    from tenantlead.smartlead import AsyncSmartlead, Smartlead
+    from tenantlead.tenantcore import AsyncTenantCore, TenantCore
+
+__all__ = ["Fleet", "FleetRow", "RowStatus", "address_domain", "normalize_address"]
+
+#: ``connected``: both sides; ``not_connected``: TenantCore mailbox without a Smartlead account;
+#: ``orphan``: Smartlead account on a TenantCore domain with no TenantCore mailbox behind it.
+RowStatus = Literal["connected", "not_connected", "orphan"]
+
+#: How far back ``Fleet.load`` reads the enforcement log by default.
+DEFAULT_EVENTS_WINDOW = timedelta(days=7)
+
+
+def normalize_address(address: str) -> str:
+    """The join key for an email address: stripped and lower-cased."""
+    return address.strip().lower()
+
+
+def address_domain(address: str) -> str:
+    """The domain part of an address, lower-cased (``""`` when there is none)."""
+    _, _, domain = normalize_address(address).rpartition("@")
+    return domain
+
+
+@attrs.frozen(kw_only=True)
+class FleetRow:
+    """One mailbox address, with whatever each API knows about it."""
+
+    address: str
+    tenant: Tenant | None = None
+    domain: Domain | None = None
+    mailbox: Mailbox | None = None
+    account: EmailAccount | None = None
+    events: tuple[EnforcementEvent, ...] = ()
+
+    @property
+    def status(self) -> RowStatus:
+        """``connected``, ``not_connected`` or ``orphan`` (see :data:`RowStatus`)."""
+        if self.mailbox is not None and self.account is not None:
+            return "connected"
+        if self.mailbox is not None:
+            return "not_connected"
+        return "orphan"
+
+    @property
+    def tenant_id(self) -> str | None:
+        """The Microsoft tenant GUID, when the address is on a TenantCore tenant."""
+        return self.tenant.tenant_id if self.tenant is not None else None
+
+    @property
+    def domain_name(self) -> str:
+        """The address's domain."""
+        return self.domain.domain_name.lower() if self.domain is not None else address_domain(self.address)
+
+    @property
+    def client_id(self) -> int | None:
+        """The Smartlead agency client of the account, if any."""
+        return self.account.client_id if self.account is not None else None
+
+    @property
+    def daily_send_limit(self) -> int | None:
+        """TenantCore's stored limit (the Exchange ceiling once provisioned)."""
+        return self.mailbox.daily_send_limit if self.mailbox is not None else None
+
+    @property
+    def message_per_day(self) -> int | None:
+        """Smartlead's daily campaign limit (written as ``max_email_per_day``)."""
+        return self.account.message_per_day if self.account is not None else None
+
+    @property
+    def warmup_active(self) -> bool:
+        """True when the Smartlead account's warmup is running (it sends through the same mailbox)."""
+        details = self.account.warmup_details if self.account is not None else None
+        return details is not None and details.status == WarmupStatus.ACTIVE
+
+    @property
+    def warmup_per_day(self) -> int | None:
+        """Warmup emails per day when known: 0 when warmup is off, None when active but unknown.
+
+        Smartlead's list endpoint omits the warmup volume; ``Fleet.load(..., with_warmup_details=True)``
+        fetches it per account.
+        """
+        if not self.warmup_active:
+            return 0
+        details = self.account.warmup_details if self.account is not None else None
+        return details.max_email_per_day if details is not None else None
+
+    def to_record(self) -> dict[str, Any]:
+        """A flat dict for tables and DataFrames."""
+        account = self.account
+        mailbox = self.mailbox
+        return {
+            "address": self.address,
+            "status": self.status,
+            "tenant_id": self.tenant_id,
+            "tenant_name": self.tenant.tenant_name if self.tenant is not None else None,
+            "domain": self.domain_name,
+            "mailbox_id": mailbox.id if mailbox is not None else None,
+            "account_id": account.id if account is not None else None,
+            "account_type": str(account.type) if account is not None and account.type is not None else None,
+            "client_id": self.client_id,
+            "tc_limit": self.daily_send_limit,
+            "sends_today": mailbox.sends_today if mailbox is not None else None,
+            "blocked": mailbox.is_blocked if mailbox is not None else None,
+            "sl_limit": self.message_per_day,
+            "warmup_per_day": self.warmup_per_day if self.account is not None else None,
+            "gap_mins": account.min_time_to_wait_in_mins if account is not None else None,
+            "smtp_ok": account.is_smtp_success if account is not None else None,
+            "recent_blocks": sum(1 for e in self.events if e.action_taken == "blocked"),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Fleet(Tabular):
+    """A snapshot of an agency's TenantCore tenants and Smartlead accounts, joined by address.
+
+    ``rows`` has one :class:`FleetRow` per address: connected, not connected (TenantCore only),
+    or orphan (a Smartlead account on a TenantCore domain without a mailbox). Smartlead
+    accounts on domains TenantCore does not manage are kept in ``external_accounts``.
+    """
+
+    tenants: tuple[Tenant, ...]
+    domains: Mapping[str, tuple[Domain, ...]]  # by tenant_id
+    mailboxes: Mapping[str, tuple[Mailbox, ...]]  # by tenant_id
+    accounts: tuple[EmailAccount, ...]
+    events: tuple[EnforcementEvent, ...]
+    loaded_at: datetime
+    rows: tuple[FleetRow, ...]
+    external_accounts: tuple[EmailAccount, ...] = ()
+
+    columns = (
+        "address",
+        "status",
+        "tenant_name",
+        "tc_limit",
+        "sl_limit",
+        "warmup_per_day",
+        "gap_mins",
+        "sends_today",
+        "blocked",
+        "smtp_ok",
+    )
+
+    # ------------------------------------------------------------------ building (pure)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        tenants: Iterable[Tenant],
+        domains: Mapping[str, Iterable[Domain]],
+        mailboxes: Mapping[str, Iterable[Mailbox]],
+        accounts: Iterable[EmailAccount],
+        events: Iterable[EnforcementEvent] = (),
+        loaded_at: datetime,
+    ) -> Fleet:
+        """Join already-fetched data (no I/O): what ``load`` does after reading both APIs."""
+        tenant_list = tuple(tenants)
+        domain_map = {tid: tuple(ds) for tid, ds in domains.items()}
+        mailbox_map = {tid: tuple(ms) for tid, ms in mailboxes.items()}
+        account_list = tuple(accounts)
+        event_list = tuple(events)
+
+        events_by_address: dict[str, list[EnforcementEvent]] = {}
+        for event in event_list:
+            events_by_address.setdefault(normalize_address(event.mailbox_address), []).append(event)
+
+        domain_index: dict[str, tuple[Tenant, Domain]] = {}
+        for tenant in tenant_list:
+            for domain in domain_map.get(tenant.tenant_id, ()):
+                domain_index[domain.domain_name.lower()] = (tenant, domain)
+        accounts_by_address: dict[str, EmailAccount] = {}
+        for account in account_list:
+            # Duplicate addresses cannot exist in one Smartlead user; keep the first if they do.
+            accounts_by_address.setdefault(normalize_address(account.from_email), account)
+
+        rows: list[FleetRow] = []
+        seen: set[str] = set()
+        tenant_by_id = {t.tenant_id: t for t in tenant_list}
+        for tenant_id, tenant_mailboxes in mailbox_map.items():
+            owner = tenant_by_id.get(tenant_id)
+            for mailbox in tenant_mailboxes:
+                address = mailbox.address
+                if address in seen:
+                    continue
+                seen.add(address)
+                hit = domain_index.get((mailbox.domain_name or address_domain(address)).lower())
+                rows.append(
+                    FleetRow(
+                        address=address,
+                        tenant=owner,
+                        domain=hit[1] if hit else None,
+                        mailbox=mailbox,
+                        account=accounts_by_address.get(address),
+                        events=tuple(events_by_address.get(address, ())),
+                    )
+                )
+        external: list[EmailAccount] = []
+        for address, account in accounts_by_address.items():
+            if address in seen:
+                continue
+            hit = domain_index.get(address_domain(address))
+            if hit is None:
+                external.append(account)
+                continue
+            rows.append(
+                FleetRow(
+                    address=address,
+                    tenant=hit[0],
+                    domain=hit[1],
+                    account=account,
+                    events=tuple(events_by_address.get(address, ())),
+                )
+            )
+        rows.sort(key=lambda r: (r.tenant_id or "", r.domain_name, r.address))
+        return cls(
+            tenants=tenant_list,
+            domains=domain_map,
+            mailboxes=mailbox_map,
+            accounts=account_list,
+            events=event_list,
+            loaded_at=loaded_at,
+            rows=tuple(rows),
+            external_accounts=tuple(external),
+        )
+
+    # ------------------------------------------------------------------ loading (I/O)
+
+    @classmethod
+    def load(
+        cls,
+        tc: TenantCore,
+        sl: Smartlead,
+        tenant_ids: Sequence[str] | None = None,
+        *,
+        events_window: timedelta = DEFAULT_EVENTS_WINDOW,
+        with_warmup_details: bool = False,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> Fleet:
+        """Read both APIs and join them.
+
+        Args:
+            tc: a TenantCore client.
+            sl: a Smartlead client.
+            tenant_ids: only these tenants (Microsoft GUIDs); default all.
+            events_window: how far back to read the enforcement log (newest first; paging stops
+                at the first older event).
+            with_warmup_details: also GET each connected account whose warmup is active, because
+                Smartlead's list omits the warmup volume (one extra request per such account).
+            progress: ``progress(stage, done, total)`` callback.
+        """
+        now = tc.now()
+        tenants = _select_tenants(tc.tenants.list(), tenant_ids)
+        domains: dict[str, tuple[Domain, ...]] = {}
+        mailboxes: dict[str, tuple[Mailbox, ...]] = {}
+        for i, tenant in enumerate(tenants, 1):
+            domains[tenant.tenant_id] = tuple(tc.domains.list(tenant.tenant_id))
+            mailboxes[tenant.tenant_id] = tuple(tc.mailboxes.list(tenant.tenant_id))
+            if progress:
+                progress("tenants", i, len(tenants))
+        events = _recent(tc.enforcement.list_events(), now - events_window, tenants, tenant_ids)
+        accounts = list(sl.email_accounts.list())
+        if progress:
+            progress("accounts", len(accounts), len(accounts))
+        if with_warmup_details:
+            wanted = _needs_details(accounts, mailboxes)
+            for i, index in enumerate(wanted, 1):
+                accounts[index] = sl.email_accounts.get(accounts[index].id)
+                if progress:
+                    progress("warmup details", i, len(wanted))
+        return cls.build(
+            tenants=tenants,
+            domains=domains,
+            mailboxes=mailboxes,
+            accounts=accounts,
+            events=events,
+            loaded_at=now,
+        )
+
+    @classmethod
+    async def aload(
+        cls,
+        tc: AsyncTenantCore,
+        sl: AsyncSmartlead,
+        tenant_ids: Sequence[str] | None = None,
+        *,
+        events_window: timedelta = DEFAULT_EVENTS_WINDOW,
+        with_warmup_details: bool = False,
+        concurrency: int = 8,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> Fleet:
+        """Async :meth:`load`.
+
+        Tenants are read concurrently (at most ``concurrency`` at a time) while the Smartlead
+        accounts page in.
+        """
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+        now = tc.now()
+        gate = asyncio.Semaphore(concurrency)
+        done = 0
+
+        async def read_accounts() -> list[EmailAccount]:
+            return [account async for account in sl.email_accounts.list()]
+
+        accounts_task = asyncio.ensure_future(read_accounts())
+        tenants = _select_tenants(await tc.tenants.list(), tenant_ids)
+
+        async def read_tenant(tenant: Tenant) -> tuple[str, tuple[Domain, ...], tuple[Mailbox, ...]]:
+            nonlocal done
+            async with gate:
+                doms, mbs = await asyncio.gather(
+                    tc.domains.list(tenant.tenant_id), tc.mailboxes.list(tenant.tenant_id)
+                )
+            done += 1
+            if progress:
+                progress("tenants", done, len(tenants))
+            return tenant.tenant_id, tuple(doms), tuple(mbs)
+
+        async def read_events() -> list[EnforcementEvent]:
+            since = now - events_window
+            out: list[EnforcementEvent] = []
+            async for event in tc.enforcement.list_events():
+                if event.created_at is not None and event.created_at < since:
+                    break
+                out.append(event)
+            return _recent(out, since, tenants, tenant_ids)
+
+        try:
+            results, events = await asyncio.gather(
+                asyncio.gather(*(read_tenant(t) for t in tenants)), read_events()
+            )
+            accounts = await accounts_task
+        finally:
+            if not accounts_task.done():
+                accounts_task.cancel()
+        domains = {tid: doms for tid, doms, _ in results}
+        mailboxes = {tid: mbs for tid, _, mbs in results}
+        if progress:
+            progress("accounts", len(accounts), len(accounts))
+        if with_warmup_details:
+            wanted = _needs_details(accounts, mailboxes)
+
+            async def detail(index: int) -> None:
+                async with gate:
+                    accounts[index] = await sl.email_accounts.get(accounts[index].id)
+
+            await asyncio.gather(*(detail(i) for i in wanted))
+        return cls.build(
+            tenants=tenants,
+            domains=domains,
+            mailboxes=mailboxes,
+            accounts=accounts,
+            events=events,
+            loaded_at=now,
+        )
+
+    # ------------------------------------------------------------------ views (pure)
+
+    def __iter__(self) -> Iterator[FleetRow]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def row(self, address: str) -> FleetRow | None:
+        """The row of ``address`` (case-insensitive), or None."""
+        key = normalize_address(address)
+        return next((r for r in self.rows if r.address == key), None)
+
+    def tenant(self, tenant_id: str) -> Tenant | None:
+        """A tenant of the fleet by Microsoft GUID."""
+        return next((t for t in self.tenants if t.tenant_id == tenant_id), None)
+
+    def filter(
+        self,
+        *,
+        tenant: str | None = None,
+        domain: str | None = None,
+        client_id: int | None = None,
+        status: RowStatus | None = None,
+        predicate: Callable[[FleetRow], bool] | None = None,
+    ) -> Fleet:
+        """A sub-fleet of the rows matching every given filter (``tenant`` matches GUID or name)."""
+        if status is not None and status not in ("connected", "not_connected", "orphan"):
+            raise ValueError(f"status must be 'connected', 'not_connected' or 'orphan', got {status!r}")
+
+        def keep(row: FleetRow) -> bool:
+            if tenant is not None and tenant not in (
+                row.tenant_id,
+                row.tenant.tenant_name if row.tenant is not None else None,
+            ):
+                return False
+            if domain is not None and row.domain_name != domain.lower():
+                return False
+            if client_id is not None and row.client_id != client_id:
+                return False
+            if status is not None and row.status != status:
+                return False
+            return predicate is None or predicate(row)
+
+        rows = tuple(r for r in self.rows if keep(r))
+        tenant_ids = {r.tenant_id for r in rows}
+        return attrs.evolve(
+            self,
+            tenants=tuple(t for t in self.tenants if t.tenant_id in tenant_ids),
+            rows=rows,
+            external_accounts=() if tenant is not None or domain is not None else self.external_accounts,
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Rows per status plus tenants and external accounts."""
+        out = {"tenants": len(self.tenants), "connected": 0, "not_connected": 0, "orphan": 0}
+        for row in self.rows:
+            out[row.status] += 1
+        out["external_accounts"] = len(self.external_accounts)
+        return out
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One flat record per row (see :meth:`FleetRow.to_record`)."""
+        return [row.to_record() for row in self.rows]
+
+    def summary_records(self) -> list[dict[str, Any]]:
+        """One record per tenant: mailboxes, connected, limits summed, sends today, blocked."""
+        out: list[dict[str, Any]] = []
+        for tenant in self.tenants:
+            rows = [r for r in self.rows if r.tenant_id == tenant.tenant_id]
+            out.append(
+                {
+                    "tenant_id": tenant.tenant_id,
+                    "tenant_name": tenant.tenant_name,
+                    "domains": len(self.domains.get(tenant.tenant_id, ())),
+                    "mailboxes": sum(1 for r in rows if r.mailbox is not None),
+                    "connected": sum(1 for r in rows if r.status == "connected"),
+                    "orphans": sum(1 for r in rows if r.status == "orphan"),
+                    "tc_limit_total": sum(r.daily_send_limit or 0 for r in rows),
+                    "sl_limit_total": sum(r.message_per_day or 0 for r in rows if r.status == "connected"),
+                    "sends_today": sum((r.mailbox.sends_today or 0) for r in rows if r.mailbox is not None),
+                    "blocked": sum(1 for r in rows if r.mailbox is not None and r.mailbox.is_blocked),
+                }
+            )
+        return out
+
+    def _html_summary(self) -> str:
+        c = self.counts()
+        return (
+            f"{c['tenants']} tenants, {c['connected']} connected, {c['not_connected']} not connected, "
+            f"{c['orphan']} orphans"
+        )
+
+    def __str__(self) -> str:
+        columns = [
+            "tenant_name",
+            "domains",
+            "mailboxes",
+            "connected",
+            "orphans",
+            "tc_limit_total",
+            "sl_limit_total",
+            "sends_today",
+            "blocked",
+        ]
+        return f"Fleet: {self._html_summary()}\n" + text_table(self.summary_records(), columns)
+
+    def __repr__(self) -> str:
+        return f"<Fleet {self._html_summary()} at {self.loaded_at.isoformat()}>"
+
+
+def _select_tenants(tenants: list[Tenant], tenant_ids: Sequence[str] | None) -> list[Tenant]:
+    if tenant_ids is None:
+        return tenants
+    if isinstance(tenant_ids, str):
+        raise ValueError("tenant_ids must be a list of tenant GUIDs, not a single string")
+    wanted = set(tenant_ids)
+    known = {t.tenant_id for t in tenants}
+    missing = sorted(wanted - known)
+    if missing:
+        raise ValueError(
+            f"unknown tenant_ids {missing}: use Tenant.tenant_id (the Microsoft GUID) from tc.tenants.list()"
+        )
+    return [t for t in tenants if t.tenant_id in wanted]
+
+
+def _recent(
+    events: Iterable[EnforcementEvent],
+    since: datetime,
+    tenants: Sequence[Tenant],
+    tenant_ids: Sequence[str] | None,
+) -> list[EnforcementEvent]:
+    keep_tenants = {t.tenant_id for t in tenants} if tenant_ids is not None else None
+    out: list[EnforcementEvent] = []
+    for event in events:
+        if event.created_at is not None and event.created_at < since:
+            break  # newest first: everything after this is older
+        if keep_tenants is None or event.tenant_id in keep_tenants:
+            out.append(event)
+    return out
+
+
+def _needs_details(accounts: Sequence[EmailAccount], mailboxes: Mapping[str, Sequence[Mailbox]]) -> list[int]:
+    addresses = {m.address for ms in mailboxes.values() for m in ms}
+    out: list[int] = []
+    for i, account in enumerate(accounts):
+        details = account.warmup_details
+        if (
+            normalize_address(account.from_email) in addresses
+            and details is not None
+            and details.status == WarmupStatus.ACTIVE
+            and details.max_email_per_day is None
+        ):
+            out.append(i)
+    return out
