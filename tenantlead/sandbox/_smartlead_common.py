@@ -6,6 +6,7 @@ import base64
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ._http import SimRequest, SimResponse
@@ -106,6 +107,7 @@ def qbool(value: str | None) -> bool | None:
     return value.lower() == "true"
 
 
+@lru_cache(maxsize=1 << 16)
 def iso_ms(dt: datetime) -> str:
     """``2023-04-18T09:02:46.060Z`` — the JavaScript ``Date.toISOString`` form of account rows."""
     if dt.tzinfo is not UTC:
@@ -113,6 +115,7 @@ def iso_ms(dt: datetime) -> str:
     return dt.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
+@lru_cache(maxsize=1 << 16)
 def iso_pg(dt: datetime | None) -> str | None:
     """``2022-05-26T03:47:31.448094+00:00`` — the Postgres form of warmup and campaign rows."""
     if dt is None:
@@ -122,6 +125,7 @@ def iso_pg(dt: datetime | None) -> str | None:
     return dt.isoformat(timespec="microseconds")
 
 
+@lru_cache(maxsize=1 << 14)
 def b64(text: str) -> str:
     """Base64 of a UTF-8 string (how [NEW-DOCS] says list responses carry passwords)."""
     return base64.b64encode(text.encode()).decode()
