@@ -292,6 +292,8 @@ def build_demo(sandbox: Sandbox, tenants: int = 6) -> None:
         ready=False,
     )
     fresh.ready_at = now + timedelta(seconds=90)
+    # The agency's script stored and enforced the usual limit right after provisioning.
+    fresh.daily_send_limit = fresh.enforced_limit = DEMO_HEALTHY["daily_send_limit"]
     skip_connect.add(fresh.primary_smtp)
     b.plant("TL105", fresh.primary_smtp)
     b.plant("TL201", fresh.primary_smtp)
