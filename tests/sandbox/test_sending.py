@@ -49,14 +49,14 @@ def test_excess_over_enforced_limit_is_blocked_and_bounced() -> None:
 
 
 def test_stored_but_unprovisioned_limit_does_not_bite() -> None:
-    sb, mailbox, account = _one_mailbox(limit=25, enforced=False, mpd=40)
+    sb, mailbox, _account = _one_mailbox(limit=25, enforced=False, mpd=40)
     report = sb.simulate_day(campaign_volume=40)
     assert (report.sent, report.ndrs, report.enforcement_blocks) == (40, 0, 0)
     assert mailbox.sends_today == 40
 
 
 def test_aligned_account_never_blocks_and_days_start_clean() -> None:
-    sb, mailbox, account = _one_mailbox(limit=25, enforced=True, mpd=20, warmup=5)
+    sb, _mailbox, account = _one_mailbox(limit=25, enforced=True, mpd=20, warmup=5)
     first = sb.simulate_day(campaign_volume=50)
     second = sb.simulate_day(campaign_volume=50)
     for report in (first, second):
@@ -66,7 +66,7 @@ def test_aligned_account_never_blocks_and_days_start_clean() -> None:
 
 
 def test_demand_comes_from_active_campaigns() -> None:
-    sb, mailbox, account = _one_mailbox(limit=None, enforced=False, mpd=50)
+    sb, _mailbox, account = _one_mailbox(limit=None, enforced=False, mpd=50)
     assert sb.simulate_day().attempted == 0  # no campaign, no warmup: nothing to send
 
     now = sb.clock.now()
@@ -80,7 +80,7 @@ def test_demand_comes_from_active_campaigns() -> None:
 
 
 def test_skips_accounts_that_cannot_send() -> None:
-    sb, mailbox, account = _one_mailbox(limit=25, enforced=True, mpd=20)
+    sb, _mailbox, account = _one_mailbox(limit=25, enforced=True, mpd=20)
     account.is_suspended = True
     assert sb.simulate_day(campaign_volume=20).accounts_sending == 0
     account.is_suspended = False
