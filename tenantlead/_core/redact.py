@@ -48,8 +48,10 @@ SECRET_KEYS = frozenset(
 )
 
 _TC_KEY = re.compile(r"tc_live_[0-9A-Za-z]{6,}")
+# The separator may arrive percent-encoded (``api%5Fkey=``) when a URL was quoted into text.
+_SEP = r"(?:[_-]|%5f|%2d)?"
 _QUERY_SECRET = re.compile(
-    r"(?i)\b(api[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|password|token|secret)=([^&\s\"'<>]+)"
+    rf"(?i)\b(api{_SEP}key|access{_SEP}token|refresh{_SEP}token|id{_SEP}token|password|token|secret)=([^&\s\"'<>]+)"
 )
 _BEARER = re.compile(r"(?i)\bbearer\s+[^\s\"',]+")
 
@@ -81,7 +83,11 @@ def redact_url(url: object) -> str:
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
     """A copy of the headers with ``Authorization`` and other secret-named headers masked."""
     items = headers.items() if isinstance(headers, Mapping) else headers
-    return {k: (MASK if is_secret_key(k) else redact_text(v)) for k, v in items}
+    # Custom headers carry secrets as ``X-Api-Key`` / ``X-Token``: judge them without the prefix.
+    return {
+        k: (MASK if is_secret_key(k) or is_secret_key(k.lower().removeprefix("x-")) else redact_text(v))
+        for k, v in items
+    }
 
 
 def redact_body(body: Any, *, _depth: int = 0) -> Any:
