@@ -1,0 +1,182 @@
+"""Redaction of secrets from URLs, headers, bodies, free text and log records."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+from tenantlead._core.redact import (
+    MASK,
+    RedactingFilter,
+    install_log_redaction,
+    is_secret_key,
+    redact_body,
+    redact_headers,
+    redact_text,
+    redact_url,
+)
+
+TC_KEY = "tc_live_" + "ab" * 24
+SL_KEY = "5f1c2a9e-sl-" + "k" * 20
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://server.smartlead.ai/api/v1/campaigns?api_key={SL_KEY}&offset=0",
+        f"https://server.smartlead.ai/api/v1/campaigns?offset=0&API_KEY={SL_KEY}",
+        f"https://server.smartlead.ai/api/v1/campaigns?apiKey={SL_KEY}",
+        f"https://server.smartlead.ai/api/v1/campaigns?api-key={SL_KEY}",
+        f"https://server.smartlead.ai/api/v1/campaigns?api%5Fkey={SL_KEY}&offset=0",
+        "https://server.smartlead.ai/api/v1/campaigns?api_key=a%2Fb%2Bc%3D%3D",
+        f"https://h.example/cb?access_token={SL_KEY}&refresh_token={SL_KEY}x&password=Hunter2!",
+    ],
+)
+def test_secret_query_parameters_are_masked(url: str) -> None:
+    cleaned = redact_url(url)
+    assert SL_KEY not in cleaned
+    assert "Hunter2" not in cleaned
+    assert "a%2Fb" not in cleaned and "a/b+c" not in cleaned
+    assert MASK in cleaned or "%2A%2A%2A" in cleaned
+    if "offset=0" in url:
+        assert "offset=0" in cleaned  # harmless parameters survive
+
+
+def test_redact_url_keeps_a_url_without_secrets_and_accepts_httpx_urls() -> None:
+    plain = "https://api.tenantcore.io/v1/enforcement/events?limit=50&offset=100"
+    assert redact_url(plain) == plain
+    url = httpx.URL("https://server.smartlead.ai/api/v1/x", params={"api_key": SL_KEY, "limit": 10})
+    cleaned = redact_url(url)
+    assert SL_KEY not in cleaned
+    assert cleaned.startswith("https://server.smartlead.ai/api/v1/x?")
+    assert "limit=10" in cleaned
+
+
+def test_tenantcore_key_in_a_url_path_is_masked() -> None:
+    assert TC_KEY not in redact_url(f"https://x.example/keys/{TC_KEY}")
+
+
+def test_authorization_and_secret_headers_are_masked() -> None:
+    headers = {
+        "Authorization": f"Bearer {TC_KEY}",
+        "X-Api-Key": SL_KEY,
+        "Accept": "application/json",
+        "X-Debug": f"echo {TC_KEY}",
+    }
+    cleaned = redact_headers(headers)
+    assert cleaned["Authorization"] == MASK
+    assert cleaned["X-Api-Key"] == MASK
+    assert cleaned["Accept"] == "application/json"
+    assert TC_KEY not in str(cleaned) and SL_KEY not in str(cleaned)
+    # httpx headers and (name, value) pairs work too.
+    assert redact_headers(httpx.Headers({"authorization": "Bearer x"}))["authorization"] == MASK
+    assert redact_headers([("AUTHORIZATION", "Basic abc")]) == {"AUTHORIZATION": MASK}
+
+
+def test_nested_bodies_mask_secret_keys_at_any_depth() -> None:
+    body = {
+        "accounts": [
+            {
+                "from_email": "ann@acme.example",
+                "password": "S3cret!",
+                "smtp_password": "S3cret!2",
+                "oauth": {"access_token": "at-123456", "refresh_token": "rt-123456", "token": "t-123456"},
+                "note": f"key is {TC_KEY}",
+            }
+        ],
+        "clientSecret": "cs-123456",
+        "password": None,
+        "count": 1,
+    }
+    cleaned = redact_body(body)
+    account = cleaned["accounts"][0]
+    assert account["password"] == MASK
+    assert account["smtp_password"] == MASK
+    assert account["oauth"] == {"access_token": MASK, "refresh_token": MASK, "token": MASK}
+    assert account["from_email"] == "ann@acme.example"
+    assert TC_KEY not in account["note"]
+    assert cleaned["clientSecret"] == MASK
+    assert cleaned["password"] is None  # nothing to hide; keeps "no password set" visible
+    assert cleaned["count"] == 1
+    # The input is not modified.
+    assert body["accounts"][0]["password"] == "S3cret!"  # type: ignore[index]
+
+
+def test_very_deep_bodies_are_cut_off_not_crashing() -> None:
+    body: object = {"password": "p"}
+    for _ in range(100):
+        body = {"a": body}
+    assert "'p'" not in repr(redact_body(body))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"failed with key {TC_KEY} for tenant",
+        f"Authorization: Bearer {TC_KEY}",
+        "authorization: bearer eyJhbGciOi.eyJzdWIi.sig",
+        f"GET https://server.smartlead.ai/api/v1/x?api_key={SL_KEY}",
+        f"GET https://server.smartlead.ai/api/v1/x?api%5Fkey={SL_KEY}",
+        f"callback?access_token={SL_KEY}&state=1",
+    ],
+)
+def test_free_text_secrets_are_masked(text: str) -> None:
+    cleaned = redact_text(text)
+    for secret in (TC_KEY, SL_KEY, "eyJhbGciOi"):
+        assert secret not in cleaned
+
+
+def test_known_secret_values_are_masked_in_free_text() -> None:
+    assert redact_text("the password hunter2hunter2 failed", ["hunter2hunter2"]) == (
+        f"the password {MASK} failed"
+    )
+    assert redact_text("abc", ["ab"]) == "abc"  # too short to mask safely
+
+
+def test_is_secret_key_ignores_case_and_separators() -> None:
+    for key in ("api_key", "API-KEY", "apiKey", "Password", "refresh_token", "Authorization"):
+        assert is_secret_key(key)
+    for key in ("from_email", "limit", "tenant_id", "token_count"):
+        assert not is_secret_key(key)
+
+
+def test_redacting_filter_scrubs_an_httpx_log_record() -> None:
+    url = httpx.URL("https://server.smartlead.ai/api/v1/campaigns", params={"api_key": SL_KEY})
+    record = logging.LogRecord(
+        "httpx",
+        logging.INFO,
+        __file__,
+        1,
+        'HTTP Request: %s %s "%s %d %s"',
+        ("GET", url, "HTTP/1.1", 200, "OK"),
+        None,
+    )
+    assert RedactingFilter().filter(record) is True
+    message = record.getMessage()
+    assert SL_KEY not in message
+    assert message.startswith("HTTP Request: GET https://server.smartlead.ai/api/v1/campaigns?api_key=")
+    assert message.endswith('"HTTP/1.1 200 OK"')
+
+
+def test_redacting_filter_handles_mapping_args_and_secret_messages() -> None:
+    record = logging.LogRecord(
+        "httpcore", logging.DEBUG, __file__, 1, "sent %(headers)s", ({"headers": f"Bearer {TC_KEY}"},), None
+    )
+    RedactingFilter().filter(record)
+    assert TC_KEY not in record.getMessage()
+    record = logging.LogRecord("httpx", logging.DEBUG, __file__, 1, f"raw {TC_KEY}", None, None)
+    RedactingFilter().filter(record)
+    assert TC_KEY not in record.getMessage()
+
+
+def test_httpx_request_logs_are_redacted_end_to_end(caplog: pytest.LogCaptureFixture) -> None:
+    install_log_redaction()
+    install_log_redaction()  # idempotent
+    assert sum(isinstance(f, RedactingFilter) for f in logging.getLogger("httpx").filters) == 1
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
+    with caplog.at_level(logging.DEBUG), httpx.Client(transport=transport) as http:
+        http.get("https://server.smartlead.ai/api/v1/campaigns", params={"api_key": SL_KEY})
+    assert "HTTP Request" in caplog.text
+    assert SL_KEY not in caplog.text
