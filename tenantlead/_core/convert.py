@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar, get_origin
 
 import attrs
 import cattrs
@@ -200,6 +200,26 @@ def _structure_any(value: Any, _: type) -> Any:
     return value
 
 
+def _reject_text_as_list(conv: cattrs.Converter) -> None:
+    """Make a string or object where a list belongs an error (cattrs would split ``"a.com"`` into letters)."""
+    try:
+        from cattrs.cols import list_structure_factory
+    except ImportError:  # cattrs < 24.1 keeps its default list handling
+        return
+
+    def factory(cls: Any) -> Callable[[Any, Any], Any]:
+        inner = list_structure_factory(cls, conv)
+
+        def structure_list(value: Any, type_: Any) -> Any:
+            if isinstance(value, str | bytes | Mapping):
+                raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+            return inner(value, type_)
+
+        return structure_list
+
+    conv.register_structure_hook_factory(lambda t: t is list or get_origin(t) is list, factory)
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=False)
     conv.register_structure_hook(datetime, lambda v, _: parse_datetime(v))
@@ -211,6 +231,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(str, _structure_str)
     conv.register_structure_hook(Any, _structure_any)
+    _reject_text_as_list(conv)
 
     def is_model(cls: Any) -> bool:
         return isinstance(cls, type) and issubclass(cls, Model) and attrs.has(cls)
