@@ -217,7 +217,10 @@ def _reject_text_as_list(conv: cattrs.Converter) -> None:
 
         return structure_list
 
-    conv.register_structure_hook_factory(lambda t: t is list or get_origin(t) is list, factory)
+    def is_list(type_: Any) -> bool:
+        return type_ is list or get_origin(type_) is list
+
+    conv.register_structure_hook_factory(is_list, factory)
 
 
 def _make_converter() -> cattrs.Converter:
