@@ -16,7 +16,7 @@ import json
 import random
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -77,11 +77,20 @@ class TenantCoreConfig:
             raise ValueError("TenantCoreConfig: per-tenant and per-domain limits must be >= 1")
 
 
+_TS_CACHE: dict[datetime, str] = {}
+
+
 def format_ts(value: datetime | None) -> str | None:
     """``YYYY-MM-DDTHH:MM:SSZ`` (the documented timestamp form), or None."""
     if value is None:
         return None
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Hot path: every mailbox row carries timestamps that rarely change, so memoise them.
+    text = _TS_CACHE.get(value)
+    if text is None:
+        if len(_TS_CACHE) > 200_000:
+            _TS_CACHE.clear()
+        text = _TS_CACHE[value] = value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return text
 
 
 def healthy_dns(domain_name: str) -> dict[str, str]:
@@ -112,18 +121,22 @@ def _dns_records(domain_name: str, verification_code: str, ok: bool) -> list[dic
     ]
 
 
+# One encoder for every response; no circular-reference bookkeeping (bodies are fresh trees).
+_dumps = json.JSONEncoder(check_circular=False).encode
+
+
 def _error(status: int, code: str, message: str) -> SimResponse:
-    body = json.dumps({"detail": {"message": message, "code": code}}).encode()
-    return SimResponse(status, body, dict(_JSON_CT))
+    body = _dumps({"detail": {"message": message, "code": code}}).encode()
+    return SimResponse(status, body, _JSON_CT)
 
 
 def _ok(status: int, payload: Any) -> SimResponse:
-    return SimResponse(status, json.dumps(payload).encode(), dict(_JSON_CT))
+    return SimResponse(status, _dumps(payload).encode(), _JSON_CT)
 
 
 def _invalid(errors: list[dict[str, Any]]) -> SimResponse:
     # FastAPI's default request-validation body (reference §1.7 [INF]).
-    return SimResponse(422, json.dumps({"detail": errors}).encode(), dict(_JSON_CT))
+    return SimResponse(422, _dumps({"detail": errors}).encode(), _JSON_CT)
 
 
 def _field_error(loc: list[str | int], msg: str, typ: str, value: Any = None) -> dict[str, Any]:
@@ -132,6 +145,9 @@ def _field_error(loc: list[str | int], msg: str, typ: str, value: Any = None) ->
 
 _NOT_FOUND = SimResponse(404, b'{"detail": "Not Found"}', _JSON_CT)
 _NOT_ALLOWED = SimResponse(405, b'{"detail": "Method Not Allowed"}', _JSON_CT)
+
+_Group = tuple[list[TcDomain], list[TcMailbox]]
+_EMPTY_GROUP: _Group = ([], [])
 
 _Handler = Callable[["TenantCoreWorld", SimRequest, TcAccount, list[str]], SimResponse]
 
@@ -166,6 +182,9 @@ class TenantCoreWorld:
         self._window_start: dict[str, datetime] = {}
         self._next_reset = self._next_midnight(clock.now())
         self._routes = self._build_routes()
+        # Per-account grouping of domains/mailboxes by tenant, rebuilt when membership changes.
+        self._version = 0
+        self._groups: dict[int, tuple[tuple[int, int, int], dict[str, _Group]]] = {}
 
     # ------------------------------------------------------------------ ids and randomness
 
@@ -273,6 +292,7 @@ class TenantCoreWorld:
         )
         account.domains[domain.id] = domain
         self._domain_owner[name] = (account, domain)
+        self._version += 1
         if is_default:
             tenant.default_domain = name
         return domain
@@ -324,10 +344,29 @@ class TenantCoreWorld:
         )
         account.mailboxes[mailbox.id] = mailbox
         self._by_address[address] = (account, mailbox)
+        self._version += 1
         return mailbox
+
+    def by_tenant(self, account: TcAccount) -> dict[str, _Group]:
+        """``tenant_id -> (domains, mailboxes)`` for ``account`` (cached between changes)."""
+        key = (self._version, len(account.domains), len(account.mailboxes))
+        cached = self._groups.get(id(account))
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        groups: dict[str, _Group] = {}
+        for d in account.domains.values():
+            groups.setdefault(d.tenant_id, ([], []))[0].append(d)
+        for m in account.mailboxes.values():
+            groups.setdefault(m.tenant_id, ([], []))[1].append(m)
+        self._groups[id(account)] = (key, groups)
+        return groups
+
+    def _group(self, account: TcAccount, tenant_id: str) -> _Group:
+        return self.by_tenant(account).get(tenant_id, _EMPTY_GROUP)
 
     def reindex(self) -> None:
         """Rebuild the address indexes after editing ``Tc*`` state directly."""
+        self._version += 1
         self._by_address = {
             m.primary_smtp.lower(): (a, m) for a in self.accounts.values() for m in a.mailboxes.values()
         }
@@ -454,20 +493,17 @@ class TenantCoreWorld:
 
     # ------------------------------------------------------------------ serialisation
 
-    @staticmethod
-    def tenant_json(account: TcAccount, tenant: TcTenant) -> dict[str, Any]:
+    def tenant_json(self, account: TcAccount, tenant: TcTenant) -> dict[str, Any]:
         """The tenant object as the API serves it."""
-        tid = tenant.tenant_id
-        domains = sum(1 for d in account.domains.values() if d.tenant_id == tid)
-        mailboxes = sum(1 for m in account.mailboxes.values() if m.tenant_id == tid)
+        domains, mailboxes = self._group(account, tenant.tenant_id)
         return {
             "id": tenant.id,
-            "tenant_id": tid,
+            "tenant_id": tenant.tenant_id,
             "tenant_name": tenant.tenant_name,
             "tenant_domain": tenant.tenant_domain,
             "default_domain": tenant.default_domain,
-            "domain_count": domains,
-            "mailbox_count": mailboxes,
+            "domain_count": len(domains),
+            "mailbox_count": len(mailboxes),
             "status": tenant.status,
             "discovery_completed": tenant.discovery_completed,
             "exchange_bootstrap_status": tenant.exchange_bootstrap_status,
@@ -634,8 +670,8 @@ class TenantCoreWorld:
             )
         return data
 
-    def _tenant_items(self, account: TcAccount, tenant_id: str) -> Iterator[TcMailbox]:
-        return (m for m in account.mailboxes.values() if m.tenant_id == tenant_id)
+    def _tenant_items(self, account: TcAccount, tenant_id: str) -> list[TcMailbox]:
+        return self._group(account, tenant_id)[1]
 
     # --- tenants
 
@@ -659,11 +695,10 @@ class TenantCoreWorld:
         tid = params[0]
         now = self.clock.now()
         items = []
-        for domain in account.domains.values():
-            if domain.tenant_id == tid:
-                # DNS is read live on every list request; last_checked records when [DOC].
-                domain.last_checked = now
-                items.append(self.domain_json(domain))
+        for domain in self._group(account, tid)[0]:
+            # DNS is read live on every list request; last_checked records when [DOC].
+            domain.last_checked = now
+            items.append(self.domain_json(domain))
         return _ok(200, {"tenant_id": tid, "domains": items, "count": len(items)})
 
     def _add_domain(self, req: SimRequest, account: TcAccount, params: list[str]) -> SimResponse:
@@ -688,7 +723,7 @@ class TenantCoreWorld:
         tenant = account.tenants[params[0]]
         if self.find_domain(name) is not None:
             raise _ApiError(_error(409, "domain_exists", f"Domain {name} is already registered"))
-        count = sum(1 for d in account.domains.values() if d.tenant_id == tenant.tenant_id)
+        count = len(self._group(account, tenant.tenant_id)[0])
         if self.config.domain_limit_hard and count >= self.config.domains_per_tenant:
             raise _ApiError(
                 _error(
@@ -751,11 +786,7 @@ class TenantCoreWorld:
         tenant = account.tenants[params[0]]
         domain_name = str(body["domain_name"]).strip().lower()
         domain = next(
-            (
-                d
-                for d in account.domains.values()
-                if d.tenant_id == tenant.tenant_id and d.domain_name == domain_name
-            ),
+            (d for d in self._group(account, tenant.tenant_id)[0] if d.domain_name == domain_name),
             None,
         )
         if domain is None:
@@ -771,7 +802,9 @@ class TenantCoreWorld:
         address = f"{str(body['mail_nickname']).strip()}@{domain_name}".lower()
         if self.find_mailbox(address) is not None:
             raise _ApiError(_error(409, "mailbox_exists", f"Mailbox {address} already exists"))
-        on_domain = sum(1 for m in account.mailboxes.values() if m.domain_name == domain_name)
+        on_domain = sum(
+            1 for m in self._tenant_items(account, tenant.tenant_id) if m.domain_name == domain_name
+        )
         if on_domain >= self.config.mailboxes_per_domain:
             raise _ApiError(
                 _error(
@@ -877,9 +910,7 @@ class TenantCoreWorld:
             )
         if errors:
             raise _ApiError(_invalid(errors))
-        tenant_domains = {
-            d.domain_name: d for d in account.domains.values() if d.tenant_id == tenant.tenant_id
-        }
+        tenant_domains = {d.domain_name: d for d in self._group(account, tenant.tenant_id)[0]}
         if names is None:
             scope = sorted(tenant_domains)
         else:
