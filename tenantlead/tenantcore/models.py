@@ -251,6 +251,7 @@ class DeprovisionResult(Model):
 class RotatedKey(Model):
     """A freshly rotated API key (inferred shape). The key is hidden from ``repr`` and ``to_dict``."""
 
-    api_key: str = secret_field()
+    # Required: a rotation answer without the new key must fail loudly (the old key is already dead).
+    api_key: str = secret_field(default=attrs.NOTHING)
     user_email: str | None = None
     rotated_at: datetime | None = None
