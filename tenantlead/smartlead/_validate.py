@@ -1,0 +1,123 @@
+"""Input checks run before a request is sent: each error names the argument and what to fix."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = [
+    "check_bool",
+    "check_color",
+    "check_days",
+    "check_email",
+    "check_hhmm",
+    "check_id",
+    "check_ids",
+    "check_int",
+    "check_timezone",
+    "chunked",
+]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+def check_id(value: Any, name: str) -> int:
+    """A positive integer id (Smartlead ids are integers); ValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be a positive integer id, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer id, got {value}")
+    return value
+
+
+def check_ids(values: Iterable[Any], name: str, *, allow_empty: bool = False) -> list[int]:
+    """A list of positive integer ids without duplicates (order kept)."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise ValueError(f"{name} must be a list of positive integer ids, got {values!r}"[:200])
+    out: list[int] = []
+    seen: set[int] = set()
+    for index, value in enumerate(values):
+        ident = check_id(value, f"{name}[{index}]")
+        if ident not in seen:
+            seen.add(ident)
+            out.append(ident)
+    if not out and not allow_empty:
+        raise ValueError(f"{name} must contain at least one id")
+    return out
+
+
+def check_email(value: Any, name: str) -> str:
+    """A string that looks like an email address."""
+    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
+        raise ValueError(f"{name} must be an email address like 'ana@example.com', got {value!r}")
+    return value.strip()
+
+
+def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An integer within ``[minimum, maximum]``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        low = "" if minimum is None else f">= {minimum}"
+        high = "" if maximum is None else f"<= {maximum}"
+        bounds = " and ".join(b for b in (low, high) if b)
+        raise ValueError(f"{name} must be {bounds}, got {value}")
+    return value
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """A real boolean (not a truthy string)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def check_hhmm(value: Any, name: str) -> str:
+    """A 24-hour ``HH:MM`` time."""
+    if not isinstance(value, str) or not _HHMM.match(value):
+        raise ValueError(f"{name} must be a 24-hour time 'HH:MM' such as '09:00', got {value!r}")
+    return value
+
+
+def check_days(values: Any, name: str) -> list[int]:
+    """Days of the week as ints 0 (Sunday) .. 6 (Saturday), at least one, no duplicates."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise ValueError(f"{name} must be a list of day numbers 0 (Sunday) .. 6 (Saturday), got {values!r}")
+    days: list[int] = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 6:
+            raise ValueError(f"{name} holds day numbers 0 (Sunday) .. 6 (Saturday), got {value!r}")
+        if value not in days:
+            days.append(value)
+    if not days:
+        raise ValueError(f"{name} must contain at least one day (0 = Sunday .. 6 = Saturday)")
+    return days
+
+
+def check_timezone(value: Any, name: str) -> str:
+    """An IANA timezone name that this Python knows (``America/New_York``)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be an IANA timezone name such as 'America/New_York', got {value!r}")
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{name} {value!r} is not a known IANA timezone; use a name such as 'America/New_York'"
+        ) from None
+    return value
+
+
+def check_color(value: Any, name: str) -> str:
+    """A ``#RRGGBB`` colour."""
+    if not isinstance(value, str) or not _COLOR.match(value):
+        raise ValueError(f"{name} must be a '#RRGGBB' colour such as '#4CAF50', got {value!r}")
+    return value
+
+
+def chunked(values: list[int], size: int) -> list[list[int]]:
+    """``values`` cut into consecutive chunks of at most ``size``."""
+    return [values[i : i + size] for i in range(0, len(values), size)]
