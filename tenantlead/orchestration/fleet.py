@@ -287,7 +287,7 @@ class Fleet(Tabular):
         if with_warmup_details:
             wanted = _needs_details(accounts, mailboxes)
             for i, index in enumerate(wanted, 1):
-                accounts[index] = sl.email_accounts.get(accounts[index].id)
+                accounts[index] = _with_details(accounts[index], sl.email_accounts.get(accounts[index].id))
                 if progress:
                     progress("warmup details", i, len(wanted))
         return cls.build(
@@ -365,7 +365,9 @@ class Fleet(Tabular):
 
             async def detail(index: int) -> None:
                 async with gate:
-                    accounts[index] = await sl.email_accounts.get(accounts[index].id)
+                    accounts[index] = _with_details(
+                        accounts[index], await sl.email_accounts.get(accounts[index].id)
+                    )
 
             await asyncio.gather(*(detail(i) for i in wanted))
         return cls.build(
@@ -532,3 +534,13 @@ def _needs_details(accounts: Sequence[EmailAccount], mailboxes: Mapping[str, Seq
         ):
             out.append(i)
     return out
+
+
+def _with_details(listed: EmailAccount, detailed: EmailAccount) -> EmailAccount:
+    """The listed account with get-by-id's full ``warmup_details``.
+
+    Only the warmup record is taken from get-by-id: it omits list-only fields such as the
+    sending gap (``minTimeToWaitInMins``), and it carries the decrypted password, which a
+    snapshot has no use for.
+    """
+    return attrs.evolve(listed, warmup_details=detailed.warmup_details)
