@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -54,7 +54,9 @@ Handler = Callable[[httpx.Request], httpx.Response]
 Reply = httpx.Response | Exception | Handler
 
 
-def make_response(status: int = 200, body: Any = None, *, headers: dict[str, str] | None = None) -> httpx.Response:
+def make_response(
+    status: int = 200, body: Any = None, *, headers: dict[str, str] | None = None
+) -> httpx.Response:
     """An httpx.Response with a JSON body (dict/list/None) or raw text/bytes."""
     if body is None:
         return httpx.Response(status, headers=headers)
@@ -62,10 +64,14 @@ def make_response(status: int = 200, body: Any = None, *, headers: dict[str, str
         return httpx.Response(status, content=body, headers=headers)
     if isinstance(body, str):
         return httpx.Response(status, text=body, headers=headers)
-    return httpx.Response(status, content=json.dumps(body).encode(), headers={
-        "content-type": "application/json",
-        **(headers or {}),
-    })
+    return httpx.Response(
+        status,
+        content=json.dumps(body).encode(),
+        headers={
+            "content-type": "application/json",
+            **(headers or {}),
+        },
+    )
 
 
 class Recorder:
@@ -141,6 +147,6 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def recorder() -> Iterator[Recorder]:
+def recorder() -> Recorder:
     """A fresh recording MockTransport."""
-    yield Recorder()
+    return Recorder()

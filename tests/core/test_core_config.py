@@ -151,7 +151,9 @@ def test_resolvers_take_an_injected_environment() -> None:
     assert resolve_base_url(None, env_var="X_URL", default="https://d", service="X", environ=env) == (
         "https://x.example/api"
     )
-    assert resolve_base_url(None, env_var="X_URL", default="https://d/", service="X", environ={}) == "https://d"
+    assert (
+        resolve_base_url(None, env_var="X_URL", default="https://d/", service="X", environ={}) == "https://d"
+    )
     with pytest.raises(ConfigurationError, match=r"X API key from X_KEY is malformed: too short"):
         resolve_api_key(
             None,

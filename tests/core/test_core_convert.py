@@ -87,10 +87,13 @@ def test_open_enum_keeps_unknown_values() -> None:
     thing = Thing.from_dict({"name": "x", "color": "ultraviolet"})
     assert thing.color == "ultraviolet"
     assert isinstance(thing.color, Color)
-    assert thing.color is not None and not thing.color.is_known
+    assert thing.color is not None
+    assert not thing.color.is_known
     assert str(thing.color) == "ultraviolet"
     known = Thing.from_dict({"name": "x", "color": "red"})
-    assert known.color is Color.RED and known.color.is_known and known.color == "red"
+    assert known.color is Color.RED
+    assert known.color.is_known
+    assert known.color == "red"
     assert Thing.from_dict({"name": "x", "color": "ultraviolet"}).to_wire()["color"] == "ultraviolet"
 
 
@@ -153,9 +156,10 @@ def test_lenient_scalars() -> None:
     ],
 )
 def test_wrong_types_raise(data: dict[str, Any]) -> None:
-    with pytest.raises(Exception) as info:
+    # cattrs groups field errors (ClassValidationError is a BaseExceptionGroup); the client turns
+    # any of these into APIResponseError naming the field.
+    with pytest.raises((TypeError, ValueError, KeyError, BaseExceptionGroup)):
         Thing.from_dict(data)
-    assert isinstance(info.value, (TypeError, ValueError, KeyError, BaseExceptionGroup))
 
 
 def test_a_model_needs_a_json_object() -> None:

@@ -75,7 +75,9 @@ def test_ratelimit_reset_as_timestamp_and_as_delta() -> None:
     headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(NOW + 9))}
     assert policy.server_advice(headers, now_unix=NOW) == pytest.approx(9.0)
     # With requests left, the reset time is not a reason to wait.
-    assert policy.server_advice({"x-ratelimit-remaining": "5", "x-ratelimit-reset": "9"}, now_unix=NOW) is None
+    assert (
+        policy.server_advice({"x-ratelimit-remaining": "5", "x-ratelimit-reset": "9"}, now_unix=NOW) is None
+    )
     # Retry-After wins over the reset header.
     both = {"retry-after": "2", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "9"}
     assert policy.server_advice(both, now_unix=NOW) == 2.0
