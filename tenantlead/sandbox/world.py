@@ -238,13 +238,16 @@ class Sandbox:
         Raises :class:`~tenantlead.sandbox.faults.Hang` for an injected hung response.
         """
         faults = self.faults
-        plan = faults.plan(api, req.method, req.path) if faults.rules else None
-        if plan is not None and plan.kind is not None:
-            if plan.rule is not None and plan.rule.apply == "after":
-                real = self._handle(api, req)
-                return faults.response(plan, api, real)
-            return faults.response(plan, api, None)
-        return self._handle(api, req)
+        if not faults.rules:
+            return self._handle(api, req)
+        # Fault decisions share one seeded random source: take them under the world lock so
+        # concurrent loopback requests stay reproducible in order of arrival.
+        with self.lock:
+            plan = faults.plan(api, req.method, req.path)
+            if plan.kind is None:
+                return self._handle(api, req)
+            real = self._handle(api, req) if plan.rule is not None and plan.rule.apply == "after" else None
+            return faults.response(plan, api, real)
 
     def _handle(self, api: str, req: SimRequest) -> SimResponse:
         with self.lock:
