@@ -1,0 +1,158 @@
+"""The commands that work on a fleet: ``status``, ``doctor``, ``align``, ``connect``; and ``sandbox serve``.
+
+Each takes the :class:`~tenantlead.cli._session.Session` and the parsed arguments and returns
+the exit code. Reading commands print a table (or ``--json``); writing commands print their
+plan and only write with ``--apply``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from tenantlead.cli._session import CliError, Session
+
+if TYPE_CHECKING:
+    from tenantlead.orchestration.results import ApplyResult
+
+__all__ = ["cmd_align", "cmd_connect", "cmd_doctor", "cmd_sandbox_serve", "cmd_status"]
+
+#: Exit codes (see docs/cli.md).
+OK, FINDINGS, USAGE = 0, 1, 2
+
+
+def cmd_status(session: Session, args: argparse.Namespace) -> int:
+    """Fleet summary per tenant and row counts; always exit 0 when the APIs answered."""
+    fleet = session.load_fleet()
+    if session.as_json:
+        session.emit_json(
+            {"counts": fleet.counts(), "tenants": fleet.summary_records(), "mailboxes": fleet.to_records()}
+        )
+        return OK
+    session.out(str(fleet))
+    counts = fleet.counts()
+    if counts["not_connected"]:
+        session.out(
+            f"\n{counts['not_connected']} mailboxes are not in Smartlead yet: "
+            "tenantlead connect --strategy smtp --credentials FILE"
+        )
+    return OK
+
+
+def cmd_doctor(session: Session, args: argparse.Namespace) -> int:
+    """Every troubleshooting check; exit 1 when any error or warning finding exists."""
+    from tenantlead.orchestration import troubleshoot
+
+    fleet = session.load_fleet()
+    report = troubleshoot(fleet)
+    serious = [f for f in report.findings if _severity(f) in ("error", "warning")]
+    if session.as_json:
+        session.emit_json(report.to_dict())
+    else:
+        session.out(str(report))
+        if report.findings:
+            by_code = Counter(f.code for f in report.findings)
+            session.out("\nby code: " + ", ".join(f"{code} x{n}" for code, n in sorted(by_code.items())))
+        else:
+            session.out("no findings: TenantCore and Smartlead agree")
+    return FINDINGS if serious else OK
+
+
+def cmd_align(session: Session, args: argparse.Namespace) -> int:
+    """Plan Smartlead limits under TenantCore's ceilings; write them with ``--apply``."""
+    from tenantlead.orchestration import LimitPolicy, align_limits
+
+    policy = LimitPolicy(**_policy_kwargs(args))
+    fleet = session.load_fleet()
+    plan = align_limits(fleet, policy)
+    if not args.apply:
+        if session.as_json:
+            session.emit_json({"applied": False, "plan": plan.to_dict()})
+        else:
+            session.out(str(plan))
+            if plan.changes:
+                session.out("\nnothing written; run again with --apply to make these changes")
+        return OK
+    result = plan.apply(tc=session.tc, sl=session.sl, progress=session.progress.items("align"))
+    session.progress.close()
+    return _print_result(session, plan, result)
+
+
+def cmd_connect(session: Session, args: argparse.Namespace) -> int:
+    """Plan Smartlead accounts for unconnected TenantCore mailboxes; create them with ``--apply``."""
+    from tenantlead.orchestration import connect, load_credentials
+
+    strategy: str = args.strategy
+    kwargs: dict[str, Any] = {}
+    if strategy == "smtp":
+        if args.credentials is None:
+            raise CliError(
+                "--strategy smtp needs --credentials FILE",
+                hint="export the mailboxes' email,password CSV from TenantCore and pass its path",
+            )
+        kwargs["credentials"] = load_credentials(args.credentials)
+    elif args.credentials is not None:
+        kwargs["credentials"] = load_credentials(args.credentials)
+    if strategy == "oauth":
+        if session.sandbox is None:
+            raise CliError(
+                "--strategy oauth needs a Microsoft sign-in, which the command line cannot do",
+                hint="use the Python API: connect(fleet, strategy='oauth', token_provider=MicrosoftTokenProvider(...)); "
+                "see docs/how-to/connect-tenant.md",
+            )
+        sandbox = session.sandbox
+        kwargs["token_provider"] = sandbox.microsoft_token
+    fleet = session.load_fleet()
+    plan = connect(fleet, strategy=strategy, **kwargs)
+    if not args.apply:
+        if session.as_json:
+            session.emit_json({"applied": False, "plan": plan.to_dict()})
+        else:
+            session.out(str(plan))
+            if strategy != "manual" and len(plan.to_records()):
+                session.out("\nnothing written; run again with --apply to create these accounts")
+        return OK
+    result = plan.apply(sl=session.sl, progress=session.progress.items("connect"))
+    session.progress.close()
+    return _print_result(session, plan, result)
+
+
+def cmd_sandbox_serve(session: Session | None, args: argparse.Namespace) -> int:
+    """Serve the simulator on loopback until Ctrl-C (prints base URLs and its fake keys)."""
+    from tenantlead.sandbox.__main__ import main as serve_main
+
+    argv = ["serve", "--host", args.host, "--port", str(args.port), "--seed", str(args.seed)]
+    argv += ["--tenants", str(args.tenants)]
+    if args.empty:
+        argv.append("--empty")
+    return serve_main(argv)
+
+
+def _policy_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Only the options the user gave, so LimitPolicy's documented defaults apply otherwise."""
+    out: dict[str, Any] = {}
+    if args.mode is not None:
+        out["mode"] = args.mode
+    if args.headroom is not None:
+        out["headroom"] = args.headroom
+    if args.default_ceiling is not None:
+        out["default_ceiling"] = args.default_ceiling
+    if args.window is not None:
+        out["sending_window"] = args.window
+    if args.warmup_per_day is not None:
+        out["warmup_per_day"] = args.warmup_per_day
+    return out
+
+
+def _print_result(session: Session, plan: Any, result: ApplyResult) -> int:
+    if session.as_json:
+        session.emit_json({"applied": True, "plan": plan.to_dict(), "result": result.to_dict()})
+    else:
+        session.out(str(result))
+    return OK if result.ok else FINDINGS
+
+
+def _severity(finding: Any) -> str:
+    value = getattr(finding, "severity", "")
+    return str(getattr(value, "value", value))

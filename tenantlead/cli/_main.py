@@ -1,0 +1,276 @@
+"""The ``tenantlead`` command: argument parsing, dispatch, and the one place errors become exit codes.
+
+Exit codes: 0 ok, 1 findings or failed items (or an API failure), 2 usage or configuration
+error, 130 interrupted. Errors print ``error: <one line>`` and ``hint: <what to do>`` on stderr;
+``--debug`` adds the (redacted) traceback and the SDK's request log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+from tenantlead._core.redact import install_log_redaction, redact_text
+from tenantlead._version import __version__
+from tenantlead.cli._session import CliError, Session
+from tenantlead.errors import APIError, ConfigurationError, TenantleadError
+
+__all__ = ["build_parser", "main"]
+
+Command = Callable[[Session, argparse.Namespace], int]
+
+_DESCRIPTION = """\
+Connect TenantCore mailboxes to Smartlead, keep their daily limits aligned, and find out why
+sending fails. Real APIs by default (keys from TENANTCORE_API_KEY / SMARTLEAD_API_KEY);
+--sandbox runs any command against the built-in simulator. Start with: tenantlead demo"""
+
+_EPILOG = """\
+exit codes: 0 ok; 1 findings, failed items or an API error; 2 usage or configuration error.
+Commands that write (align, connect) only print their plan unless you add --apply."""
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The flags every command accepts, before or after the command name.
+
+    The sub-command copies default to SUPPRESS so that a flag given before the command is not
+    overwritten by the sub-parser's default.
+    """
+
+    def d(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    group = parser.add_argument_group("global options")
+    group.add_argument(
+        "--sandbox",
+        action="store_true",
+        default=d(False),
+        help="use the built-in simulator (no keys, no network)",
+    )
+    group.add_argument("--seed", type=int, default=d(7), help="sandbox: seed of the demo fleet (default 7)")
+    group.add_argument("--tenants", type=int, default=d(6), help="sandbox: demo tenants, 1-100 (default 6)")
+    group.add_argument("--json", action="store_true", default=d(False), help="print machine-readable JSON")
+    group.add_argument(
+        "--debug",
+        action="store_true",
+        default=d(False),
+        help="show the request log and tracebacks (redacted)",
+    )
+    group.add_argument(
+        "--tenantcore-key",
+        metavar="KEY",
+        default=d(None),
+        help="TenantCore key (default $TENANTCORE_API_KEY)",
+    )
+    group.add_argument(
+        "--smartlead-key", metavar="KEY", default=d(None), help="Smartlead key (default $SMARTLEAD_API_KEY)"
+    )
+    group.add_argument(
+        "--tenant",
+        action="append",
+        metavar="TENANT",
+        default=d(None),
+        help="only this tenant (GUID or name); repeatable",
+    )
+
+
+def _apply_flag(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--apply", action="store_true", help=f"{what} (default: only print the plan)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (exposed for the CLI reference and tests)."""
+    from tenantlead.cli import _commands as c
+    from tenantlead.cli._demo import cmd_demo
+
+    parser = argparse.ArgumentParser(
+        prog="tenantlead",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tenantlead {__version__}")
+    _add_global_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help_text: str, func: object) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _add_global_options(p, suppress=True)
+        p.set_defaults(func=func)
+        return p
+
+    command("demo", "the whole workflow on the simulator in under a screen (no keys needed)", cmd_demo)
+    command("status", "fleet summary per tenant: mailboxes, connected, limits, sends, blocks", c.cmd_status)
+    command("doctor", "run every troubleshooting check (TL101-TL305); exit 1 on findings", c.cmd_doctor)
+
+    align = command("align", "plan (and with --apply, make) Smartlead limits fit TenantCore's", c.cmd_align)
+    _apply_flag(align, "write the changes")
+    align.add_argument(
+        "--mode",
+        choices=("cap", "match"),
+        default=None,
+        help="cap: only lower Smartlead limits that are too high; match: also raise them to the budget",
+    )
+    align.add_argument(
+        "--headroom", type=int, default=None, metavar="N", help="sends/day kept below the ceiling"
+    )
+    align.add_argument(
+        "--default-ceiling",
+        type=int,
+        default=None,
+        metavar="N",
+        help="TenantCore limit to store for mailboxes that have none",
+    )
+    align.add_argument(
+        "--window",
+        default=None,
+        metavar="HH:MM-HH:MM",
+        help="sending window used to space sends (09:00-17:00)",
+    )
+    align.add_argument(
+        "--warmup-per-day", type=int, default=None, metavar="N", help="assumed warmup sends/day when unknown"
+    )
+
+    conn = command(
+        "connect",
+        "plan (and with --apply, create) Smartlead accounts for unconnected mailboxes",
+        c.cmd_connect,
+    )
+    _apply_flag(conn, "create the accounts")
+    conn.add_argument("--strategy", required=True, choices=("smtp", "oauth", "manual"), help="how to connect")
+    conn.add_argument(
+        "--credentials",
+        metavar="FILE",
+        default=None,
+        help="smtp: CSV of email,password as exported from TenantCore",
+    )
+
+    sandbox = sub.add_parser("sandbox", help="run the simulator", description="run the simulator")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
+    serve = sandbox_sub.add_parser(
+        "serve",
+        help="serve both simulated APIs on a loopback HTTP server until Ctrl-C",
+        description="serve both simulated APIs on a loopback HTTP server until Ctrl-C",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
+    serve.add_argument("--seed", type=int, default=7, help="seed of the demo fleet (default 7)")
+    serve.add_argument("--tenants", type=int, default=6, help="demo tenants, 1-100 (default 6)")
+    serve.add_argument("--empty", action="store_true", help="start with no tenants instead of the demo fleet")
+    serve.set_defaults(func=c.cmd_sandbox_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code (the ``tenantlead`` entry point)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        # argparse exits 0 for --help/--version and 2 for usage errors; return it instead.
+        return exc.code if isinstance(exc.code, int) else 2
+    debug = bool(getattr(args, "debug", False))
+    secrets = _known_secrets(args)
+    handler = _start_debug_logging(secrets) if debug else None
+    try:
+        return _run(args)
+    except CliError as exc:
+        _report(exc.message, exc.hint, exc, debug, secrets)
+        return exc.exit_code
+    except ConfigurationError as exc:
+        _report(str(exc), "check the flag or environment variable named above", exc, debug, secrets)
+        return 2
+    except APIError as exc:
+        message = f"{exc.api} {exc.status_code or ''} {exc.code or ''}".split()
+        head = " ".join(message) + f": {exc.message}"
+        if exc.method or exc.url:
+            head += f" ({exc.method} {exc.url})"
+        _report(head, exc.hint or "run again with --debug for the request log", exc, debug, secrets)
+        return 1
+    except TenantleadError as exc:
+        _report(str(exc), "run again with --debug for details", exc, debug, secrets)
+        return 1
+    except ValueError as exc:
+        # Bad input that reached the library (a malformed CSV, a bad window): the user's to fix.
+        _report(str(exc), "fix the input named above; see tenantlead COMMAND --help", exc, debug, secrets)
+        return 2
+    except OSError as exc:
+        _report(
+            f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), "check the path", exc, debug, secrets
+        )
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if handler is not None:
+            _stop_debug_logging(handler)
+
+
+def _run(args: argparse.Namespace) -> int:
+    func = args.func
+    if args.command in ("demo", "sandbox"):
+        return int(func(None, args))
+    with Session.from_args(args) as session:
+        if args.sandbox:
+            session.note(
+                f"(simulated: sandbox demo fleet, seed {args.seed}, {args.tenants} tenants; nothing real is touched)"
+            )
+        return int(func(session, args))
+
+
+def _known_secrets(args: argparse.Namespace) -> list[str]:
+    values = [
+        getattr(args, "tenantcore_key", None),
+        getattr(args, "smartlead_key", None),
+        os.environ.get("TENANTCORE_API_KEY"),
+        os.environ.get("SMARTLEAD_API_KEY"),
+    ]
+    return [v for v in values if v]
+
+
+def _report(message: str, hint: str | None, exc: BaseException, debug: bool, secrets: Sequence[str]) -> None:
+    lines = [line for line in message.splitlines() if line.strip()]
+    first = lines[0] if lines else type(exc).__name__
+    # APIError text may carry its own "hint:" line; the explicit hint wins.
+    print(f"error: {redact_text(first, secrets)}", file=sys.stderr)
+    if hint:
+        print(f"hint: {redact_text(hint, secrets)}", file=sys.stderr)
+    if debug:
+        text = "".join(traceback.format_exception(exc))
+        print(redact_text(text, secrets), file=sys.stderr, end="")
+
+
+class _RedactSecrets(logging.Filter):
+    """Masks the values of the keys in use, on top of the SDK's own URL/header redaction."""
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self._secrets = list(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact_text(record.getMessage(), self._secrets)
+        record.args = None
+        return True
+
+
+def _start_debug_logging(secrets: Sequence[str]) -> logging.Handler:
+    install_log_redaction()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+    handler.addFilter(_RedactSecrets(secrets))
+    for name in ("tenantlead", "httpx"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    return handler
+
+
+def _stop_debug_logging(handler: logging.Handler) -> None:
+    for name in ("tenantlead", "httpx"):
+        logger = logging.getLogger(name)
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)

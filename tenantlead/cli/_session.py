@@ -1,0 +1,188 @@
+"""What every command needs: the two clients (real or sandboxed), the output mode and progress.
+
+Against the real APIs the keys come from ``--tenantcore-key`` / ``--smartlead-key`` or the
+environment; with ``--sandbox`` an in-process :class:`~tenantlead.sandbox.Sandbox` answers both
+APIs on a virtual clock, so rate limits and waits cost no wall time and nothing leaves the
+process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tenantlead.cli._progress import Progress
+from tenantlead.orchestration._render import jsonable
+
+if TYPE_CHECKING:
+    from tenantlead.orchestration.fleet import Fleet
+    from tenantlead.sandbox import Sandbox
+    from tenantlead.smartlead import Smartlead
+    from tenantlead.tenantcore import TenantCore
+
+__all__ = ["CliError", "Session"]
+
+#: Production hosts: the sandbox's in-process transport answers exactly these.
+_TC_BASE = "https://api.tenantcore.io/v1"
+_SL_BASE = "https://server.smartlead.ai/api/v1"
+
+
+class CliError(Exception):
+    """A failure the command line reports as one line plus a hint, with an exit code."""
+
+    def __init__(self, message: str, *, hint: str | None = None, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.exit_code = exit_code
+
+
+class Session:
+    """The clients and output settings of one command run; a context manager that closes the clients."""
+
+    def __init__(
+        self,
+        tc: TenantCore,
+        sl: Smartlead,
+        *,
+        sandbox: Sandbox | None = None,
+        as_json: bool = False,
+        tenants: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> None:
+        self.tc = tc
+        self.sl = sl
+        self.sandbox = sandbox
+        self.as_json = as_json
+        self.tenants = tuple(tenants)
+        self.progress = progress or Progress()
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Session:
+        """Build clients from the parsed global flags (``--sandbox`` or keys)."""
+        if args.sandbox:
+            return cls.for_sandbox(
+                _demo_sandbox(args.seed, args.tenants), as_json=args.json, tenants=args.tenant or ()
+            )
+        from tenantlead.smartlead import Smartlead
+        from tenantlead.tenantcore import TenantCore
+
+        tc_key = _key(args.tenantcore_key, "TENANTCORE_API_KEY", "TenantCore", "--tenantcore-key")
+        sl_key = _key(args.smartlead_key, "SMARTLEAD_API_KEY", "Smartlead", "--smartlead-key")
+        tc = TenantCore(api_key=tc_key)
+        try:
+            sl = Smartlead(api_key=sl_key)
+        except BaseException:
+            tc.close()
+            raise
+        return cls(tc, sl, as_json=args.json, tenants=args.tenant or ())
+
+    @classmethod
+    def for_sandbox(cls, sandbox: Sandbox, *, as_json: bool = False, tenants: Sequence[str] = ()) -> Session:
+        """Clients wired in-process to ``sandbox``, on its virtual clock."""
+        tc, sl = sandbox_clients(sandbox)
+        return cls(tc, sl, sandbox=sandbox, as_json=as_json, tenants=tenants)
+
+    def close(self) -> None:
+        """Close both clients and finish any progress line."""
+        self.progress.close()
+        self.tc.close()
+        self.sl.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ work
+
+    def load_fleet(self) -> Fleet:
+        """Read both APIs into a :class:`~tenantlead.orchestration.Fleet`, honouring ``--tenant``."""
+        from tenantlead.orchestration.fleet import Fleet
+
+        tenant_ids: list[str] | None = None
+        if self.tenants:
+            tenant_ids = self._resolve_tenants()
+        try:
+            return Fleet.load(self.tc, self.sl, tenant_ids, progress=self.progress)
+        finally:
+            self.progress.close()
+
+    def _resolve_tenants(self) -> list[str]:
+        """``--tenant`` values (GUIDs or names) as GUIDs; an unknown one is a usage error."""
+        known = self.tc.tenants.list()
+        ids: list[str] = []
+        for wanted in self.tenants:
+            match = [t.tenant_id for t in known if wanted in (t.tenant_id, t.tenant_name)]
+            if not match:
+                names = ", ".join(sorted(str(t.tenant_name) for t in known)[:8]) or "none"
+                raise CliError(
+                    f"unknown tenant {wanted!r}",
+                    hint=f"--tenant takes a tenant GUID or name; known tenants include: {names}",
+                )
+            ids.extend(m for m in match if m not in ids)
+        return ids
+
+    # ------------------------------------------------------------------ output
+
+    def note(self, text: str) -> None:
+        """A line for the person at the terminal (stderr, so ``--json`` stdout stays parseable)."""
+        print(text, file=sys.stderr)
+
+    def out(self, text: str = "") -> None:
+        """A line of the command's human output."""
+        print(text)
+
+    def emit_json(self, payload: Any) -> None:
+        """The command's machine output: one JSON document on stdout."""
+        print(json.dumps(jsonable(payload), indent=2, sort_keys=False))
+
+
+def sandbox_clients(sandbox: Sandbox) -> tuple[TenantCore, Smartlead]:
+    """A TenantCore and a Smartlead client served in-process by ``sandbox`` on its virtual clock."""
+    from tenantlead.smartlead import Smartlead
+    from tenantlead.tenantcore import TenantCore
+
+    clock = sandbox.clock
+    # Explicit base URLs: the in-process transport answers the production hosts only, whatever
+    # TENANTCORE_BASE_URL / SMARTLEAD_BASE_URL say in this shell.
+    tc = TenantCore(
+        api_key=sandbox.tenantcore_api_key,
+        base_url=_TC_BASE,
+        http_client=sandbox.http_client(),
+        clock=clock.timestamp,
+        sleep=clock.sleep,
+    )
+    sl = Smartlead(
+        api_key=sandbox.smartlead_api_key,
+        base_url=_SL_BASE,
+        http_client=sandbox.http_client(),
+        clock=clock.timestamp,
+        sleep=clock.sleep,
+    )
+    return tc, sl
+
+
+def _demo_sandbox(seed: int, tenants: int) -> Sandbox:
+    from tenantlead.sandbox import Sandbox
+
+    if not 1 <= tenants <= 100:
+        raise CliError(f"--tenants must be between 1 and 100, got {tenants}")
+    return Sandbox.demo(seed=seed, tenants=tenants)
+
+
+def _key(explicit: str | None, env_var: str, service: str, flag: str) -> str:
+    key = explicit if explicit is not None else os.environ.get(env_var)
+    if key is None or not key.strip():
+        raise CliError(
+            f"{service} API key missing: set the {env_var} environment variable (or pass {flag})",
+            hint="no keys yet? try the simulator: tenantlead --sandbox status (or tenantlead demo)",
+        )
+    return key
