@@ -74,3 +74,18 @@ def test_cli_help_runs() -> None:
         check=True,
     )
     assert "--port" in out.stdout
+
+
+def test_hung_response_drops_the_connection_on_loopback() -> None:
+    from tenantlead.sandbox import FaultRule
+
+    sb = Sandbox(seed=3)
+    # hang_seconds=0 keeps the test instant: the server stalls for 0 s and closes without replying.
+    sb.faults.add(FaultRule(api="tenantcore", hang_rate=1.0, hang_seconds=0.0))
+    with sb.serve() as server, pytest.raises(httpx.RemoteProtocolError):
+        httpx.get(
+            f"{server.tenantcore_base_url}/tenants",
+            headers={"Authorization": f"Bearer {sb.tenantcore_api_key}"},
+            timeout=5,
+        )
+    assert sb.faults.stats["hang"] == 1
