@@ -10,15 +10,18 @@ from tenantlead._core.ratelimit import RateLimit
 from tenantlead._core.retry import RetryPolicy
 from tenantlead._core.types import NOT_GIVEN, NotGiven
 from tenantlead._version import __version__
+from tenantlead.smartlead import AsyncSmartlead, Smartlead
 from tenantlead.tenantcore import AsyncTenantCore, TenantCore
 
 __all__ = [
     "NOT_GIVEN",
     "AsyncPager",
+    "AsyncSmartlead",
     "AsyncTenantCore",
     "NotGiven",
     "RateLimit",
     "RetryPolicy",
+    "Smartlead",
     "SyncPager",
     "TenantCore",
     "__version__",
