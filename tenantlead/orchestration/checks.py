@@ -214,14 +214,21 @@ class Report(Tabular):
         order = sorted(groups, key=lambda code: (groups[code][0].severity.rank, code))
         for code in order:
             found = groups[code]
-            check = CHECKS[code]
-            lines.append(f"{found[0].severity.value.upper():7} {code} {check.title} ({len(found)})")
-            shown = found[:SUBJECTS_SHOWN]
-            lines += [f"    {f.subject}: {f.message}" for f in shown]
-            if len(found) > len(shown):
-                lines.append(f"    ... and {len(found) - len(shown)} more (report.filter(code={code!r}))")
-            fixes = list(dict.fromkeys(f.fix for f in shown))
-            lines += [f"    fix: {fix}" for fix in fixes]
+            label = f"{found[0].severity.value.upper():7} {code}"
+            if len(found) == 1:
+                # One subject: the message says it all, so the header carries it.
+                lines.append(f"{label} {found[0].subject}: {found[0].message}")
+            else:
+                lines.append(f"{label} {CHECKS[code].title} ({len(found)})")
+                shown = found[:SUBJECTS_SHOWN]
+                lines += [f"{'':13}{f.subject}: {f.message}" for f in shown]
+                if len(found) > len(shown):
+                    lines.append(
+                        f"{'':13}... and {len(found) - len(shown)} more (report.filter(code={code!r}))"
+                    )
+            fixes = {f.fix for f in found}
+            # Per-subject fixes name ids; when they differ, the catalogue's general fix reads better.
+            lines.append(f"{'':13}fix: {found[0].fix if len(fixes) == 1 else CHECKS[code].fix}")
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 

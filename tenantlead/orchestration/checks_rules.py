@@ -38,7 +38,7 @@ __all__ = ["CHECKS", "classify_login_failure"]
 #: Every check by code (``CHECKS["TL301"].title``, ``CHECKS["TL301"](fleet)``).
 CHECKS = Catalogue()
 
-ALIGN = "`tenantlead align --apply` (align_limits(fleet, policy).apply(tc=tc, sl=sl))"
+ALIGN = "align_limits(fleet, policy).apply(...) or `tenantlead align --apply`"
 CONNECT_OAUTH = 'connect(fleet, strategy="oauth", ...).apply(sl=sl) or `tenantlead connect --apply`'
 
 
@@ -516,6 +516,10 @@ def check_tl203(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
             )
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
 def _warmup_blocked(account: EmailAccount) -> bool:
     details = account.warmup_details
     return details is not None and (
@@ -559,7 +563,7 @@ def check_tl204(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
             row.address,
             row.tenant_id,
             "; ".join(problems),
-            "; ".join(fixes).capitalize() + ".",
+            _sentence("; ".join(fixes)),
             **_ids(row),
             suspended=suspended,
             warmup_blocked=blocked,
