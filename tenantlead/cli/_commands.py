@@ -8,7 +8,6 @@ plan and only write with ``--apply``.
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from tenantlead.cli._session import CliError, Session
@@ -44,18 +43,13 @@ def cmd_doctor(session: Session, args: argparse.Namespace) -> int:
     """Every troubleshooting check; exit 1 when any error or warning finding exists."""
     from tenantlead.orchestration import troubleshoot
 
-    fleet = session.load_fleet()
+    fleet = session.load_fleet(with_warmup_details=args.warmup_details)
     report = troubleshoot(fleet)
-    serious = [f for f in report.findings if _severity(f) in ("error", "warning")]
+    serious = report.errors + report.warnings
     if session.as_json:
         session.emit_json(report.to_dict())
     else:
         session.out(str(report))
-        if report.findings:
-            by_code = Counter(f.code for f in report.findings)
-            session.out("\nby code: " + ", ".join(f"{code} x{n}" for code, n in sorted(by_code.items())))
-        else:
-            session.out("no findings: TenantCore and Smartlead agree")
     return FINDINGS if serious else OK
 
 
@@ -64,7 +58,7 @@ def cmd_align(session: Session, args: argparse.Namespace) -> int:
     from tenantlead.orchestration import LimitPolicy, align_limits
 
     policy = LimitPolicy(**_policy_kwargs(args))
-    fleet = session.load_fleet()
+    fleet = session.load_fleet(with_warmup_details=args.warmup_details)
     plan = align_limits(fleet, policy)
     if not args.apply:
         if session.as_json:
@@ -151,8 +145,3 @@ def _print_result(session: Session, plan: Any, result: ApplyResult) -> int:
     else:
         session.out(str(result))
     return OK if result.ok else FINDINGS
-
-
-def _severity(finding: Any) -> str:
-    value = getattr(finding, "severity", "")
-    return str(getattr(value, "value", value))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import io
 import time
-from collections import Counter
 from typing import TYPE_CHECKING
 
 from tenantlead.cli._session import CliError, Session
@@ -56,18 +55,17 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
     )
     out(_indent(_short_fleet_table(fleet)))
 
-    from tenantlead.orchestration import troubleshoot
+    from tenantlead.orchestration import CHECKS, troubleshoot
 
     report = troubleshoot(fleet)
-    by_code = Counter(f.code for f in report.findings)
-    severities = Counter(str(f.severity.value) for f in report.findings)
+    sev = report.severity_counts()
     out(
         f"\n2. Doctor: {len(report.findings)} findings "
-        f"({severities['error']} errors, {severities['warning']} warnings, {severities['info']} info)"
+        f"({sev['error']} errors, {sev['warning']} warnings, {sev['info']} info), by code:"
     )
-    titles = {f.code: f.message for f in report.findings}
-    for code in sorted(by_code):
-        out(f"   {code} x{by_code[code]:<3} {_clip(titles[code], 66)}")
+    for code, n in report.summary().items():
+        check = CHECKS[code]
+        out(f"   {code} {check.severity.value:<7} x{n:<3} {_clip(check.title, 70)}")
 
     before = sandbox.simulate_day()
     out("\n3. A sending day as things stand:")

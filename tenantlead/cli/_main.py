@@ -81,6 +81,14 @@ def _apply_flag(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--apply", action="store_true", help=f"{what} (default: only print the plan)")
 
 
+def _warmup_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--warmup-details",
+        action="store_true",
+        help="read each warmed-up account's warmup volume (one request per account; Smartlead's list omits it)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (exposed for the CLI reference and tests)."""
     from tenantlead.cli import _commands as c
@@ -104,10 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("demo", "the whole workflow on the simulator in under a screen (no keys needed)", cmd_demo)
     command("status", "fleet summary per tenant: mailboxes, connected, limits, sends, blocks", c.cmd_status)
-    command("doctor", "run every troubleshooting check (TL101-TL305); exit 1 on findings", c.cmd_doctor)
+    doctor = command(
+        "doctor", "run every troubleshooting check (TL101-TL305); exit 1 on findings", c.cmd_doctor
+    )
+    _warmup_flag(doctor)
 
     align = command("align", "plan (and with --apply, make) Smartlead limits fit TenantCore's", c.cmd_align)
     _apply_flag(align, "write the changes")
+    _warmup_flag(align)
     align.add_argument(
         "--mode",
         choices=("cap", "match"),

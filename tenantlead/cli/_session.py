@@ -103,15 +103,21 @@ class Session:
 
     # ------------------------------------------------------------------ work
 
-    def load_fleet(self) -> Fleet:
-        """Read both APIs into a :class:`~tenantlead.orchestration.Fleet`, honouring ``--tenant``."""
+    def load_fleet(self, *, with_warmup_details: bool = False) -> Fleet:
+        """Read both APIs into a :class:`~tenantlead.orchestration.Fleet`, honouring ``--tenant``.
+
+        ``with_warmup_details`` also reads each warmed-up account's warmup volume (one request
+        per account), which the warmup-aware check TL302 and the limit budget need.
+        """
         from tenantlead.orchestration.fleet import Fleet
 
         tenant_ids: list[str] | None = None
         if self.tenants:
             tenant_ids = self._resolve_tenants()
         try:
-            return Fleet.load(self.tc, self.sl, tenant_ids, progress=self.progress)
+            return Fleet.load(
+                self.tc, self.sl, tenant_ids, with_warmup_details=with_warmup_details, progress=self.progress
+            )
         finally:
             self.progress.close()
 
