@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,11 +19,11 @@ def _no_real_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def sb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+def sb(monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     """The demo sandbox that ``--sandbox`` commands run against (so tests can inspect it)."""
     sandbox = Sandbox.demo(seed=7, tenants=6)
     monkeypatch.setattr(_session, "_demo_sandbox", lambda seed, tenants: sandbox)
-    yield sandbox
+    return sandbox
 
 
 Run = Callable[..., tuple[int, str, str]]

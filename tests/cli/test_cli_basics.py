@@ -6,9 +6,8 @@ import json
 import subprocess
 import sys
 
-from tests.cli.conftest import Run
-
 from tenantlead.sandbox import Sandbox
+from tests.cli.conftest import Run
 
 
 def test_status_prints_one_line_per_tenant_and_a_simulated_note(sb: Sandbox, run: Run) -> None:
