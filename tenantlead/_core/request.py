@@ -47,7 +47,8 @@ class Response:
         if stripped[0] in '{["' or stripped in ("true", "false", "null") or stripped[0].isdigit():
             try:
                 return cls(status_code, headers, json.loads(stripped), text, True)
-            except ValueError:
+            except (ValueError, RecursionError):
+                # RecursionError: nesting deeper than the JSON parser can follow (hostile proxy).
                 pass
         return cls(status_code, headers, text, text, False)
 
