@@ -107,8 +107,12 @@ def parse_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = value / 1000.0 if value > 100_000_000_000 else float(value)
-        return datetime.fromtimestamp(seconds, tz=UTC)
+        try:
+            seconds = value / 1000.0 if value > 100_000_000_000 else float(value)
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError) as exc:
+            # A garbage epoch (1e20, inf) must surface as a parse error, not an OS error.
+            raise ValueError(f"timestamp out of range: {value!r}"[:120]) from exc
     elif isinstance(value, str):
         text = value.strip()
         if text.endswith(("Z", "z")):
