@@ -320,6 +320,10 @@ class BaseAPIClient:
             timeout=timeout,
         )
 
+    def _scrub(self, info: ErrorInfo) -> ErrorInfo:
+        # A server (or proxy) may echo the request's key or a token back in its error message.
+        return attrs.evolve(info, message=redact.redact_text(info.message, self._secrets()))
+
     def _redacted_url(self, url: object) -> str:
         return redact.redact_text(redact.redact_url(url), self._secrets())
 
@@ -335,7 +339,7 @@ class BaseAPIClient:
         if self._limiter is not None:
             self._limiter.observe(http_response.headers)
         if not 200 <= response.status_code < 300:
-            info = self._profile.parse_error(response)
+            info = self._scrub(self._profile.parse_error(response))
             retry_after = self.retry.server_advice(http_response.headers, now_unix=self._clock())
             raise status_error(
                 info,
@@ -348,6 +352,7 @@ class BaseAPIClient:
             )
         problem = self._profile.body_error(response)
         if problem is not None:
+            problem = self._scrub(problem)
             raise APIResponseError(
                 problem.message,
                 api=api,
