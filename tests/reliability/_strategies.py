@@ -23,7 +23,9 @@ JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=F
 #: Arbitrary JSON documents (what a broken proxy or a drifted API could return).
 JSON = st.recursive(
     JSON_SCALARS,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -98,7 +100,9 @@ def wire_objects(draw: st.DrawFn, cls: type[Model], *, unknown_keys: bool = True
             out[wire] = draw(value_for(hints[field.name]))
     if unknown_keys:
         extras = draw(
-            st.dictionaries(st.text(min_size=1, max_size=12).filter(lambda k: k not in known), JSON, max_size=4)
+            st.dictionaries(
+                st.text(min_size=1, max_size=12).filter(lambda k: k not in known), JSON, max_size=4
+            )
         )
         out.update(extras)
     return out
