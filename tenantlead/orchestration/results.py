@@ -1,0 +1,201 @@
+"""What an ``apply()`` did: one :class:`ItemResult` per item, plus any drift found on re-read.
+
+Every item ends ``succeeded``, ``skipped`` (with the reason) or ``failed`` (with the error);
+bulk work never stops at the first failure. Error texts come from the SDK's exceptions, which
+never contain keys, passwords or tokens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal
+
+import attrs
+
+from tenantlead.orchestration._render import Tabular, jsonable, text_table
+
+__all__ = ["ApplyResult", "Drift", "ItemResult", "ItemStatus", "Progress", "describe_error"]
+
+ItemStatus = Literal["succeeded", "skipped", "failed"]
+
+#: ``progress(done, total, item_result)``, called after each item ends.
+Progress = Callable[[int, int, "ItemResult"], None]
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for an item's error: the exception type and its (already redacted) message."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+@attrs.frozen(kw_only=True)
+class ItemResult:
+    """The outcome of one item of a plan.
+
+    Attributes:
+        subject: a mailbox address, or a tenant id for tenant-wide steps.
+        action: what was attempted (``set message_per_day``, ``create OUTLOOK account``...).
+        status: ``succeeded``, ``skipped`` or ``failed``.
+        detail: what happened, in words (for skips: the reason; for failures: the error).
+        error: the exception of a failed item (not rendered in dicts beyond ``detail``).
+        account_id: the Smartlead account concerned, when known.
+    """
+
+    subject: str
+    action: str
+    status: ItemStatus
+    detail: str = ""
+    error: BaseException | None = attrs.field(default=None, eq=False, repr=False)
+    account_id: int | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """A flat JSON-ready dict."""
+        return {
+            "subject": self.subject,
+            "action": self.action,
+            "status": self.status,
+            "detail": self.detail,
+            "account_id": self.account_id,
+            "error_type": type(self.error).__name__ if self.error is not None else None,
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Drift:
+    """A value read back after apply that differs from what the plan wrote."""
+
+    subject: str
+    field: str
+    expected: Any
+    actual: Any
+
+    def to_record(self) -> dict[str, Any]:
+        """A flat JSON-ready dict."""
+        return {
+            "subject": self.subject,
+            "field": self.field,
+            "expected": self.expected,
+            "actual": self.actual,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.field} is {self.actual!r}, the plan wrote {self.expected!r}"
+
+
+@attrs.frozen(kw_only=True)
+class ApplyResult(Tabular):
+    """Per-item outcomes of an apply, and the drift its re-read found."""
+
+    items: tuple[ItemResult, ...] = ()
+    drift: tuple[Drift, ...] = ()
+    #: False when apply was asked not to re-read (``verify=False``).
+    verified: bool = True
+
+    columns = ("subject", "action", "status", "detail")
+
+    @property
+    def succeeded(self) -> list[ItemResult]:
+        """Items that were written."""
+        return [i for i in self.items if i.status == "succeeded"]
+
+    @property
+    def skipped(self) -> list[ItemResult]:
+        """Items deliberately left alone, each with its reason."""
+        return [i for i in self.items if i.status == "skipped"]
+
+    @property
+    def failed(self) -> list[ItemResult]:
+        """Items whose write failed, each with its error."""
+        return [i for i in self.items if i.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed and the re-read found no drift."""
+        return not self.failed and not self.drift
+
+    def counts(self) -> dict[str, int]:
+        """``{"succeeded", "skipped", "failed", "drift"}`` counts."""
+        return {
+            "succeeded": len(self.succeeded),
+            "skipped": len(self.skipped),
+            "failed": len(self.failed),
+            "drift": len(self.drift),
+        }
+
+    def raise_for_failures(self) -> None:
+        """Raise the first failed item's error (after the whole run), if any item failed."""
+        for item in self.failed:
+            if item.error is not None:
+                raise item.error
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per item."""
+        return [i.to_record() for i in self.items]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Counts, items and drift as a JSON-ready dict."""
+        return {
+            "counts": self.counts(),
+            "verified": self.verified,
+            "items": self.to_records(),
+            "drift": [jsonable(d.to_record()) for d in self.drift],
+        }
+
+    def _html_summary(self) -> str:
+        c = self.counts()
+        return f"{c['succeeded']} succeeded, {c['skipped']} skipped, {c['failed']} failed, {c['drift']} drift"
+
+    def __str__(self) -> str:
+        lines = [f"{type(self).__name__}: {self._html_summary()}"]
+        if self.items:
+            lines.append(text_table(self.to_records(), list(self.columns), max_rows=self.max_display_rows))
+        if self.drift:
+            lines.append("Drift (read back after apply):")
+            lines += [f"  {d}" for d in self.drift]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._html_summary()}>"
+
+
+class _Collector:
+    """Collects item results in order and reports progress after each."""
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.items: list[ItemResult] = []
+        self.total = total
+        self._progress = progress
+
+    def add(self, item: ItemResult) -> ItemResult:
+        self.items.append(item)
+        if self._progress is not None:
+            self._progress(len(self.items), max(self.total, len(self.items)), item)
+        return item
+
+    def extend(self, items: Iterable[ItemResult]) -> None:
+        for item in items:
+            self.add(item)
+
+    def result(self, drift: Iterable[Drift] = (), *, verified: bool = True) -> ApplyResult:
+        return ApplyResult(items=tuple(self.items), drift=tuple(drift), verified=verified)
+
+
+def partial_note(exc: BaseException, collector: _Collector, rerun: str) -> None:
+    """Attach what was done before an interruption to ``exc`` (``exc.partial_result``) and say how to finish."""
+    result = collector.result(verified=False)
+    with contextlib.suppress(AttributeError):  # exceptions with __slots__ cannot take it
+        exc.partial_result = result  # type: ignore[attr-defined]
+    c = result.counts()
+    exc.add_note(
+        f"tenantlead: interrupted after {len(result.items)} items ({c['succeeded']} written, "
+        f"{c['failed']} failed); every completed write is real. {rerun}"
+    )
+
+
+def group_counts(items: Iterable[Mapping[str, Any]], key: str) -> dict[str, int]:
+    """Count records by ``key`` (small helper for summaries)."""
+    out: dict[str, int] = {}
+    for item in items:
+        out[str(item.get(key))] = out.get(str(item.get(key)), 0) + 1
+    return out
