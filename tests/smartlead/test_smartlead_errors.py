@@ -1,0 +1,159 @@
+"""Every documented error shape becomes the right exception with a readable message (reference §1.5)."""
+
+from __future__ import annotations
+
+import pytest
+from smartlead_testkit import run
+
+from tenantlead.errors import (
+    APIResponseError,
+    AuthenticationError,
+    NotFoundError,
+    QuotaExceededError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+
+
+async def test_joi_400_gives_validation_error_with_fields(sl, recorder):
+    recorder.add(400, {"statusCode": 400, "error": "Bad Request", "message": '"email" must be a valid email',
+                       "validation": {"source": "query", "keys": ["email"]}})  # fmt: skip
+    with pytest.raises(ValidationError) as info:
+        await run(sl.email_accounts.get_by_email("a@b.co"))
+    err = info.value
+    assert err.fields == ("email",)
+    assert err.message == '"email" must be a valid email'
+    assert err.status_code == 400 and err.api == "smartlead"
+    assert err.method == "GET" and "api_key=***" in err.url
+
+
+async def test_joi_message_per_day_not_allowed_hint(sl, recorder):
+    recorder.add(400, {"statusCode": 400, "error": "Bad Request", "message": '"message_per_day" is not allowed',
+                       "validation": {"source": "body", "keys": ["message_per_day"]}})  # fmt: skip
+    with pytest.raises(ValidationError) as info:
+        await run(sl.email_accounts.update(1, max_email_per_day=3))
+    assert "max_email_per_day" in info.value.hint
+
+
+async def test_legacy_error_key(sl, recorder):
+    recorder.add(400, {"error": "Email account id - 297 not allowed. Permission Error."})
+    with pytest.raises(ValidationError, match="Permission Error") as info:
+        await run(sl.email_accounts.update(297, max_email_per_day=3))
+    assert "another Smartlead user" in info.value.hint
+
+
+async def test_ok_false_with_error_code(sl, recorder):
+    recorder.add(404, {"ok": False, "message": "Email account not found!", "errorCode": "ACCOUNT_NOT_FOUND",
+                       "emailAccountId": 123})  # fmt: skip
+    with pytest.raises(NotFoundError) as info:
+        await run(sl.email_accounts.delete(123))
+    assert info.value.code == "ACCOUNT_NOT_FOUND"
+    assert info.value.message == "Email account not found!"
+
+
+async def test_already_exists_code_and_hint(sl, recorder):
+    recorder.add(400, {"ok": False, "message": "Email account already exist. Please pass id to update it",
+                       "errorCode": "ACCOUNT_ALREADY_EXIST", "emailAccountId": 123})  # fmt: skip
+    with pytest.raises(ValidationError) as info:
+        await run(
+            sl.email_accounts.create_smtp(from_name="A", from_email="a@x.com", user_name="a@x.com", password="p" * 9,
+                                          smtp_host="h", smtp_port=587, imap_host="h", imap_port=993)
+        )  # fmt: skip
+    assert info.value.code == "ACCOUNT_ALREADY_EXIST"
+    assert "get_by_email" in info.value.hint
+    assert info.value.body["emailAccountId"] == 123
+
+
+async def test_500_message_business_error(sl, recorder):
+    recorder.add(500, {"message": "Invalid email account id!"})
+    with pytest.raises(ServerError) as info:
+        await run(sl.email_accounts.send_otp(5))
+    assert info.value.message == "Invalid email account id!"
+
+
+async def test_express_html_404(sl, recorder):
+    html = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n'
+            "<body>\n<pre>Cannot PATCH /api/v1/campaigns/123/status</pre>\n</body>\n</html>\n")  # fmt: skip
+    recorder.add(404, html)
+    with pytest.raises(NotFoundError) as info:
+        await run(sl.campaigns.get(123))
+    assert info.value.message == "no such route: Cannot PATCH /api/v1/campaigns/123/status"
+    assert "POST" in info.value.hint
+    assert "<" not in str(info.value)
+
+
+async def test_plain_text_and_empty_error_bodies(sl, recorder):
+    recorder.add(502, "Bad gateway").add(502, "Bad gateway").add(502, "Bad gateway")
+    with pytest.raises(ServerError, match="non-JSON error body: Bad gateway"):
+        await run(sl.campaigns.list())
+    recorder.add(404, None)
+    with pytest.raises(NotFoundError, match="empty body"):
+        await run(sl.email_accounts.delete(1))
+
+
+async def test_401_invalid_key(sl, recorder):
+    recorder.add(401, {"message": "Invalid API Key"})
+    with pytest.raises(AuthenticationError) as info:
+        await run(sl.campaigns.list())
+    assert "Settings" in info.value.hint
+
+
+async def test_new_docs_nested_error_object(sl, recorder, clock):
+    nested = {"error": {"code": "RATE_LIMIT_EXCEEDED", "message": "Too many requests.", "retry_after": 30}}
+    recorder.add(429, nested).add(429, nested).add(429, nested)
+    with pytest.raises(RateLimitError) as info:
+        await run(sl.campaigns.list())
+    assert info.value.code == "RATE_LIMIT_EXCEEDED"
+
+
+async def test_ok_false_inside_200(sl, recorder):
+    recorder.add(200, {"ok": False, "message": "Email account not found!", "errorCode": "ACCOUNT_NOT_FOUND"})
+    with pytest.raises(APIResponseError) as info:
+        await run(sl.email_accounts.update(5, max_email_per_day=1))
+    assert info.value.code == "ACCOUNT_NOT_FOUND" and info.value.status_code == 200
+
+
+async def test_success_false_inside_200(sl, recorder):
+    recorder.add(200, {"success": False, "message": "Valid account ID is required"})
+    with pytest.raises(APIResponseError, match="Valid account ID is required"):
+        await run(sl.email_accounts.unsuspend(5))
+
+
+async def test_empty_and_plain_text_200_successes(sl, recorder):
+    recorder.add(200, None).add(200, "success")
+    assert await run(sl.campaigns.delete(4)) is None
+    assert await run(sl.request("DELETE", "/campaigns/4/leads/9")) == "success"
+
+
+async def test_unexpected_success_shape_is_an_api_response_error(sl, recorder):
+    recorder.add(200, "<html>captcha</html>")
+    with pytest.raises(APIResponseError, match="unexpected response shape"):
+        await run(sl.email_accounts.get(3))
+
+
+async def test_reconnect_406_keeps_server_text(sl, recorder):
+    recorder.add(406, {"ok": True, "message": "Bulk reconnect cannot be consumed more than 3 times a day."})
+    with pytest.raises(QuotaExceededError, match="more than 3 times a day"):
+        await run(sl.email_accounts.reconnect_failed())
+
+
+@pytest.mark.parametrize(
+    ("smtp_error", "hint_part"),
+    [
+        ("550 5.7.30 Basic authentication is not supported for Client Submission.", "connect as OUTLOOK via OAuth"),
+        ("535 5.7.3 Authentication unsuccessful", "passwords are case-sensitive"),
+        ("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
+         "SMTP AUTH is disabled for the tenant"),
+    ],
+)  # fmt: skip
+async def test_microsoft_smtp_replies_get_hints(sl, recorder, smtp_error, hint_part):
+    recorder.add(404, {"ok": False, "message": "Email account verification failed. Please verify account details.",
+                       "errorCode": "ACCOUNT_VERIFICATION_FAILED", "error": smtp_error})  # fmt: skip
+    with pytest.raises(NotFoundError) as info:
+        await run(
+            sl.email_accounts.create_smtp(from_name="A", from_email="a@x.com", user_name="a@x.com", password="p" * 9,
+                                          smtp_host="h", smtp_port=587, imap_host="h", imap_port=993)
+        )  # fmt: skip
+    assert hint_part in info.value.hint
+    assert smtp_error in info.value.message
