@@ -8,14 +8,17 @@ plan and only write with ``--apply``.
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from tenantlead.cli._session import CliError, Session
+from tenantlead.orchestration._render import text_table
 
 if TYPE_CHECKING:
+    from tenantlead.orchestration.limits import LimitPlan
     from tenantlead.orchestration.results import ApplyResult
 
-__all__ = ["cmd_align", "cmd_connect", "cmd_doctor", "cmd_sandbox_serve", "cmd_status"]
+__all__ = ["render_limit_plan", "cmd_align", "cmd_connect", "cmd_doctor", "cmd_sandbox_serve", "cmd_status"]
 
 #: Exit codes (see docs/cli.md).
 OK, FINDINGS, USAGE = 0, 1, 2
@@ -55,16 +58,19 @@ def cmd_doctor(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_align(session: Session, args: argparse.Namespace) -> int:
     """Plan Smartlead limits under TenantCore's ceilings; write them with ``--apply``."""
-    from tenantlead.orchestration import LimitPolicy, align_limits
+    from tenantlead.orchestration.limits import align_limits
+    from tenantlead.orchestration.policy import LimitPolicy
 
     policy = LimitPolicy(**_policy_kwargs(args))
-    fleet = session.load_fleet(with_warmup_details=args.warmup_details)
+    # The budget needs each account's warmup volume, which Smartlead's list omits; read it
+    # unless the user stated the volume with --warmup-per-day.
+    fleet = session.load_fleet(with_warmup_details=policy.warmup_per_day is None or args.warmup_details)
     plan = align_limits(fleet, policy)
     if not args.apply:
         if session.as_json:
             session.emit_json({"applied": False, "plan": plan.to_dict()})
         else:
-            session.out(str(plan))
+            session.out(render_limit_plan(plan))
             if plan.changes:
                 session.out("\nnothing written; run again with --apply to make these changes")
         return OK
@@ -121,6 +127,16 @@ def cmd_sandbox_serve(session: Session | None, args: argparse.Namespace) -> int:
     if args.empty:
         argv.append("--empty")
     return serve_main(argv)
+
+
+def render_limit_plan(plan: LimitPlan, *, max_rows: int = 40) -> str:
+    """The plan's changes as a table, and its skips counted by reason (not one line per mailbox)."""
+    lines = [f"LimitPlan ({plan.policy.mode} mode): {len(plan.changes)} changes, {len(plan.skipped)} skipped"]
+    if plan.changes:
+        lines.append(text_table(plan.to_records(), list(plan.columns), max_rows=max_rows))
+    reasons = Counter(f"{s.code or 'skip'}: {s.reason}" for s in plan.skipped)
+    lines += [f"  skipped {n}x {reason}" for reason, n in reasons.most_common()]
+    return "\n".join(lines)
 
 
 def _policy_kwargs(args: argparse.Namespace) -> dict[str, Any]:
