@@ -29,7 +29,9 @@ def test_missing_key_names_the_variable(monkeypatch):
         Smartlead()
 
 
-@pytest.mark.parametrize(("key", "problem"), [("short", "shorter than 8"), ("abc\x01defghij", "non-printable")])
+@pytest.mark.parametrize(
+    ("key", "problem"), [("short", "shorter than 8"), ("abc\x01defghij", "non-printable")]
+)
 def test_malformed_keys(key, problem):
     with pytest.raises(ConfigurationError, match=problem):
         Smartlead(key)
@@ -60,13 +62,14 @@ async def test_request_escape_hatch(sl, recorder):
 def test_with_options_shares_pool_and_limiter(recorder, clock):
     client = make_client("sync", recorder, clock, rate_limit=None)
     fast = client.with_options(timeout=2.0, max_retries=0)
-    assert fast.timeout == 2.0 and fast.max_retries == 0
+    assert fast.timeout == 2.0
+    assert fast.max_retries == 0
     assert client.max_retries == 2
     assert fast.email_accounts._client is fast
 
 
 def test_sync_client_refuses_an_async_http_client():
-    with pytest.raises(ConfigurationError, match="httpx.Client"):
+    with pytest.raises(ConfigurationError, match=r"httpx\.Client"):
         Smartlead(API_KEY, http_client=httpx.AsyncClient())  # type: ignore[arg-type]
 
 

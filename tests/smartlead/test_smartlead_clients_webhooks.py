@@ -22,14 +22,20 @@ async def test_clients_list_get_save(sl, recorder):
     got = await run(sl.clients.get(299, include_permissions=True))
     saved = await run(sl.clients.save(name="Ramesh Kumar", email="ramesh@five2one.com.au",
                                       permission=["reply_master_inbox"], password=PASSWORD))  # fmt: skip
-    assert recorder.calls() == [("GET", "/api/v1/client/"), ("GET", "/api/v1/client/299"), ("POST", "/api/v1/client/save")]
+    assert recorder.calls() == [
+        ("GET", "/api/v1/client/"),
+        ("GET", "/api/v1/client/299"),
+        ("POST", "/api/v1/client/save"),
+    ]
     assert query(recorder.requests[1])["includePermissions"] == "true"
     assert body(recorder.requests[2]) == {"name": "Ramesh Kumar", "email": "ramesh@five2one.com.au",
                                           "permission": ["reply_master_inbox"], "logo": None, "logo_url": None,
                                           "password": PASSWORD}  # fmt: skip
-    assert client.permissions == ["reply_master_inbox"] and got.id == 299
+    assert client.permissions == ["reply_master_inbox"]
+    assert got.id == 299
     assert saved.client_id == 299
-    assert PASSWORD not in repr(saved) and saved.to_dict()["password"] == "***"
+    assert PASSWORD not in repr(saved)
+    assert saved.to_dict()["password"] == "***"
 
 
 async def test_client_get_not_found_message(sl, recorder):
@@ -61,10 +67,13 @@ async def test_client_api_keys(sl, recorder):
         ("GET", "/api/v1/client/api-key"), ("POST", "/api/v1/client/api-key"),
         ("DELETE", "/api/v1/client/api-key/8"), ("PUT", "/api/v1/client/api-key/reset/8"),
     ]  # fmt: skip
-    assert query(recorder.requests[0])["clientId"] == "299" and query(recorder.requests[0])["status"] == "active"
+    assert query(recorder.requests[0])["clientId"] == "299"
+    assert query(recorder.requests[0])["status"] == "active"
     assert body(recorder.requests[1]) == {"clientId": 299, "keyName": "Prod key"}
-    assert key.key_name == "Prod key" and created.id == 8
-    assert "9" * 20 not in repr(key) and "8" * 20 not in repr(reset)
+    assert key.key_name == "Prod key"
+    assert created.id == 8
+    assert "9" * 20 not in repr(key)
+    assert "8" * 20 not in repr(reset)
     with pytest.raises(ValueError, match="key_name"):
         await run(sl.clients.api_keys.create(299, "bad/name"))
 
@@ -92,7 +101,9 @@ async def test_campaign_webhooks(sl, recorder):
                                           "event_types": ["EMAIL_REPLY"], "categories": []}  # fmt: skip
     assert body(recorder.requests[2]) == {"id": 217}
     assert body(recorder.requests[3]) is None
-    assert hook.categories == ["Interested"] and saved.id is None and saved.email_campaign_id == 2180
+    assert hook.categories == ["Interested"]
+    assert saved.id is None
+    assert saved.email_campaign_id == 2180
 
 
 async def test_webhook_old_docs_single_object_list(sl, recorder):
@@ -115,7 +126,10 @@ async def test_webhook_summary_and_retrigger(sl, recorder):
     assert recorder.calls() == [("GET", "/api/v1/campaigns/9/webhooks/summary"),
                                 ("POST", "/api/v1/campaigns/9/webhooks/retrigger-failed-events")]  # fmt: skip
     assert query(recorder.requests[0])["fromTime"] == "2026-01-01T00:00:00Z"
-    assert body(recorder.requests[1]) == {"fromTime": "2026-01-01T00:00:00Z", "toTime": "2026-01-02T00:00:00Z"}
+    assert body(recorder.requests[1]) == {
+        "fromTime": "2026-01-01T00:00:00Z",
+        "toTime": "2026-01-02T00:00:00Z",
+    }
     assert summary["data"] == {"sent": 3}
 
 
@@ -140,9 +154,14 @@ async def test_account_webhooks(sl, recorder):
     }  # fmt: skip
     assert body(recorder.requests[2])["email_campaign_id"] == 5
     assert body(recorder.requests[3]) == {"id": 91}
-    assert created.id == 91 and got.association_type == "user"
+    assert created.id == 91
+    assert got.association_type == "user"
     with pytest.raises(ValueError, match="needs campaign_id"):
-        await run(sl.webhooks.account.create("https://a.b/c", event_types=["EMAIL_SENT"], association_type="campaign"))
+        await run(
+            sl.webhooks.account.create(
+                "https://a.b/c", event_types=["EMAIL_SENT"], association_type="campaign"
+            )
+        )
 
 
 async def test_tags_catalogue(sl, recorder):
@@ -156,7 +175,9 @@ async def test_tags_catalogue(sl, recorder):
                                 ("POST", "/api/v1/email-accounts/tag-manager")]  # fmt: skip
     assert body(recorder.requests[1]) == {"name": "Primary Senders", "color": "#4CAF50"}
     assert body(recorder.requests[2]) == {"id": 1, "name": "Renamed", "color": "#000000"}
-    assert tag.color == "#4CAF50" and created.id == 42 and updated.name == "Renamed"
+    assert tag.color == "#4CAF50"
+    assert created.id == 42
+    assert updated.name == "Renamed"
     with pytest.raises(ValueError, match="#RRGGBB"):
         await run(sl.tags.create("x", "green"))
 

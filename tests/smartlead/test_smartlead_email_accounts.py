@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from smartlead_testkit import API_KEY, PASSWORD, body, query, run
 
-from tenantlead.errors import APIResponseError, QuotaExceededError, ValidationError
+from tenantlead.errors import APIResponseError, NotFoundError, QuotaExceededError, ValidationError
 from tenantlead.smartlead import EmailAccount, EmailAccountType, OAuthToken, WarmupStatus
 
 LIST_ITEM = {
@@ -149,7 +149,10 @@ async def test_create_smtp_posts_user_name_then_fetches_the_account(sl, recorder
             imap_host="outlook.office365.com", imap_port=993, max_email_per_day=30, time_to_wait_in_mins=12,
         )
     )  # fmt: skip
-    assert recorder.calls() == [("POST", "/api/v1/email-accounts/save"), ("GET", "/api/v1/email-accounts/2849/")]
+    assert recorder.calls() == [
+        ("POST", "/api/v1/email-accounts/save"),
+        ("GET", "/api/v1/email-accounts/2849/"),
+    ]
     sent = body(recorder.requests[0])
     assert sent == {
         "id": None, "from_name": "Ramesh", "from_email": "ramesh@five2one.com.au",
@@ -159,7 +162,8 @@ async def test_create_smtp_posts_user_name_then_fetches_the_account(sl, recorder
     }  # fmt: skip
     assert "username" not in sent
     assert query(recorder.requests[0]) == {"api_key": API_KEY}
-    assert isinstance(account, EmailAccount) and account.id == 2849
+    assert isinstance(account, EmailAccount)
+    assert account.id == 2849
 
 
 async def test_create_oauth_posts_username_and_the_microsoft_token(sl, recorder):
@@ -178,8 +182,10 @@ async def test_create_oauth_posts_username_and_the_microsoft_token(sl, recorder)
     )  # fmt: skip
     assert recorder.calls()[0] == ("POST", "/api/v1/email-accounts/save-oauth")
     sent = body(recorder.requests[0])
-    assert sent["username"] == "ana@acme.com" and "user_name" not in sent
-    assert sent["type"] == "OUTLOOK" and sent["use_whitelabel_credentials"] is True
+    assert sent["username"] == "ana@acme.com"
+    assert "user_name" not in sent
+    assert sent["type"] == "OUTLOOK"
+    assert sent["use_whitelabel_credentials"] is True
     assert sent["token"] == {
         "scope": "https://outlook.office.com/.default", "expiry_date": 1_700_003_600_000, "token_type": "Bearer",
         "access_token": "at-11111111", "refresh_token": "rt-22222222", "expires_in": 3600, "ext_expires_in": 3600,
@@ -193,7 +199,7 @@ async def test_create_verification_failure_explains_microsoft_reply(sl, recorder
     recorder.add(404, {"ok": False, "message": "Email account verification failed. Please verify account details.",
                        "errorCode": "ACCOUNT_VERIFICATION_FAILED",
                        "error": "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."})  # fmt: skip
-    with pytest.raises(Exception) as info:
+    with pytest.raises(NotFoundError) as info:
         await run(
             sl.email_accounts.create_smtp(
                 from_name="A", from_email="a@acme.com", user_name="a@acme.com", password=PASSWORD,
@@ -211,8 +217,15 @@ async def test_create_rejects_message_per_day_with_a_pointer(sl):
     with pytest.raises(TypeError, match="max_email_per_day"):
         await run(
             sl.email_accounts.create_smtp(
-                from_name="A", from_email="a@acme.com", user_name="a@acme.com", password=PASSWORD,
-                smtp_host="h", smtp_port=587, imap_host="h", imap_port=993, message_per_day=3,  # type: ignore[call-arg]
+                from_name="A",
+                from_email="a@acme.com",
+                user_name="a@acme.com",
+                password=PASSWORD,
+                smtp_host="h",
+                smtp_port=587,
+                imap_host="h",
+                imap_port=993,
+                message_per_day=3,  # type: ignore[call-arg]
             )
         )
 
@@ -221,8 +234,12 @@ async def test_create_rejects_message_per_day_with_a_pointer(sl):
 
 
 async def test_update_writes_max_email_per_day_zero_allowed(sl, recorder):
-    recorder.add(200, {"ok": True, "message": "Email account details updated successfully!", "emailAccountId": 10607})
-    result = await run(sl.email_accounts.update(10607, max_email_per_day=0, time_to_wait_in_mins=3, client_id=None))
+    recorder.add(
+        200, {"ok": True, "message": "Email account details updated successfully!", "emailAccountId": 10607}
+    )
+    result = await run(
+        sl.email_accounts.update(10607, max_email_per_day=0, time_to_wait_in_mins=3, client_id=None)
+    )
     assert recorder.calls() == [("POST", "/api/v1/email-accounts/10607")]
     assert body(recorder.last) == {"max_email_per_day": 0, "time_to_wait_in_mins": 3, "client_id": None}
     assert result.email_account_id == 10607
@@ -275,7 +292,12 @@ async def test_warmup_stats_parses_string_counts(sl, recorder):
                                           "save_from_spam_count": 0}]})  # fmt: skip
     stats = await run(sl.email_accounts.warmup_stats(106466))
     assert recorder.calls() == [("GET", "/api/v1/email-accounts/106466/warmup-stats")]
-    assert (stats.sent_count, stats.spam_count, stats.inbox_count, stats.warmup_email_received_count) == (12, 1, 11, 9)
+    assert (stats.sent_count, stats.spam_count, stats.inbox_count, stats.warmup_email_received_count) == (
+        12,
+        1,
+        11,
+        9,
+    )
     assert stats.stats_by_date[0].date.isoformat() == "2023-05-23"
 
 
@@ -292,18 +314,23 @@ async def test_bulk_update_sends_camel_case_in_chunks_of_100(sl, recorder):
                                       client_id=5)
     )  # fmt: skip
     assert [len(body(r)["emailAccountIds"]) for r in recorder.requests] == [100, 100, 50]
-    assert all(r.url.path == "/api/v1/email-accounts/bulk-update-email-account-config" for r in recorder.requests)
+    assert all(
+        r.url.path == "/api/v1/email-accounts/bulk-update-email-account-config" for r in recorder.requests
+    )
     assert body(recorder.requests[0])["updateData"] == {
         "messagePerDay": 40, "minTimeToWaitInMins": 10, "status": "ACTIVE", "maxEmailPerDay": 40,
         "tags": [12, 13], "clientId": 5,
     }  # fmt: skip
-    assert result.ok and len(result.succeeded) == 3
+    assert result.ok
+    assert len(result.succeeded) == 3
     assert result.chunks[2].ids == tuple(range(201, 251))
 
 
 async def test_bulk_update_reports_a_failed_chunk_and_keeps_going(sl, recorder):
     ok = {"message": "updated"}
-    recorder.add(200, ok).add(400, {"error": "Email account id - 150 not allowed. Permission Error."}).add(200, ok)
+    recorder.add(200, ok).add(400, {"error": "Email account id - 150 not allowed. Permission Error."}).add(
+        200, ok
+    )
     result = await run(sl.email_accounts.bulk_update(list(range(1, 251)), message_per_day=40))
     assert len(recorder.requests) == 3
     assert not result.ok
@@ -340,14 +367,18 @@ async def test_reconnect_failed_queued_and_nothing_to_do(sl, recorder):
     second = await run(sl.email_accounts.reconnect_failed())
     assert recorder.calls()[0] == ("POST", "/api/v1/email-accounts/reconnect-failed-email-accounts")
     assert body(recorder.requests[0]) == {}
-    assert first.queued and not second.queued
+    assert first.queued
+    assert not second.queued
 
 
 @pytest.mark.parametrize(
     ("message", "hint_part"),
     [
         ("Bulk reconnect cannot be consumed more than 3 times a day.", "3 calls a day"),
-        ("You need to wait atleast 30 minutes before requesting a bulk reconnect, again.", "30 minutes apart"),
+        (
+            "You need to wait atleast 30 minutes before requesting a bulk reconnect, again.",
+            "30 minutes apart",
+        ),
     ],
 )
 async def test_reconnect_quota_406_is_a_clear_error_and_not_retried(sl, recorder, message, hint_part):
@@ -377,7 +408,8 @@ async def test_suspend_and_unsuspend(sl, recorder):
         ("PUT", "/api/v1/email-accounts/suspend/123"),
         ("DELETE", "/api/v1/email-accounts/unsuspend/123"),
     ]
-    assert suspended.is_suspended is True and suspended.account_id == 123
+    assert suspended.is_suspended is True
+    assert suspended.account_id == 123
     assert unsuspended.is_suspended is False
 
 
@@ -403,9 +435,13 @@ async def test_add_tags_in_chunks_of_25(sl, recorder):
     )
     result = await run(sl.email_accounts.add_tags(range(1, 61), [5]))
     assert [len(body(r)["email_account_ids"]) for r in recorder.requests] == [25, 25, 10]
-    assert all(r.method == "POST" and r.url.path == "/api/v1/email-accounts/tag-mapping" for r in recorder.requests)
+    assert all(
+        r.method == "POST" and r.url.path == "/api/v1/email-accounts/tag-mapping" for r in recorder.requests
+    )
     assert body(recorder.requests[0])["tag_ids"] == [5]
-    assert result.ok and len(result.items) == 60 and result.failed_items == []
+    assert result.ok
+    assert len(result.items) == 60
+    assert result.failed_items == []
 
 
 async def test_remove_tags_uses_delete_with_a_body(sl, recorder):
@@ -439,7 +475,9 @@ async def test_tags_for_posts_email_ids(sl, recorder):
     [row] = await run(sl.email_accounts.tags_for(["a@x.com"]))
     assert recorder.calls() == [("POST", "/api/v1/email-accounts/tag-list")]
     assert body(recorder.last) == {"email_ids": ["a@x.com"]}
-    assert row.email_id == "a@x.com" and row.tags[0].id == 5 and row.tags[0].name == "X"
+    assert row.email_id == "a@x.com"
+    assert row.tags[0].id == 5
+    assert row.tags[0].name == "X"
 
 
 # ----------------------------------------------------------------------------- OTP / messages
@@ -447,7 +485,13 @@ async def test_tags_for_posts_email_ids(sl, recorder):
 
 async def test_otp_flow(sl, recorder):
     recorder.add(200, {"ok": True, "data": "OTP has been sent successfully."})
-    recorder.add(200, {"ok": True, "data": "OTP verification completed successfully; your warmup account is now unblocked."})
+    recorder.add(
+        200,
+        {
+            "ok": True,
+            "data": "OTP verification completed successfully; your warmup account is now unblocked.",
+        },
+    )
     assert await run(sl.email_accounts.send_otp(7)) == "OTP has been sent successfully."
     assert "unblocked" in await run(sl.email_accounts.verify_otp(7, "123456"))
     assert recorder.calls() == [
@@ -466,7 +510,9 @@ async def test_otp_500_business_error(sl, recorder):
 
 
 async def test_fetch_replies_and_messages(sl, recorder):
-    recorder.add(200, {"ok": True, "message": "25 Email account(s) are added to the queue to fetch live reply."})
+    recorder.add(
+        200, {"ok": True, "message": "25 Email account(s) are added to the queue to fetch live reply."}
+    )
     recorder.add(200, {"messages": [{"subject": "hi"}]})
     recorder.add(200, {"results": [{"account_id": 1, "status": "success", "data": {"messages": []}},
                                    {"account_id": 2, "status": "error", "error": "Account not found"}],

@@ -24,8 +24,10 @@ async def test_joi_400_gives_validation_error_with_fields(sl, recorder):
     err = info.value
     assert err.fields == ("email",)
     assert err.message == '"email" must be a valid email'
-    assert err.status_code == 400 and err.api == "smartlead"
-    assert err.method == "GET" and "api_key=***" in err.url
+    assert err.status_code == 400
+    assert err.api == "smartlead"
+    assert err.method == "GET"
+    assert "api_key=***" in err.url
 
 
 async def test_joi_message_per_day_not_allowed_hint(sl, recorder):
@@ -111,7 +113,8 @@ async def test_ok_false_inside_200(sl, recorder):
     recorder.add(200, {"ok": False, "message": "Email account not found!", "errorCode": "ACCOUNT_NOT_FOUND"})
     with pytest.raises(APIResponseError) as info:
         await run(sl.email_accounts.update(5, max_email_per_day=1))
-    assert info.value.code == "ACCOUNT_NOT_FOUND" and info.value.status_code == 200
+    assert info.value.code == "ACCOUNT_NOT_FOUND"
+    assert info.value.status_code == 200
 
 
 async def test_success_false_inside_200(sl, recorder):

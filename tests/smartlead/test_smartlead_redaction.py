@@ -39,7 +39,13 @@ async def test_nothing_secret_leaks_at_debug(mode, recorder, clock, caplog):
         await run(client.campaigns.list())
     errors.append(third.value)
 
-    seen = [caplog.text, repr(client), repr(client.email_accounts), repr(accounts), str(accounts[0].to_dict())]
+    seen = [
+        caplog.text,
+        repr(client),
+        repr(client.email_accounts),
+        repr(accounts),
+        str(accounts[0].to_dict()),
+    ]
     for err in errors:
         seen += [str(err), repr(err), err.url, str(err.body)]
     text = "\n".join(seen)
@@ -51,7 +57,9 @@ async def test_nothing_secret_leaks_at_debug(mode, recorder, clock, caplog):
 
 def test_model_reprs_hide_secrets():
     account = EmailAccount.from_dict({"id": 1, "from_email": "a@x.com", "password": PASSWORD})
-    token = OAuthToken(scope="s", expiry_date=1, access_token=PASSWORD, refresh_token=PASSWORD, id_token=PASSWORD)
+    token = OAuthToken(
+        scope="s", expiry_date=1, access_token=PASSWORD, refresh_token=PASSWORD, id_token=PASSWORD
+    )
     for text in (repr(account), str(account), repr(token), str(token.to_dict()), str(account.to_dict())):
         assert PASSWORD not in text
     assert account.to_wire()["password"] == PASSWORD  # round trips keep it
@@ -67,4 +75,5 @@ def test_client_repr_and_bad_key_errors_hide_the_key(monkeypatch):
     bad = API_KEY + " tail"
     with pytest.raises(ConfigurationError) as info:
         Smartlead(bad)
-    assert bad not in str(info.value) and "whitespace" in str(info.value)
+    assert bad not in str(info.value)
+    assert "whitespace" in str(info.value)

@@ -15,8 +15,8 @@ ACCOUNT = {"id": 555, "from_email": "ana@acme.com", "username": "ana@acme.com"}
 
 
 def create_kwargs():
-    return dict(from_name="Ana", from_email="ana@acme.com", user_name="ana@acme.com", password="p" * 12,
-                smtp_host="smtp.office365.com", smtp_port=587, imap_host="outlook.office365.com", imap_port=993)  # fmt: skip
+    return {"from_name": "Ana", "from_email": "ana@acme.com", "user_name": "ana@acme.com", "password": "p" * 12,
+                "smtp_host": "smtp.office365.com", "smtp_port": 587, "imap_host": "outlook.office365.com", "imap_port": 993}  # fmt: skip
 
 
 def test_default_rate_limit_is_60_per_minute_and_10_per_2s():
