@@ -1,0 +1,215 @@
+"""connect(): the pure planner and load_credentials, on hand-built fleets."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+
+from tenantlead.orchestration.connect import (
+    Credentials,
+    CredentialsError,
+    MicrosoftTokenProvider,
+    connect,
+    load_credentials,
+)
+from tenantlead.orchestration.policy import LimitPolicy
+
+from .plan_factories import NOW, account, domain, fleet, mailbox, tenant
+
+SECRET = "Sup3r-Secret!pw"
+
+
+def token_for(email):
+    return {
+        "scope": "https://outlook.office.com/.default",
+        "token_type": "Bearer",
+        "access_token": "x.y",
+        "expiry_date": 1,
+    }
+
+
+def demo_fleet():
+    t1 = tenant(1, tenant_name="Acme")
+    t2 = tenant(2, tenant_name="Beta", exchange_bootstrap_status="pending", discovery_completed=False)
+    ok, unverified = domain("acme.com"), domain("new-acme.com", is_verified=False)
+    beta = domain("beta.com")
+    return fleet(
+        {
+            t1: {
+                ok: [
+                    (mailbox("new@acme.com", limit=25, display_name="New Box"), None),
+                    (mailbox("off@acme.com", account_enabled=False), None),
+                    (mailbox("fresh@acme.com", created_at=NOW - timedelta(minutes=2)), None),
+                ],
+                unverified: [(mailbox("x@new-acme.com"), None)],
+                domain("acme2.com"): [
+                    (mailbox("have@acme2.com"), account("have@acme2.com", client_id=None)),
+                    (mailbox("nolimit@acme2.com", limit=None), None),
+                ],
+            },
+            t2: {beta: [(mailbox("b@beta.com"), None)]},
+        }
+    )
+
+
+def by_address(plan):
+    return {i.address: i for i in plan.items}
+
+
+# ----------------------------------------------------------------------------- strategies
+
+
+def test_unknown_strategy_lists_the_valid_ones():
+    with pytest.raises(ValueError, match="'oauth', 'smtp', 'manual'"):
+        connect(demo_fleet(), "imap")  # type: ignore[arg-type]
+
+
+def test_smtp_needs_credentials_and_oauth_needs_tokens():
+    with pytest.raises(ValueError, match="TenantCore app"):
+        connect(demo_fleet(), "smtp")
+    with pytest.raises(ValueError, match="MicrosoftTokenProvider"):
+        connect(demo_fleet(), "oauth")
+    with pytest.raises(TypeError, match="get_token"):
+        connect(demo_fleet(), "oauth", tokens=42)  # type: ignore[arg-type]
+
+
+def test_prerequisites_are_checked_and_not_ready_items_skipped_with_the_reason():
+    plan = connect(demo_fleet(), "oauth", tokens=token_for)
+    items = by_address(plan)
+    assert items["new@acme.com"].action == "create"
+    assert (items["off@acme.com"].action, items["off@acme.com"].code) == ("skip", "TL101")
+    assert (items["fresh@acme.com"].action, items["fresh@acme.com"].code) == ("skip", "TL105")
+    assert "propagating" in items["fresh@acme.com"].reason
+    assert (items["x@new-acme.com"].action, items["x@new-acme.com"].code) == ("skip", "TL103")
+    assert (items["b@beta.com"].action, items["b@beta.com"].code) == ("skip", "TL107")
+    assert items["have@acme2.com"].action == "skip"
+    assert "already connected" in items["have@acme2.com"].reason
+
+
+def test_new_accounts_get_the_aligned_limit_gap_warmup_client_and_tags():
+    policy = LimitPolicy(headroom=1, warmup_per_day=4, sending_window="09:00-17:00", default_ceiling=10)
+    plan = connect(
+        demo_fleet(),
+        "oauth",
+        tokens=token_for,
+        policy=policy,
+        clients={"Acme": 77},
+        tags={tenant(1).tenant_id: [5, 6]},
+    )
+    new = by_address(plan)["new@acme.com"].settings
+    assert (new.max_email_per_day, new.time_to_wait_in_mins, new.warmup_per_day) == (20, 24, 4)
+    assert (new.client_id, new.tag_ids) == (77, (5, 6))
+    assert new.create_fields() == {
+        "max_email_per_day": 20,
+        "time_to_wait_in_mins": 24,
+        "client_id": 77,
+        "warmup_enabled": True,
+        "total_warmup_per_day": 4,
+    }
+    # No TenantCore limit: the policy's default ceiling is what the account is aligned with.
+    assert by_address(plan)["nolimit@acme2.com"].settings.max_email_per_day == 5
+
+
+def test_client_mapping_moves_existing_accounts_once():
+    plan = connect(demo_fleet(), "manual", clients=77)
+    have = by_address(plan)["have@acme2.com"]
+    assert have.action == "update"
+    assert have.settings.update_fields() == {"client_id": 77}
+    assert plan.counts()["update"] == 1
+
+
+def test_smtp_skips_mailboxes_without_a_password_and_warns_about_basic_auth():
+    plan = connect(demo_fleet(), "smtp", credentials={"new@acme.com": SECRET})
+    items = by_address(plan)
+    assert items["new@acme.com"].action == "create"
+    assert "smtp.office365.com:587" in items["new@acme.com"].reason
+    assert items["nolimit@acme2.com"].action == "skip"
+    assert "Copy the credentials" in items["nolimit@acme2.com"].reason
+    assert any("December 2026" in w for w in plan.warnings)
+    assert "WARNING" in str(plan)
+
+
+def test_manual_strategy_gives_a_handoff_list():
+    plan = connect(demo_fleet(), "manual", policy=LimitPolicy(default_ceiling=25))
+    handoff = {row["address"]: row for row in plan.handoff()}
+    assert set(handoff) == {"new@acme.com", "nolimit@acme2.com"}
+    assert "Microsoft 365" in handoff["new@acme.com"]["steps"]
+    assert handoff["new@acme.com"]["then_set"] == "daily limit 25"
+
+
+def test_plan_output_never_contains_a_password():
+    plan = connect(demo_fleet(), "smtp", credentials={"new@acme.com": SECRET})
+    rendered = [str(plan), repr(plan), json.dumps(plan.to_dict()), plan._repr_html_(), repr(plan.credentials)]
+    assert all(SECRET not in text for text in rendered)
+    assert plan.to_create[0].address == "new@acme.com"
+
+
+# ----------------------------------------------------------------------------- credentials
+
+
+def test_credentials_from_csv_text_path_file_dict_and_callable(tmp_path):
+    text = (
+        '\ufeffEmail , Password,Notes\r\nA@x.com,Pw1,first\r\n\r\nb@x.com,"p,w",\r\na@x.com,Pw1,dup same\r\n'
+    )
+    path = tmp_path / "creds.csv"
+    path.write_text(text, encoding="utf-8")
+    for source in (text, path, str(path), io.StringIO(text)):
+        creds = load_credentials(source)
+        assert creds.get("a@x.com") == "Pw1"
+        assert creds.get("B@X.COM") == "p,w"
+        assert creds.emails == ["a@x.com", "b@x.com"]
+    assert load_credentials({"A@x.com": "pw"}).get("a@x.com") == "pw"
+    asked = []
+    lookup = load_credentials(lambda e: asked.append(e) or ("pw" if e == "a@x.com" else None))
+    assert lookup.get("A@x.com") == "pw"
+    assert lookup.get("c@x.com") is None
+    assert asked == ["a@x.com", "c@x.com"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("mail,pass\na@x.com,pw\n", r"row 1 \(header\) has no 'email' or 'password' column"),
+        ("email,password\na@x.com,pw\na@x.com,PW\n", "row 3: a@x.com already appeared on row 2"),
+        ("email,password\na@x.com,  \n", "row 2: the password of a@x.com is empty"),
+        ("email,password\nnot-an-address,pw\n", "row 2: 'not-an-address' is not a valid email"),
+        ("email,password\na@x.com\n", "row 2 has 1 columns"),
+    ],
+)
+def test_bad_csvs_name_the_row_and_the_fix(text, message):
+    with pytest.raises(CredentialsError, match=message):
+        load_credentials(text)
+
+
+def test_other_bad_sources_are_explained(tmp_path):
+    with pytest.raises(CredentialsError, match="no credentials file"):
+        load_credentials(str(tmp_path / "missing.csv"))
+    with pytest.raises(CredentialsError, match="is empty"):
+        load_credentials(io.StringIO(""))
+    with pytest.raises(CredentialsError, match="not a valid email"):
+        load_credentials({"nope": "pw"})
+    with pytest.raises(CredentialsError, match="CSV path"):
+        load_credentials(42)  # type: ignore[arg-type]
+    with pytest.raises(CredentialsError, match="return the password as a str"):
+        load_credentials(lambda e: 123).get("a@x.com")  # type: ignore[arg-type, return-value]
+
+
+def test_credentials_never_show_passwords():
+    creds = Credentials({"a@x.com": SECRET})
+    assert SECRET not in repr(creds)
+    assert SECRET not in str(creds)
+    assert "a@x.com" in creds
+    assert len(creds) == 1
+
+
+def test_token_provider_protocol_is_structural():
+    class Provider:
+        def get_token(self, email):
+            return token_for(email)
+
+    assert isinstance(Provider(), MicrosoftTokenProvider)
+    plan = connect(demo_fleet(), "oauth", tokens=Provider())
+    assert plan.tokens is not None
