@@ -1,5 +1,48 @@
 """Orchestration: the fleet snapshot, plans, and the checks that join TenantCore and Smartlead."""
 
 from tenantlead.orchestration.checks import CHECKS, CheckPolicy, Finding, Report, Severity, troubleshoot
+from tenantlead.orchestration.connect import (
+    ConnectItem,
+    ConnectPlan,
+    ConnectSettings,
+    Credentials,
+    CredentialsError,
+    MicrosoftTokenProvider,
+    await_until_connected,
+    connect,
+    load_credentials,
+    wait_until_connected,
+)
+from tenantlead.orchestration.fleet import Fleet, FleetRow
+from tenantlead.orchestration.limits import Change, LimitPlan, Skip, align_limits
+from tenantlead.orchestration.policy import LimitPolicy
+from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult
 
-__all__ = ["CHECKS", "CheckPolicy", "Finding", "Report", "Severity", "troubleshoot"]
+__all__ = [
+    "ApplyResult",
+    "CHECKS",
+    "Change",
+    "CheckPolicy",
+    "ConnectItem",
+    "ConnectPlan",
+    "ConnectSettings",
+    "Credentials",
+    "CredentialsError",
+    "Drift",
+    "Finding",
+    "Fleet",
+    "FleetRow",
+    "ItemResult",
+    "LimitPlan",
+    "LimitPolicy",
+    "MicrosoftTokenProvider",
+    "Report",
+    "Severity",
+    "Skip",
+    "align_limits",
+    "await_until_connected",
+    "connect",
+    "load_credentials",
+    "troubleshoot",
+    "wait_until_connected",
+]
