@@ -9,16 +9,27 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tenantlead.cli._session import CliError, Session
 from tenantlead.orchestration._render import text_table
 
 if TYPE_CHECKING:
+    from tenantlead.orchestration.connect import ConnectPlan
     from tenantlead.orchestration.limits import LimitPlan
     from tenantlead.orchestration.results import ApplyResult
 
-__all__ = ["render_limit_plan", "cmd_align", "cmd_connect", "cmd_doctor", "cmd_sandbox_serve", "cmd_status"]
+__all__ = [
+    "render_connect_plan",
+    "render_limit_plan",
+    "render_result",
+    "cmd_align",
+    "cmd_connect",
+    "cmd_doctor",
+    "cmd_sandbox_serve",
+    "cmd_status",
+]
 
 #: Exit codes (see docs/cli.md).
 OK, FINDINGS, USAGE = 0, 1, 2
@@ -81,41 +92,75 @@ def cmd_align(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_connect(session: Session, args: argparse.Namespace) -> int:
     """Plan Smartlead accounts for unconnected TenantCore mailboxes; create them with ``--apply``."""
-    from tenantlead.orchestration import connect, load_credentials
+    from tenantlead.orchestration.connect import connect, load_credentials
 
     strategy: str = args.strategy
     kwargs: dict[str, Any] = {}
-    if strategy == "smtp":
-        if args.credentials is None:
-            raise CliError(
-                "--strategy smtp needs --credentials FILE",
-                hint="export the mailboxes' email,password CSV from TenantCore and pass its path",
-            )
-        kwargs["credentials"] = load_credentials(args.credentials)
-    elif args.credentials is not None:
-        kwargs["credentials"] = load_credentials(args.credentials)
+    if strategy == "smtp" and args.credentials is None:
+        raise CliError(
+            "--strategy smtp needs --credentials FILE",
+            hint="export the mailboxes' email,password CSV from the TenantCore app and pass its path",
+        )
+    if args.credentials is not None:
+        if strategy != "smtp":
+            raise CliError(f"--credentials is only used with --strategy smtp, not {strategy}")
+        # A Path, so that a file name is never mistaken for CSV text.
+        kwargs["credentials"] = load_credentials(Path(args.credentials))
     if strategy == "oauth":
         if session.sandbox is None:
             raise CliError(
-                "--strategy oauth needs a Microsoft sign-in, which the command line cannot do",
-                hint="use the Python API: connect(fleet, strategy='oauth', token_provider=MicrosoftTokenProvider(...)); "
+                "--strategy oauth needs Microsoft sign-in tokens, which the command line cannot obtain",
+                hint="use the Python API: connect(fleet, strategy='oauth', tokens=<MicrosoftTokenProvider>); "
                 "see docs/how-to/connect-tenant.md",
             )
-        sandbox = session.sandbox
-        kwargs["token_provider"] = sandbox.microsoft_token
+        # The simulator signs its own Microsoft tokens.
+        kwargs["tokens"] = session.sandbox.microsoft_token
     fleet = session.load_fleet()
-    plan = connect(fleet, strategy=strategy, **kwargs)
+    plan = connect(fleet, strategy, **kwargs)  # type: ignore[arg-type]
     if not args.apply:
         if session.as_json:
-            session.emit_json({"applied": False, "plan": plan.to_dict()})
+            payload = {"applied": False, "plan": plan.to_dict()}
+            if strategy == "manual":
+                payload["handoff"] = plan.handoff()
+            session.emit_json(payload)
         else:
-            session.out(str(plan))
-            if strategy != "manual" and len(plan.to_records()):
+            session.out(render_connect_plan(plan))
+            if strategy != "manual" and not plan.is_empty:
                 session.out("\nnothing written; run again with --apply to create these accounts")
+            elif strategy == "manual" and plan.to_create:
+                session.out(
+                    "\nafter adding them in the Smartlead app, run again with --apply to set their limits"
+                )
         return OK
     result = plan.apply(sl=session.sl, progress=session.progress.items("connect"))
     session.progress.close()
     return _print_result(session, plan, result)
+
+
+def render_connect_plan(plan: ConnectPlan, *, max_rows: int = 40) -> str:
+    """The mailboxes to connect as a table (the hand-off sheet for ``manual``), skips counted by reason."""
+    c = plan.counts()
+    lines = [
+        f"ConnectPlan ({plan.strategy}): {c['create'] + c['manual']} to connect, {c['update']} to update, "
+        f"{c['skip']} skipped"
+    ]
+    lines += [f"WARNING: {w}" for w in plan.warnings]
+    if plan.strategy == "manual" and plan.handoff():
+        lines.append("Hand-off: in Smartlead, Email Accounts -> Add Account -> Microsoft 365, sign in as:")
+        lines.append(text_table(plan.handoff(), ["address", "sign_in_as", "then_set"], max_rows=max_rows))
+    else:
+        work = [i.to_record() for i in plan.items if i.action != "skip"]
+        if work:
+            lines.append(text_table(work, list(plan.columns), max_rows=max_rows))
+    reasons = Counter(_skip_reason(i.code, i.reason) for i in plan.skipped)
+    lines += [f"  skipped {n}x {reason}" for reason, n in reasons.most_common()]
+    return "\n".join(lines)
+
+
+def _skip_reason(code: str | None, reason: str) -> str:
+    # Reasons carry per-item details (account ids, times); group by their general part.
+    general = reason.split(" (")[0].split(":")[0]
+    return f"{code}: {general}" if code else general
 
 
 def cmd_sandbox_serve(session: Session | None, args: argparse.Namespace) -> int:
@@ -159,5 +204,20 @@ def _print_result(session: Session, plan: Any, result: ApplyResult) -> int:
     if session.as_json:
         session.emit_json({"applied": True, "plan": plan.to_dict(), "result": result.to_dict()})
     else:
-        session.out(str(result))
+        session.out(render_result(result))
     return OK if result.ok else FINDINGS
+
+
+def render_result(result: ApplyResult, *, max_rows: int = 40) -> str:
+    """What apply did: written and failed items as a table, skips counted by reason, then drift."""
+    c = result.counts()
+    lines = [
+        f"Applied: {c['succeeded']} succeeded, {c['skipped']} skipped, {c['failed']} failed, {c['drift']} drift"
+    ]
+    done = [i.to_record() for i in result.items if i.status != "skipped"]
+    if done:
+        lines.append(text_table(done, list(result.columns), max_rows=max_rows))
+    reasons = Counter(_skip_reason(None, i.detail) for i in result.skipped)
+    lines += [f"  skipped {n}x {reason}" for reason, n in reasons.most_common()]
+    lines += [f"DRIFT {d}" for d in result.drift]
+    return "\n".join(lines)

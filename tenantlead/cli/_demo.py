@@ -1,28 +1,58 @@
 """``tenantlead demo``: the whole workflow on the simulator, in under a screen and a few seconds.
 
-The story: the fleet as it stands; what the checks find; a sending day as things are (Exchange
-blocks mailboxes and bounces mail); connect the mailboxes that are not in Smartlead yet (SMTP from
-the TenantCore credential export, a manual hand-off for a few); align the limits (plan, then
-apply); the next sending day, with no blocks. Everything runs in-process on the sandbox's virtual
-clock: no network, no keys, and rate limits cost no wall time.
+The story: an agency's fleet as it stands, plus a new client whose tenant TenantCore has just
+provisioned (36 mailboxes, no limits, not in Smartlead); what the checks find; a sending day as
+things are (Exchange blocks mailboxes and bounces mail); connecting the new mailboxes (SMTP from
+the TenantCore credential export, a manual hand-off for a few); aligning the limits (plan, then
+apply); the next sending day. Everything runs in-process on the sandbox's virtual clock: no
+network, no keys, and rate limits and retries cost no wall time.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import time
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from tenantlead.cli._session import CliError, Session
 
 if TYPE_CHECKING:
-    from tenantlead.sandbox import DayReport
+    from tenantlead.sandbox import DayReport, Sandbox
+    from tenantlead.sandbox.state import TcTenant
 
-__all__ = ["MANUAL_HANDOFFS", "cmd_demo", "run_demo"]
+__all__ = ["MANUAL_HANDOFFS", "NEW_CLIENT", "add_client_tenant", "cmd_demo", "run_demo"]
 
-#: How many unconnected mailboxes the demo hands off manually instead of over SMTP.
-MANUAL_HANDOFFS = 2
+#: How many of the new client's mailboxes the demo hands off manually instead of over SMTP.
+MANUAL_HANDOFFS = 3
+#: The new client whose tenant the demo connects.
+NEW_CLIENT = "Quarry Roofing"
+
+_NICKNAMES = ("sales", "hello", "team")
+
+
+def add_client_tenant(
+    sandbox: Sandbox, name: str, *, domains: int = 12, mailboxes_per_domain: int = 3
+) -> TcTenant:
+    """Add a freshly provisioned client tenant to ``sandbox``: verified domains, ready mailboxes, no limits.
+
+    What TenantCore holds after a new client's admin consent and mailbox provisioning, before
+    anyone touched Smartlead: 12 x 3 = 36 mailboxes by default, created an hour ago (propagation
+    over), no ``daily_send_limit`` stored. Their passwords appear in ``sandbox.credentials_csv()``.
+    """
+    if not 1 <= domains <= 12 or not 1 <= mailboxes_per_domain <= 3:
+        raise ValueError("a TenantCore tenant has 1-12 domains with 1-3 mailboxes each")
+    world = sandbox.tenantcore
+    account = sandbox.tc_account
+    slug = "".join(ch for ch in name.lower() if ch.isalnum()) or "client"
+    created = sandbox.clock.now() - timedelta(hours=1)
+    with sandbox.locked():
+        tenant = world.add_tenant(account, name)
+        for d in range(domains):
+            domain = world.add_domain(account, tenant, f"{slug}{d + 1:02d}.com")
+            for nickname in _NICKNAMES[:mailboxes_per_domain]:
+                world.add_mailbox(account, domain, nickname, f"{name} {nickname.title()}", created_at=created)
+    return tenant
 
 
 def cmd_demo(session: Session | None, args: argparse.Namespace) -> int:
@@ -33,100 +63,95 @@ def cmd_demo(session: Session | None, args: argparse.Namespace) -> int:
         raise CliError(f"--tenants must be between 1 and 100, got {args.tenants}")
     started = time.perf_counter()
     sandbox = Sandbox.demo(seed=args.seed, tenants=args.tenants)
-    with Session.for_sandbox(sandbox, as_json=args.json) as demo:
+    with Session.for_sandbox(sandbox) as demo:
         return run_demo(demo, started=started)
 
 
 def run_demo(session: Session, *, started: float | None = None) -> int:
-    """The demo story on ``session`` (whose sandbox holds a demo fleet)."""
+    """The demo story on ``session``, whose sandbox holds a demo fleet (see the module docstring)."""
+    from tenantlead.orchestration import CHECKS, troubleshoot
+    from tenantlead.orchestration.connect import connect, load_credentials
+    from tenantlead.orchestration.limits import align_limits
+    from tenantlead.orchestration.policy import LimitPolicy
+
     sandbox = session.sandbox
     if sandbox is None:
         raise CliError("the demo needs a sandbox session")
     started = time.perf_counter() if started is None else started
     out = session.out
-    out("tenantlead demo - a simulated agency on TenantCore + Smartlead (no network, no keys)")
+    add_client_tenant(sandbox, NEW_CLIENT)
+    out("tenantlead demo: a simulated agency on TenantCore + Smartlead (in-process; no network, no keys)")
 
-    fleet = session.load_fleet()
-    counts = fleet.counts()
+    fleet = session.load_fleet(with_warmup_details=True)
+    c = fleet.counts()
     out(
-        f"\n1. Fleet: {counts['tenants']} tenants, {len(fleet.rows)} mailboxes - "
-        f"{counts['connected']} connected, {counts['not_connected']} not in Smartlead, "
-        f"{counts['orphan']} orphan accounts"
+        f"\n1. Status: {c['tenants']} tenants, {len(fleet.rows)} mailboxes, {c['connected']} connected; "
+        f"new client {NEW_CLIENT} has 36 mailboxes, no limits"
     )
-    out(_indent(_short_fleet_table(fleet)))
-
-    from tenantlead.orchestration import CHECKS, troubleshoot
+    out(_indent("\n".join(str(fleet).splitlines()[1:])))
 
     report = troubleshoot(fleet)
     sev = report.severity_counts()
     out(
-        f"\n2. Doctor: {len(report.findings)} findings "
-        f"({sev['error']} errors, {sev['warning']} warnings, {sev['info']} info), by code:"
+        f"\n2. Doctor: {len(report.findings)} findings ({sev['error']} errors, {sev['warning']} warnings, "
+        f"{sev['info']} info) by code:"
     )
     for code, n in report.summary().items():
         check = CHECKS[code]
-        out(f"   {code} {check.severity.value:<7} x{n:<3} {_clip(check.title, 70)}")
+        out(f"   {code} {check.severity.value:<7} {n:>3} x {_clip(check.title, 60)}")
 
     before = sandbox.simulate_day()
-    out("\n3. A sending day as things stand:")
-    out(f"   {_day_line(before)}")
-    return _finish(session, before, started)
+    out(f"\n3. A sending day as things stand: {_day_line(before)}")
 
-
-def _finish(session: Session, before: DayReport, started: float) -> int:
-    out = session.out
-    from tenantlead.orchestration import LimitPolicy, align_limits, connect, load_credentials
-
-    sandbox = session.sandbox
-    assert sandbox is not None
     fleet = session.load_fleet()
-    unconnected = [r for r in fleet.rows if r.status == "not_connected"]
-    manual_rows = {r.address for r in unconnected[-MANUAL_HANDOFFS:]} if len(unconnected) > 2 else set()
-    credentials = load_credentials(io.StringIO(sandbox.credentials_csv()))
-    smtp_fleet = fleet.filter(predicate=lambda r: r.address not in manual_rows)
-    smtp_plan = connect(smtp_fleet, strategy="smtp", credentials=credentials)
+    new_rows = [r for r in fleet.rows if r.status == "not_connected"]
+    manual = {r.address for r in new_rows if r.tenant is not None and r.tenant.tenant_name == NEW_CLIENT}
+    manual = set(sorted(manual)[-MANUAL_HANDOFFS:])
+    credentials = load_credentials(sandbox.credentials_csv())
+    smtp_plan = connect(
+        fleet.filter(predicate=lambda r: r.address not in manual), "smtp", credentials=credentials
+    )
     smtp_result = smtp_plan.apply(sl=session.sl, progress=session.progress.items("connect"))
     session.progress.close()
-    manual_plan = connect(fleet.filter(predicate=lambda r: r.address in manual_rows), strategy="manual")
-    c = smtp_result.counts()
+    handoff = connect(fleet.filter(predicate=lambda r: r.address in manual), "manual").handoff()
+    rc = smtp_result.counts()
     out(
-        f"\n4. Connect: {len(unconnected)} mailboxes not in Smartlead -> {c['succeeded']} created over SMTP "
-        f"(credential export), {c['skipped']} skipped, {c['failed']} failed; "
-        f"{len(manual_rows)} handed off manually:"
+        f"\n4. Connect {len(new_rows)} mailboxes: {rc['succeeded']} created over SMTP (credential export), "
+        f"{rc['failed']} failed, {len(handoff)} handed off:"
     )
-    for line in str(manual_plan).splitlines()[:4]:
-        out(f"   {_clip(line, 100)}")
+    for item in handoff:
+        out(f"   {item['address']}: Smartlead app -> Add Account -> Microsoft 365 -> sign in, Accept")
 
-    fleet = session.load_fleet()
-    plan = align_limits(fleet, LimitPolicy(sending_window="09:00-17:00"))
-    out(f"\n5. Align limits: plan has {len(plan.changes)} changes, e.g.")
-    for line in str(plan).splitlines()[:6]:
-        out(f"   {_clip(line, 100)}")
+    fleet = session.load_fleet(with_warmup_details=True)
+    plan = align_limits(fleet, LimitPolicy(sending_window="09:00-17:00", default_ceiling=25))
+    counts = plan.counts()
+    out(f"\n5. Align limits (cap, 09:00-17:00, store 25 where none): {len(plan.changes)} changes planned")
+    out("   " + ", ".join(f"{field} x{n}" for field, n in counts.items() if field != "skipped"))
+    for change in [c for c in plan.changes if c.system == "smartlead" and c.field == "message_per_day"][:2]:
+        out(f"   e.g. {change.subject}: {change.action}")
     result = plan.apply(tc=session.tc, sl=session.sl, progress=session.progress.items("align"))
     session.progress.close()
-    c = result.counts()
-    out(f"   applied: {c['succeeded']} written, {c['skipped']} skipped, {c['failed']} failed")
+    ac = result.counts()
+    out(
+        f"   applied: {ac['succeeded']} written, {ac['skipped']} skipped, {ac['failed']} failed, {ac['drift']} drift"
+    )
 
     after = sandbox.simulate_day()
     out("\n6. The next sending day:")
     out(f"   before: {_day_line(before)}")
     out(f"   after:  {_day_line(after)}")
     out(
-        f"\nDone in {time.perf_counter() - started:.1f}s. Next: tenantlead --sandbox doctor, docs/getting-started.md"
+        f"\nDone in {time.perf_counter() - started:.1f}s. Try: tenantlead --sandbox doctor; "
+        "docs: getting-started.md"
     )
     return 0
 
 
 def _day_line(day: DayReport) -> str:
     return (
-        f"{day.accounts_sending} accounts sent {day.sent} emails; {day.enforcement_blocks} mailboxes blocked "
-        f"by Exchange, {day.ndrs} NDRs"
+        f"{day.accounts_sending} accounts sent {day.sent}; Exchange blocked {day.enforcement_blocks} "
+        f"mailboxes, {day.ndrs} NDRs"
     )
-
-
-def _short_fleet_table(fleet: object) -> str:
-    text = str(fleet)
-    return "\n".join(text.splitlines()[1:])
 
 
 def _indent(text: str) -> str:

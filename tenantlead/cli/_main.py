@@ -202,13 +202,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             head += f" ({exc.method} {exc.url})"
         _report(head, exc.hint or "run again with --debug for the request log", exc, debug, secrets)
         return 1
-    except TenantleadError as exc:
-        _report(str(exc), "run again with --debug for details", exc, debug, secrets)
-        return 1
     except ValueError as exc:
         # Bad input that reached the library (a malformed CSV, a bad window): the user's to fix.
         _report(str(exc), "fix the input named above; see tenantlead COMMAND --help", exc, debug, secrets)
         return 2
+    except TenantleadError as exc:
+        _report(str(exc), "run again with --debug for details", exc, debug, secrets)
+        return 1
     except OSError as exc:
         _report(
             f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), "check the path", exc, debug, secrets
