@@ -55,7 +55,7 @@ class RateLimit:
 
     windows: tuple[tuple[int, float], ...] = attrs.field(converter=_to_windows, validator=_check_windows)
     adaptive: bool = True
-    max_pause: float = 60.0
+    max_pause: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
 
     @classmethod
     def per_minute(cls, requests: int, *, burst: tuple[int, float] | None = None) -> RateLimit:
