@@ -1,0 +1,159 @@
+"""Every benchmark scenario at tiny scale, so ``make bench`` cannot rot between runs.
+
+No timing is asserted (timings belong to ``make bench`` on a quiet machine); what is asserted is
+that each scenario writes its result file with the documented keys, the report is regenerated,
+and the request-count targets hold exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bench.__main__ import SCENARIOS, main, run_all
+from bench._bounds import chain_bound, earliest_starts, rate_bound
+from bench._common import SCALES
+from bench.naive_baseline import align_naively
+from bench.scenarios.fleet_load import expected_requests, spec_for
+
+RESULT_KEYS = {
+    "scenario",
+    "title",
+    "scale",
+    "machine",
+    "python",
+    "parameters",
+    "metrics",
+    "counts",
+    "targets",
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, dict[str, Any]]]:
+    out = tmp_path_factory.mktemp("bench")
+    report = out / "RESULTS.md"
+    run_all(SCALES["tiny"], results_dir=out, report=report)
+    loaded = {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
+    return out, report, loaded
+
+
+def test_every_scenario_writes_its_result_file(
+    tiny_run: tuple[Path, Path, dict[str, dict[str, Any]]],
+) -> None:
+    _, _, loaded = tiny_run
+    assert set(loaded) == set(SCENARIOS)
+    for name, data in loaded.items():
+        assert set(data) >= RESULT_KEYS, name
+        assert data["scenario"] == name
+        assert data["scale"] == "tiny"
+        assert data["machine"]["python"] == data["python"]
+        assert data["targets"], name
+        for metric, stats in data["metrics"].items():
+            assert stats["min"] <= stats["median"] <= stats["max"], f"{name}.{metric}"
+            assert stats["unit"], f"{name}.{metric}"
+
+
+def test_report_lists_every_scenario_with_its_targets(
+    tiny_run: tuple[Path, Path, dict[str, dict[str, Any]]],
+) -> None:
+    _, report, loaded = tiny_run
+    text = report.read_text()
+    for name, data in loaded.items():
+        assert f"`{name}`" in text
+        for target in data["targets"]:
+            assert target["target"].replace("|", "\\|") in text
+
+
+def test_fleet_load_makes_exactly_the_targeted_requests(
+    tiny_run: tuple[Path, Path, dict[str, dict[str, Any]]],
+) -> None:
+    data = tiny_run[2]["fleet_load"]
+    spec = spec_for(SCALES["tiny"])
+    expected = expected_requests(spec)
+    assert expected["tenantcore"] == 1 + 2 * spec.tenants + 1
+    for mode in ("sync", "async"):
+        for run in data["counts"][mode]["runs"]:
+            assert run["tenantcore_requests"] == expected["tenantcore"]
+            assert run["smartlead_requests"] == math.ceil(spec.mailboxes / 100)
+            assert run["unrecovered_429"] == 0
+            assert run["rows"] == spec.mailboxes
+
+
+def test_align_apply_writes_in_bulk_and_matches_the_naive_outcome(
+    tiny_run: tuple[Path, Path, dict[str, dict[str, Any]]],
+) -> None:
+    data = tiny_run[2]["align_apply"]
+    whole = data["counts"]["full_fleet"]
+    changed = data["parameters"]["changed_accounts_full"]
+    assert changed > 0
+    assert whole["changed_accounts"] == changed
+    assert whole["apply_smartlead_writes"] == math.ceil(changed / 100)
+    assert whole["failed"] == 0
+    small = data["parameters"]["changed_accounts_comparison"]
+    for naive in data["counts"]["naive"]:
+        assert naive["updated"] == small
+        assert naive["smartlead_writes"] == small  # one update per changed account
+    for ours in data["counts"]["tenantlead"]:
+        assert ours["apply_smartlead_writes"] == math.ceil(small / 100)
+
+
+def test_memory_child_loaded_the_whole_fleet(tiny_run: tuple[Path, Path, dict[str, dict[str, Any]]]) -> None:
+    data = tiny_run[2]["memory"]
+    spec = spec_for(SCALES["tiny"])
+    assert all(run["rows"] == spec.mailboxes for run in data["counts"]["runs"])
+    assert all(run["peak_mb"] >= run["imported_mb"] > 0 for run in data["counts"]["runs"])
+
+
+def test_cli_rejects_an_unknown_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--scale", "tiny", "--only", "nope"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
+
+
+def test_bounds_follow_the_sliding_windows() -> None:
+    # 20 per 2 s: the 21st request cannot start before 2 s, the 41st before 4 s.
+    starts = earliest_starts(41, [(600, 60.0), (20, 2.0)])
+    assert starts[19] == 0.0
+    assert starts[20] == 2.0
+    assert starts[40] == 4.0
+    assert rate_bound(41, [(20, 2.0)], 0.05) == pytest.approx(4.05)
+    # A sequential chain also waits one latency per request.
+    assert chain_bound(3, [(20, 2.0)], 0.1) == pytest.approx(0.3)
+    assert rate_bound(0, [(20, 2.0)], 0.1) == 0.0
+
+
+def test_naive_baseline_sleeps_on_retry_after_and_resends() -> None:
+    answers = iter(
+        [
+            httpx.Response(200, json={"tenants": []}),
+            httpx.Response(
+                429, headers={"retry-after": "3"}, json={"error": {"code": "RATE_LIMIT_EXCEEDED"}}
+            ),
+            httpx.Response(200, json=[]),
+        ]
+    )
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return next(answers)
+
+    sleeps: list[float] = []
+    result = align_naively(
+        "http://tc.test/v1",
+        "tc_live_" + "0" * 48,
+        "http://sl.test/api/v1",
+        "k",
+        sleep=sleeps.append,
+        transport=httpx.MockTransport(handler),
+    )
+    assert sleeps == [3.0]
+    assert result.rate_limited == 1
+    assert seen == ["/v1/tenants", "/api/v1/email-accounts/", "/api/v1/email-accounts/"]
