@@ -622,7 +622,11 @@ class ConnectPlan(Tabular):
     def __str__(self) -> str:
         lines = [f"ConnectPlan {self._html_summary()}"]
         lines += [f"WARNING: {w}" for w in self.warnings]
-        lines.append(text_table(self.to_records(), list(self.columns), max_rows=self.max_display_rows))
+        connected = [i for i in self.items if i.action == "skip" and i.account_id is not None]
+        shown = [i.to_record() for i in self.items if not (i.action == "skip" and i.account_id is not None)]
+        lines.append(text_table(shown, list(self.columns), max_rows=self.max_display_rows))
+        if connected:
+            lines.append(f"{len(connected)} mailboxes already connected (see to_records() for each)")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -149,7 +149,10 @@ class ApplyResult(Tabular):
     def __str__(self) -> str:
         lines = [f"{type(self).__name__}: {self._html_summary()}"]
         if self.items:
-            lines.append(text_table(self.to_records(), list(self.columns), max_rows=self.max_display_rows))
+            # Failures first, then writes; skips last (on a big fleet most rows are "nothing to do").
+            order = {"failed": 0, "succeeded": 1, "skipped": 2}
+            records = sorted(self.to_records(), key=lambda r: order[r["status"]])
+            lines.append(text_table(records, list(self.columns), max_rows=self.max_display_rows))
         if self.drift:
             lines.append("Drift (read back after apply):")
             lines += [f"  {d}" for d in self.drift]

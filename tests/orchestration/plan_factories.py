@@ -154,3 +154,45 @@ def applied(f: Fleet, plan: Any) -> Fleet:
         events=f.events,
         loaded_at=f.loaded_at,
     )
+
+
+# ----------------------------------------------------------------------------- sandbox clients
+
+
+def sync_clients(sb: Any) -> tuple[Any, Any]:
+    """TenantCore and Smartlead clients on the sandbox, with its virtual clock (no real waits)."""
+    from tenantlead.smartlead import Smartlead
+    from tenantlead.tenantcore import TenantCore
+
+    clock = {"clock": sb.clock.timestamp, "sleep": sb.clock.sleep}
+    return (
+        TenantCore(sb.tenantcore_api_key, http_client=sb.http_client(), **clock),
+        Smartlead(sb.smartlead_api_key, http_client=sb.http_client(), **clock),
+    )
+
+
+def async_clients(sb: Any) -> tuple[Any, Any]:
+    """Async twins of :func:`sync_clients`."""
+    from tenantlead.smartlead import AsyncSmartlead
+    from tenantlead.tenantcore import AsyncTenantCore
+
+    clock = {"clock": sb.clock.timestamp, "sleep": sb.clock.asleep}
+    return (
+        AsyncTenantCore(sb.tenantcore_api_key, http_client=sb.async_http_client(), **clock),
+        AsyncSmartlead(sb.smartlead_api_key, http_client=sb.async_http_client(), **clock),
+    )
+
+
+def sl_account(sb: Any, email: str) -> Any:
+    """The sandbox's Smartlead account state for ``email`` (None if absent or deleted)."""
+    for acc in sb.sl_user.accounts.values():
+        if not acc.deleted and acc.from_email.lower() == email.lower():
+            return acc
+    return None
+
+
+def accounts_for(sb: Any, email: str) -> int:
+    """How many live Smartlead accounts exist for ``email`` (duplicates would show as > 1)."""
+    return sum(
+        1 for a in sb.sl_user.accounts.values() if not a.deleted and a.from_email.lower() == email.lower()
+    )
