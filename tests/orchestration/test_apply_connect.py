@@ -1,0 +1,158 @@
+"""ConnectPlan.apply / aapply on the sandbox: creates, re-runs, manual hand-off, waiting."""
+
+from __future__ import annotations
+
+import pytest
+
+from tenantlead.orchestration import (
+    Fleet,
+    LimitPolicy,
+    await_until_connected,
+    connect,
+    wait_until_connected,
+)
+from tenantlead.sandbox import Sandbox
+
+from .plan_factories import accounts_for, async_clients, sl_account, sync_clients
+
+POLICY = LimitPolicy(sending_window="09:00-17:00")
+
+
+@pytest.fixture
+def sb() -> Sandbox:
+    sandbox = Sandbox.demo(seed=7)
+    sandbox.advance(minutes=10)  # the TL105 mailbox finishes propagating
+    return sandbox
+
+
+@pytest.fixture
+def apis(sb):
+    tc, sl = sync_clients(sb)
+    with tc, sl:
+        yield tc, sl
+
+
+def not_connected(sb):
+    return sorted(sb.planted["TL201"])
+
+
+def test_smtp_connect_creates_one_aligned_account_per_mailbox_and_reruns_create_nothing(sb, apis):
+    fleet = Fleet.load(*apis)
+    tag = apis[1].tags.create("tenantlead-demo")
+    main = fleet.row(not_connected(sb)[0]).tenant_id
+    plan = connect(
+        fleet, "smtp", credentials=sb.credentials_csv(), policy=POLICY, clients={main: 4242}, tags=[tag.id]
+    )
+    assert sorted(i.address for i in plan.to_create) == not_connected(sb)
+
+    result = plan.apply(sl=apis[1])
+
+    assert result.failed == []
+    assert len(result.skipped) == len(plan.skipped)
+    for email in not_connected(sb):
+        account = sl_account(sb, email)
+        assert account.type == "SMTP"
+        assert (account.smtp_host, account.smtp_port, account.imap_port) == ("smtp.office365.com", 587, 993)
+        assert (account.message_per_day, account.min_time_to_wait_in_mins) == (25, 19)
+        assert account.client_id == 4242
+        assert tag.id in account.tag_ids
+    # Interrupted-run case: the same (stale) plan again meets ACCOUNT_ALREADY_EXIST, creates nothing.
+    again = plan.apply(sl=apis[1])
+    assert again.failed == []
+    assert all(accounts_for(sb, email) == 1 for email in not_connected(sb))
+    assert {i.detail.split(" (")[0] for i in again.succeeded if i.action == "apply settings"} == {
+        "already existed"
+    }
+    # And a fresh plan has nothing left to create.
+    assert connect(Fleet.load(*apis), "smtp", credentials=sb.credentials_csv(), policy=POLICY).is_empty
+
+
+def test_a_wrong_password_fails_that_item_only(sb, apis):
+    fleet = Fleet.load(*apis)
+    first, second = not_connected(sb)
+    creds = {row["email"]: row["password"] for row in _csv_rows(sb)}
+    creds[first] = creds[first].swapcase()  # passwords are case-sensitive
+
+    result = connect(fleet, "smtp", credentials=creds).apply(sl=apis[1])
+
+    assert [i.subject for i in result.failed] == [first]
+    assert "verification failed" in result.failed[0].detail.lower() or "535" in result.failed[0].detail
+    assert creds[first] not in str(result)
+    assert [i.subject for i in result.succeeded] == [second]
+
+
+def test_oauth_connect_pushes_microsoft_tokens_as_outlook_accounts(sb, apis):
+    asked = []
+
+    def provider(email):
+        asked.append(email)
+        return sb.microsoft_token(email)
+
+    result = connect(Fleet.load(*apis), "oauth", tokens=provider, policy=POLICY).apply(sl=apis[1])
+
+    assert result.failed == []
+    assert sorted(asked) == not_connected(sb)
+    assert all(sl_account(sb, e).type == "OUTLOOK" for e in not_connected(sb))
+    assert str(result).count("create OUTLOOK account") == 2
+
+
+def test_manual_handoff_then_apply_settings_and_wait_until_connected(sb, apis):
+    tc, sl = apis
+    plan = connect(Fleet.load(tc, sl), "manual", policy=POLICY, clients=99)
+    first, second = not_connected(sb)
+    # Nobody has added the accounts yet.
+    early = plan.apply(sl=sl)
+    assert {i.subject for i in early.skipped if "hand-off" in i.detail} == {first, second}
+
+    # A person adds the first one in the Smartlead app (here: through the API, OAuth).
+    sl.email_accounts.create_oauth(
+        from_name="Person", from_email=first, username=first, token=sb.microsoft_token(first)
+    )
+    later = plan.apply(sl=sl)
+    settled = [i for i in later.succeeded if i.subject == first]
+    assert settled
+    assert "connected by hand" in settled[0].detail
+    assert sl_account(sb, first).client_id == 99
+
+    waited = wait_until_connected(sl, [first, second], timeout=120, interval=30)
+    assert [i.subject for i in waited.succeeded] == [first]
+    assert [i.subject for i in waited.failed] == [second]
+    assert "timed out: not in Smartlead yet" in waited.failed[0].detail
+
+
+async def test_async_connect_and_await_until_connected(sb):
+    atc, asl = async_clients(sb)
+    async with atc, asl:
+        fleet = await Fleet.aload(atc, asl)
+        plan = connect(fleet, "oauth", tokens=sb.microsoft_token, policy=POLICY)
+        result = await plan.aapply(sl=asl, concurrency=2)
+        assert result.failed == []
+        waited = await await_until_connected(asl, not_connected(sb), timeout=60, interval=10)
+        assert len(waited.succeeded) == 2
+        again = connect(await Fleet.aload(atc, asl), "oauth", tokens=sb.microsoft_token)
+    assert again.is_empty
+    assert all(accounts_for(sb, e) == 1 for e in not_connected(sb))
+
+
+def test_keyboard_interrupt_mid_connect_then_rerun_converges(sb, apis):
+    plan = connect(Fleet.load(*apis), "oauth", tokens=sb.microsoft_token, policy=POLICY)
+
+    def stop(done, total, item):
+        if item.status == "succeeded":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        plan.apply(sl=apis[1], progress=stop)
+    assert info.value.partial_result.counts()["succeeded"] == 1
+
+    rest = connect(Fleet.load(*apis), "oauth", tokens=sb.microsoft_token, policy=POLICY)
+    assert len(rest.to_create) == 1
+    assert rest.apply(sl=apis[1]).failed == []
+    assert all(accounts_for(sb, e) == 1 for e in not_connected(sb))
+
+
+def _csv_rows(sb):
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(sb.credentials_csv())))
