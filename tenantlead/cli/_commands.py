@@ -69,8 +69,7 @@ def cmd_doctor(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_align(session: Session, args: argparse.Namespace) -> int:
     """Plan Smartlead limits under TenantCore's ceilings; write them with ``--apply``."""
-    from tenantlead.orchestration.limits import align_limits
-    from tenantlead.orchestration.policy import LimitPolicy
+    from tenantlead.orchestration import LimitPolicy, align_limits
 
     policy = LimitPolicy(**_policy_kwargs(args))
     # The budget needs each account's warmup volume, which Smartlead's list omits; read it
@@ -92,7 +91,7 @@ def cmd_align(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_connect(session: Session, args: argparse.Namespace) -> int:
     """Plan Smartlead accounts for unconnected TenantCore mailboxes; create them with ``--apply``."""
-    from tenantlead.orchestration.connect import connect, load_credentials
+    from tenantlead.orchestration import connect, load_credentials
 
     strategy: str = args.strategy
     kwargs: dict[str, Any] = {}

@@ -69,10 +69,14 @@ def cmd_demo(session: Session | None, args: argparse.Namespace) -> int:
 
 def run_demo(session: Session, *, started: float | None = None) -> int:
     """The demo story on ``session``, whose sandbox holds a demo fleet (see the module docstring)."""
-    from tenantlead.orchestration import CHECKS, troubleshoot
-    from tenantlead.orchestration.connect import connect, load_credentials
-    from tenantlead.orchestration.limits import align_limits
-    from tenantlead.orchestration.policy import LimitPolicy
+    from tenantlead.orchestration import (
+        CHECKS,
+        LimitPolicy,
+        align_limits,
+        connect,
+        load_credentials,
+        troubleshoot,
+    )
 
     sandbox = session.sandbox
     if sandbox is None:
