@@ -96,3 +96,30 @@ def test_python_dash_m_tenantlead_help() -> None:
     assert proc.returncode == 0
     assert "usage: tenantlead" in proc.stdout
     assert "exit codes" in proc.stdout
+
+
+def test_the_cli_reference_documents_every_command_and_option() -> None:
+    import argparse
+    from pathlib import Path
+
+    from tenantlead.cli import build_parser
+
+    reference = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    missing: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, prefix: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    if f"## {(prefix + ' ' + name).strip()}" not in reference:
+                        missing.append(f"section {prefix} {name}")
+                    walk(sub, f"{prefix} {name}".strip())
+            else:
+                missing.extend(
+                    f"{prefix}: {o}"
+                    for o in action.option_strings
+                    if o.startswith("--") and o not in reference
+                )
+
+    walk(build_parser(), "")
+    assert missing == []
