@@ -68,15 +68,21 @@ def _load_once(scale: Scale, spec: FleetSpec, mode: str) -> dict[str, Any]:
                 with tc, sl:
                     fleet = Fleet.load(tc, sl)
                     client_429 = sl.stats.rate_limited + tc.stats.rate_limited
+                    waited = sl.rate_limiter.waited if sl.rate_limiter is not None else 0.0
             else:
 
-                async def go() -> tuple[Fleet, int]:
+                async def go() -> tuple[Fleet, int, float]:
                     atc, asl = async_clients(ep, scale.rate_limits)
                     async with atc, asl:
                         loaded = await Fleet.aload(atc, asl, concurrency=scale.concurrency)
-                        return loaded, asl.stats.rate_limited + atc.stats.rate_limited
+                        limiter = asl.rate_limiter
+                        return (
+                            loaded,
+                            asl.stats.rate_limited + atc.stats.rate_limited,
+                            limiter.waited if limiter is not None else 0.0,
+                        )
 
-                fleet, client_429 = asyncio.run(go())
+                fleet, client_429, waited = asyncio.run(go())
         except RateLimitError:
             unrecovered += 1
             raise
@@ -94,6 +100,8 @@ def _load_once(scale: Scale, spec: FleetSpec, mode: str) -> dict[str, Any]:
         "smartlead_requests": sum(v for k, v in requests.items() if k.startswith("smartlead ")),
         "smartlead_429": statuses.get("smartlead 429", 0),
         "client_saw_429": client_429,
+        # Seconds the Smartlead client held requests back (its own windows and header pauses).
+        "smartlead_limiter_waited": waited,
         "unrecovered_429": unrecovered,
     }
 

@@ -1,16 +1,16 @@
 """Scenario 4: peak RSS of a process that loads the whole fleet.
 
-The load runs in a fresh child process (``python -m bench.scenarios.memory``) so nothing
-earlier in the benchmark run counts; the sandbox server is another process, so the figure is
-what a user's script holding the fleet needs. ``ru_maxrss`` (kB on Linux) is read before the
-load (interpreter + imports) and after it (peak).
+The load runs in a fresh child process (:mod:`bench._memory_child`) so nothing earlier in the
+benchmark run counts; the sandbox server is another process, so the figure is what a user's
+script holding the fleet needs: the high-water mark after the interpreter starts, after
+importing tenantlead, and after ``Fleet.load`` (see the child for why ``VmHWM`` and not only
+``ru_maxrss``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -26,34 +26,6 @@ NAME = "memory"
 TARGET_MB = 150
 
 
-def _rss_mb() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Linux reports kilobytes, macOS bytes.
-    return usage / (1024 * 1024) if sys.platform == "darwin" else usage / 1024
-
-
-def _child(argv: list[str]) -> None:
-    """Load the fleet from the endpoint in argv[0] (JSON) and print the RSS figures."""
-    config = json.loads(argv[0])
-    before = _rss_mb()
-    from tenantlead import RateLimit, Smartlead, TenantCore
-    from tenantlead.orchestration.fleet import Fleet
-
-    imported = _rss_mb()
-    rate = RateLimit(tuple((int(n), float(s)) for n, s in config["rate_limits"]))
-    with (
-        TenantCore(config["tc_key"], base_url=config["tc_url"], max_retries=5) as tc,
-        Smartlead(config["sl_key"], base_url=config["sl_url"], max_retries=5, rate_limit=rate) as sl,
-    ):
-        fleet = Fleet.load(tc, sl)
-        after = _rss_mb()
-        print(
-            json.dumps(
-                {"start_mb": before, "imported_mb": imported, "peak_mb": after, "rows": len(fleet.rows)}
-            )
-        )
-
-
 def _measure(scale: Scale) -> dict[str, Any]:
     spec = spec_for(scale)
     with loopback(spec, latency=0.0, subprocess_server=scale.subprocess_server) as ep:
@@ -65,7 +37,7 @@ def _measure(scale: Scale) -> dict[str, Any]:
             "rate_limits": [list(w) for w in scale.rate_limits],
         }
         out = subprocess.run(
-            [sys.executable, "-m", "bench.scenarios.memory", json.dumps(config)],
+            [sys.executable, "-m", "bench._memory_child", json.dumps(config)],
             capture_output=True,
             text=True,
             check=True,
@@ -89,6 +61,7 @@ def run(scale: Scale, results_dir: Path) -> Result:
         },
     )
     result.metrics["peak_rss"] = summary([r["peak_mb"] for r in runs], "MB")
+    result.metrics["rss_interpreter"] = summary([r["start_mb"] for r in runs], "MB")
     result.metrics["rss_after_imports"] = summary([r["imported_mb"] for r in runs], "MB")
     result.metrics["fleet_increment"] = summary([r["peak_mb"] - r["imported_mb"] for r in runs], "MB")
     result.counts["runs"] = runs
@@ -103,7 +76,3 @@ def run(scale: Scale, results_dir: Path) -> Result:
     )
     result.write(results_dir)
     return result
-
-
-if __name__ == "__main__":
-    _child(sys.argv[1:])
