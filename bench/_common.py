@@ -71,7 +71,7 @@ SCALES: dict[str, Scale] = {
         overhead_requests=2000,
         overhead_repeats=5,
         parse_accounts=10_000,
-        capacity_requests=3000,
+        capacity_requests=1000,
         subprocess_server=True,
     ),
     "tiny": Scale(

@@ -46,6 +46,11 @@ def render(results: list[dict[str, Any]]) -> str:
         )
     for r in results:
         lines.append(f"## {r['title']} (`{r['scenario']}`, scale {r['scale']}, {r['measured_at']})\n")
+        simple = {k: v for k, v in r["parameters"].items() if isinstance(v, str | int | float | list)}
+        if simple:
+            lines.append(
+                "Parameters: " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in simple.items()) + ".\n"
+            )
         lines.append("| measure | target | measured | status | note |")
         lines.append("|---|---|---|---|---|")
         for t in r["targets"]:
