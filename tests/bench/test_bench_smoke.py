@@ -77,7 +77,7 @@ def test_fleet_load_makes_exactly_the_targeted_requests(
     spec = spec_for(SCALES["tiny"])
     expected = expected_requests(spec)
     assert expected["tenantcore"] == 1 + 2 * spec.tenants + 1
-    for mode in ("sync", "async"):
+    for mode in ("sync", "async", "async_margin"):
         for run in data["counts"][mode]["runs"]:
             assert run["tenantcore_requests"] == expected["tenantcore"]
             assert run["smartlead_requests"] == math.ceil(spec.mailboxes / 100)
