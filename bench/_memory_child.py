@@ -1,6 +1,6 @@
 """Child process of the memory scenario: load the fleet, print the memory high-water marks.
 
-Run as ``python -m bench._memory_child CONFIG_JSON``. Only the standard library is imported
+Run as ``python -m bench._memory_child`` with the config JSON on stdin. Only the standard library is imported
 before the first reading, so "start" is the bare interpreter.
 
 ``ru_maxrss`` is not usable on its own here: Linux carries the high-water mark of the process
@@ -38,10 +38,10 @@ def _peak_mb() -> float:
     return hwm if hwm is not None else _maxrss_mb()
 
 
-def main(argv: list[str]) -> None:
-    """Load the fleet from the endpoint described by ``argv[0]`` and print one JSON line."""
-    config = json.loads(argv[0])
+def main() -> None:
+    """Load the fleet from the endpoint described on stdin and print one JSON line."""
     start = _peak_mb()
+    config = json.loads(sys.stdin.read())
     from tenantlead import RateLimit, Smartlead, TenantCore
     from tenantlead.orchestration.fleet import Fleet
 
@@ -69,4 +69,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

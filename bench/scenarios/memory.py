@@ -37,7 +37,9 @@ def _measure(scale: Scale) -> dict[str, Any]:
             "rate_limits": [list(w) for w in scale.rate_limits],
         }
         out = subprocess.run(
-            [sys.executable, "-m", "bench._memory_child", json.dumps(config)],
+            [sys.executable, "-m", "bench._memory_child"],
+            # On stdin, not argv: the (sandbox) keys stay out of the process list.
+            input=json.dumps(config),
             capture_output=True,
             text=True,
             check=True,
