@@ -29,6 +29,14 @@ def _met(value: bool | None) -> str:
     return {True: "met", False: "**missed**", None: "-"}[value]
 
 
+def _num(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -62,7 +70,9 @@ def render(results: list[dict[str, Any]]) -> str:
         lines.append("| metric | min | median | max | unit |")
         lines.append("|---|---|---|---|---|")
         for name, s in r["metrics"].items():
-            lines.append(f"| {name} | {s['min']:.3g} | {s['median']:.3g} | {s['max']:.3g} | {s['unit']} |")
+            lines.append(
+                f"| {name} | {_num(s['min'])} | {_num(s['median'])} | {_num(s['max'])} | {s['unit']} |"
+            )
         lines.append("")
         for note in r.get("notes", []):
             lines.append(f"- {note}")

@@ -59,7 +59,8 @@ def run(scale: Scale, results_dir: Path) -> Result:
         parameters={
             "fleet": spec.to_json(),
             "mailboxes": spec.mailboxes,
-            "process": "fresh child, server elsewhere",
+            "process": "fresh child; sandbox server in another process",
+            "measure": runs[0].get("source", "ru_maxrss"),
         },
     )
     result.metrics["peak_rss"] = summary([r["peak_mb"] for r in runs], "MB")
