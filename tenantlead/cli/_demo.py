@@ -131,7 +131,10 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
     counts = plan.counts()
     out(f"\n5. Align limits (cap, 09:00-17:00, store 25 where none): {len(plan.changes)} changes planned")
     out("   " + ", ".join(f"{field} x{n}" for field, n in counts.items() if field != "skipped"))
-    for change in [c for c in plan.changes if c.system == "smartlead" and c.field == "message_per_day"][:2]:
+    limits = [c for c in plan.changes if c.system == "smartlead" and c.field == "message_per_day"]
+    # One existing overrun (the interesting fix) and one of the new client's fresh accounts.
+    examples = sorted(limits, key=lambda c: c.before == 100)[:1] + [c for c in limits if c.before == 100][:1]
+    for change in examples:
         out(f"   e.g. {change.subject}: {change.action}")
     result = plan.apply(tc=session.tc, sl=session.sl, progress=session.progress.items("align"))
     session.progress.close()
