@@ -350,6 +350,22 @@ class BaseAPIClient:
                 retry_after=retry_after,
                 body=redact.redact_body(response.data),
             )
+        if (
+            not response.is_json
+            and response.text.lstrip()[:1] in ("{", "[")
+            and "json" in http_response.headers.get("content-type", "")
+        ):
+            # A JSON answer that does not parse was cut short in transit: as transient as a reset
+            # connection, so retry-safe requests are repeated (see _decide).
+            raise _TruncatedBody(
+                f"the {response.status_code} body is declared JSON but does not parse (truncated?)",
+                api=api,
+                status_code=response.status_code,
+                method=method,
+                url=url,
+                hint="Usually a connection cut mid-response or a proxy; retry-safe calls were retried.",
+                body=redact.redact_text(response.text[:200], self._secrets()),
+            )
         problem = self._profile.body_error(response)
         if problem is not None:
             problem = self._scrub(problem)
@@ -390,6 +406,8 @@ class BaseAPIClient:
             self.stats.rate_limited += 1
             if self._limiter is not None and error.retry_after:
                 self._limiter.pause(error.retry_after)
+        if isinstance(error, _TruncatedBody) and request.safe and attempt <= self.retry.max_retries:
+            return _Retry(self.retry.backoff(attempt), error)
         connection = isinstance(error, APIConnectionError)
         uncertain = (connection and sent) or (status is not None and status >= 500)
         if request.reconcile is not None and not request.safe and uncertain:
@@ -455,6 +473,10 @@ class BaseAPIClient:
             attempt,
             outcome.delay,
         )
+
+
+class _TruncatedBody(APIResponseError):
+    """A 2xx whose body is declared JSON but does not parse (private: users see APIResponseError)."""
 
 
 def _retry_headers(error: APIError) -> dict[str, str] | None:
