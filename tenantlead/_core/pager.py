@@ -44,6 +44,11 @@ class OffsetCursor:
             raise ValueError(f"page size must be >= 1, got {self.limit}")
         if self.offset < 0:
             raise ValueError(f"offset must be >= 0, got {self.offset}")
+        if self.max_items is not None:
+            if self.max_items < 0:
+                raise ValueError(f"max_items must be >= 0 (or None for every item), got {self.max_items}")
+            # max_items=0 asks for nothing: without this the first page (of 1 item) was still fetched.
+            self.done = self.done or self.max_items == 0
 
     def page_size(self) -> int:
         """Size to ask for next (never more than ``max_items`` still wanted)."""
