@@ -56,6 +56,12 @@ class OffsetCursor:
             return self.limit
         return max(1, min(self.limit, self.max_items - self.seen))
 
+    def clip(self, page: Page[T]) -> Page[T]:
+        """The page without items beyond ``max_items`` (a server may ignore ``limit``)."""
+        if self.max_items is None or len(page.items) <= self.max_items - self.seen:
+            return page
+        return Page(page.items[: max(0, self.max_items - self.seen)], page.total)
+
     def advance(self, page: Page[Any], asked: int) -> None:
         """Record a fetched page and decide whether another one can exist."""
         count = len(page.items)
@@ -98,7 +104,7 @@ class SyncPager(Generic[T]):
         cursor = OffsetCursor(self._limit, self._offset, self._max)
         while not cursor.done:
             asked = cursor.page_size()
-            page = self._run(self._make(cursor.offset, asked))
+            page = cursor.clip(self._run(self._make(cursor.offset, asked)))
             cursor.advance(page, asked)
             yield page
 
@@ -136,7 +142,7 @@ class AsyncPager(Generic[T]):
         cursor = OffsetCursor(self._limit, self._offset, self._max)
         while not cursor.done:
             asked = cursor.page_size()
-            page = await self._run(self._make(cursor.offset, asked))
+            page = cursor.clip(await self._run(self._make(cursor.offset, asked)))
             cursor.advance(page, asked)
             yield page
 
