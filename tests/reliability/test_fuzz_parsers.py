@@ -94,7 +94,7 @@ def _check(name: str, answer: FixedAnswer, status: int, body: bytes, ctype: str)
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
-@settings(max_examples=30, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(status=STATUSES, body=BODIES, ctype=CONTENT_TYPES)
 def test_parser_raises_only_documented_errors(name: str, status: int, body: bytes, ctype: str) -> None:
     _check(name, FixedAnswer(), status, body, ctype)
@@ -110,7 +110,7 @@ _MODEL_TARGETS = {
 
 
 @pytest.mark.parametrize("name", sorted(_MODEL_TARGETS))
-@settings(max_examples=30, derandomize=True, deadline=None)
+@settings(max_examples=15, derandomize=True, deadline=None)
 @given(data=st.data())
 def test_drifted_model_bodies_parse(name: str, data: st.DataObject) -> None:
     # A well-typed object with unknown keys and unknown enum values must parse, not raise.
@@ -142,7 +142,7 @@ def test_json_nested_past_the_recursion_limit_is_a_response_error() -> None:
     answer = FixedAnswer()
     answer.set(200, b"[" * 100_000 + b"]" * 100_000, {"content-type": "application/json"})
     tc, sl = make_clients(answer)
-    with pytest.raises(errors.APIResponseError, match="unexpected response shape"):
+    with pytest.raises(errors.APIResponseError, match="declared JSON but does not parse"):
         tc.tenants.list()
     with pytest.raises(errors.APIResponseError):
         sl.email_accounts.get(101)

@@ -68,7 +68,7 @@ def _secret_values(model: Model) -> list[str]:
 
 
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
-@settings(max_examples=25, derandomize=True, deadline=None)
+@settings(max_examples=12, derandomize=True, deadline=None)
 @given(data=st.data())
 def test_converter_accepts_drift_and_round_trips(cls: type[Model], data: st.DataObject) -> None:
     raw = data.draw(wire_objects(cls))
@@ -94,7 +94,7 @@ def test_converter_accepts_drift_and_round_trips(cls: type[Model], data: st.Data
 
 
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
-@settings(max_examples=25, derandomize=True, deadline=None)
+@settings(max_examples=12, derandomize=True, deadline=None)
 @given(data=st.data())
 def test_unknown_enum_values_are_kept_not_rejected(cls: type[Model], data: st.DataObject) -> None:
     hints = typing.get_type_hints(cls)
