@@ -9,6 +9,7 @@ two loops below differ only in ``await``.
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import os
 import sys
@@ -306,15 +307,13 @@ class BaseAPIClient:
         self._profile.authenticate(self._api_key, headers, params)
         content: bytes | None = None
         if not isinstance(request.json, NotGiven):
-            import json as _json
-
-            content = _json.dumps(request.json, separators=(",", ":"), default=str).encode()
+            content = json.dumps(request.json, separators=(",", ":"), default=str).encode()
             headers["Content-Type"] = "application/json"
         timeout = self.timeout if isinstance(request.timeout, NotGiven) else request.timeout
         return http.build_request(
             request.method.upper(),
             self._url_for(request),
-            params=params,
+            params=params or None,  # an empty mapping makes httpx re-parse the URL
             headers=headers,
             content=content,
             timeout=timeout,
@@ -334,10 +333,28 @@ class BaseAPIClient:
     ) -> T:
         """Turn a response into the parsed value or raise the mapped error."""
         response = Response.decode(http_response.status_code, http_response.headers, http_response.content)
-        method, url = http_request.method, self._redacted_url(http_request.url)
-        api = self._profile.name
         if self._limiter is not None:
             self._limiter.observe(http_response.headers)
+        if (
+            200 <= response.status_code < 300
+            and response.is_json
+            and self._profile.body_error(response) is None
+        ):
+            # Hot path: a well-formed success. Redacting the URL is only needed for errors.
+            try:
+                return request.parse(response)
+            except (
+                TypeError,
+                ValueError,
+                KeyError,
+                AttributeError,
+                IndexError,
+                BaseExceptionGroup,
+                APIError,
+            ):
+                pass  # fall through to the full path, which builds the right error
+        method, url = http_request.method, self._redacted_url(http_request.url)
+        api = self._profile.name
         if not 200 <= response.status_code < 300:
             info = self._scrub(self._profile.parse_error(response))
             retry_after = self.retry.server_advice(http_response.headers, now_unix=self._clock())
@@ -357,31 +374,41 @@ class BaseAPIClient:
         ):
             # A JSON answer that does not parse was cut short in transit: as transient as a reset
             # connection, so retry-safe requests are repeated (see _decide).
-            raise _TruncatedBody(
-                f"the {response.status_code} body is declared JSON but does not parse (truncated?)",
-                api=api,
-                status_code=response.status_code,
-                method=method,
-                url=url,
-                hint="Usually a connection cut mid-response or a proxy; retry-safe calls were retried.",
-                body=redact.redact_text(response.text[:200], self._secrets()),
+            raise _transient(
+                "truncated",
+                APIResponseError(
+                    f"the {response.status_code} body is declared JSON but does not parse (truncated?)",
+                    api=api,
+                    status_code=response.status_code,
+                    method=method,
+                    url=url,
+                    hint="Usually a connection cut mid-response or a proxy; retry-safe calls were retried.",
+                    body=redact.redact_text(response.text[:200], self._secrets()),
+                ),
             )
         problem = self._profile.body_error(response)
         if problem is not None:
             problem = self._scrub(problem)
-            raise APIResponseError(
-                problem.message,
-                api=api,
-                status_code=response.status_code,
-                code=problem.code,
-                method=method,
-                url=url,
-                hint=problem.hint,
-                body=redact.redact_body(response.data),
+            raise _transient(
+                "body",
+                APIResponseError(
+                    problem.message,
+                    api=api,
+                    status_code=response.status_code,
+                    code=problem.code,
+                    method=method,
+                    url=url,
+                    hint=problem.hint,
+                    body=redact.redact_body(response.data),
+                ),
             )
         try:
             return request.parse(response)
-        except APIError:
+        except APIError as exc:
+            if not exc.url.startswith(("http://", "https://")):
+                # Raised by a parser, which cannot see the request: say where it came from.
+                exc.method, exc.url = method, url
+                exc.args = (exc._render(),)
             raise
         except (TypeError, ValueError, KeyError, AttributeError, IndexError, BaseExceptionGroup) as exc:
             from tenantlead._core.convert import describe_structure_error
@@ -406,7 +433,12 @@ class BaseAPIClient:
             self.stats.rate_limited += 1
             if self._limiter is not None and error.retry_after:
                 self._limiter.pause(error.retry_after)
-        if isinstance(error, _TruncatedBody) and request.safe and attempt <= self.retry.max_retries:
+        if attempt <= self.retry.max_retries and (
+            (getattr(error, "_transient", None) == "truncated" and request.safe)
+            or (getattr(error, "_transient", None) == "body" and request.method.upper() in ("GET", "HEAD"))
+        ):
+            # A body cut off in transit, or a read whose 200 reports an error: as transient as a 5xx.
+            # (On writes a body-reported error is the API's business answer, so it is final.)
             return _Retry(self.retry.backoff(attempt), error)
         connection = isinstance(error, APIConnectionError)
         uncertain = (connection and sent) or (status is not None and status >= 500)
@@ -475,8 +507,11 @@ class BaseAPIClient:
         )
 
 
-class _TruncatedBody(APIResponseError):
-    """A 2xx whose body is declared JSON but does not parse (private: users see APIResponseError)."""
+def _transient(kind: str, error: APIResponseError) -> APIResponseError:
+    # Marks a 2xx failure the send loop may retry: "truncated" (a JSON body cut off in transit)
+    # or "body" (an error reported inside a 200). Users only ever see APIResponseError.
+    error._transient = kind  # type: ignore[attr-defined]
+    return error
 
 
 def _retry_headers(error: APIError) -> dict[str, str] | None:
@@ -528,7 +563,10 @@ class SyncAPIClient(BaseAPIClient):
                     outcome = self._decide(request, attempt, error)
             if isinstance(outcome, _Reconcile):
                 assert request.reconcile is not None
-                found = self._run(request.reconcile)
+                try:
+                    found = self._run(request.reconcile)
+                except NotFoundError:
+                    found = None  # the lookup says "not there": the write did not land
                 if found is not None:
                     self.stats.reconciled += 1
                     return found
@@ -615,7 +653,10 @@ class AsyncAPIClient(BaseAPIClient):
                     outcome = self._decide(request, attempt, error)
             if isinstance(outcome, _Reconcile):
                 assert request.reconcile is not None
-                found = await self._run(request.reconcile)
+                try:
+                    found = await self._run(request.reconcile)
+                except NotFoundError:
+                    found = None
                 if found is not None:
                     self.stats.reconciled += 1
                     return found

@@ -9,12 +9,15 @@ stops the requests.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from typing import Any, Generic, TypeVar
 
 import attrs
 
 from tenantlead._core.request import APIRequest
+
+logger = logging.getLogger("tenantlead")
 
 __all__ = ["AsyncPager", "OffsetCursor", "Page", "SyncPager"]
 
@@ -38,6 +41,9 @@ class OffsetCursor:
     max_items: int | None = None
     seen: int = 0
     done: bool = False
+    #: Set when the server sent the same full page twice (it ignores ``offset``): paging stopped.
+    repeated: bool = False
+    _previous: list[Any] | None = attrs.field(default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if self.limit < 1:
@@ -65,6 +71,13 @@ class OffsetCursor:
     def advance(self, page: Page[Any], asked: int) -> None:
         """Record a fetched page and decide whether another one can exist."""
         count = len(page.items)
+        if count and page.total is None and page.items == self._previous:
+            # The server ignored offset and sent the same page again: everything reachable has
+            # been seen, and asking on would loop forever.
+            self.repeated = self.done = True
+            logger.warning("the API returned the same page twice (offset ignored?); paging stopped")
+            return
+        self._previous = list(page.items)
         self.seen += count
         self.offset += count
         if (
@@ -106,6 +119,8 @@ class SyncPager(Generic[T]):
             asked = cursor.page_size()
             page = cursor.clip(self._run(self._make(cursor.offset, asked)))
             cursor.advance(page, asked)
+            if cursor.repeated:
+                break
             yield page
 
     def __iter__(self) -> Iterator[T]:
@@ -144,6 +159,8 @@ class AsyncPager(Generic[T]):
             asked = cursor.page_size()
             page = cursor.clip(await self._run(self._make(cursor.offset, asked)))
             cursor.advance(page, asked)
+            if cursor.repeated:
+                break
             yield page
 
     async def __aiter__(self) -> AsyncIterator[T]:

@@ -241,13 +241,30 @@ def test_idempotent_write_is_retried_on_5xx(recorder: Any, clock: Any) -> None:
 
 
 def test_error_inside_a_2xx_body_is_an_api_response_error(recorder: Any, clock: Any) -> None:
-    recorder.add(200, {"detail": {"message": "tenant sync failed", "code": "sync_failed"}})
+    for _ in range(3):
+        recorder.add(200, {"detail": {"message": "tenant sync failed", "code": "sync_failed"}})
     tc = make(recorder, clock)
     with pytest.raises(APIResponseError) as info:
         tc.tenants.list()
     assert info.value.code == "sync_failed"
     assert "tenant sync failed" in info.value.message
     assert info.value.status_code == 200
+    assert info.value.url.startswith("https://api.tenantcore.io/v1/tenants")
+    # A read is retried like a 5xx (the error may be transient), then the error surfaces.
+    assert len(recorder.requests) == 3
+    assert clock.sleeps == [0.5, 1.0]
+
+
+def test_error_inside_a_2xx_body_on_a_read_recovers_when_the_retry_succeeds(recorder: Any, clock: Any) -> None:
+    recorder.add(200, {"detail": {"message": "tenant sync failed", "code": "sync_failed"}})
+    recorder.add(200, {"tenants": [{"tenant_id": TID}], "count": 1})
+    assert [t.tenant_id for t in make(recorder, clock).tenants.list()] == [TID]
+
+
+def test_error_inside_a_2xx_body_on_a_create_is_not_resent(recorder: Any, clock: Any) -> None:
+    recorder.add(201, {"detail": {"message": "provisioning failed", "code": "exchange_error"}})
+    with pytest.raises(APIResponseError):
+        create_mailbox(make(recorder, clock))
     assert len(recorder.requests) == 1
 
 

@@ -150,3 +150,19 @@ def test_cursor_is_pure() -> None:
 def test_pager_repr_is_informative() -> None:
     assert repr(FakeAPI(1).sync()) == "SyncPager(limit=3, offset=0)"
     assert repr(FakeAPI(1).async_(offset=2)) == "AsyncPager(limit=3, offset=2)"
+
+
+def test_a_server_that_ignores_offset_cannot_make_the_pager_loop() -> None:
+    # Bare-array pages with no total: the same full page forever would otherwise never end.
+    calls: list[int] = []
+
+    def run(request: APIRequest[Page[int]]) -> Page[int]:
+        calls.append(1)
+        return request.parse(None)  # type: ignore[arg-type]
+
+    def make(offset: int, limit: int) -> APIRequest[Page[int]]:
+        return APIRequest(method="GET", path="/x", parse=lambda _: Page(items=[1, 2, 3]))
+
+    items = SyncPager(run, make, limit=3).to_list()
+    assert items == [1, 2, 3]
+    assert len(calls) == 2
