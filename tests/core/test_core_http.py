@@ -15,6 +15,7 @@ from tenantlead.errors import (
     APITimeoutError,
     ConfigurationError,
     NoAPIPlanError,
+    NotFoundError,
     PaymentRequiredError,
     RateLimitError,
     ServerError,
@@ -178,6 +179,30 @@ def test_timeout_on_create_resends_when_the_lookup_finds_nothing(recorder: Any, 
     assert tc.stats.reconciled == 0
 
 
+def test_a_404_from_the_lookup_means_the_create_did_not_land(recorder: Any, clock: Any) -> None:
+    recorder.add_error(httpx.ReadTimeout("read timed out"))
+    recorder.add(404, {"detail": {"message": "gone", "code": "tenant_not_found"}})
+    recorder.add(201, MAILBOX)
+    tc = make(recorder, clock)
+    assert create_mailbox(tc).id == "mb-1"
+    assert [m for m, _ in recorder.calls()] == ["POST", "GET", "POST"]
+
+
+def test_an_error_raised_by_a_parser_names_the_request(recorder: Any, clock: Any) -> None:
+    from tenantlead._core.request import APIRequest
+
+    def parse(_: Any) -> None:
+        raise NotFoundError("deleted", api="tenantcore", status_code=200, code="GONE")
+
+    recorder.add(200, {"x": 1})
+    tc = make(recorder, clock)
+    with pytest.raises(NotFoundError) as info:
+        tc._run(APIRequest(method="GET", path="/things/1", parse=parse))
+    assert info.value.method == "GET"
+    assert info.value.url == "https://api.tenantcore.io/v1/things/1"
+    assert "GET https://api.tenantcore.io/v1/things/1" in str(info.value)
+
+
 async def test_async_timeout_on_create_reconciles(recorder: Any, clock: Any) -> None:
     recorder.add_error(httpx.ReadTimeout("read timed out"))
     recorder.add(200, {"tenant_id": TID, "mailboxes": [MAILBOX]})
@@ -255,7 +280,9 @@ def test_error_inside_a_2xx_body_is_an_api_response_error(recorder: Any, clock: 
     assert clock.sleeps == [0.5, 1.0]
 
 
-def test_error_inside_a_2xx_body_on_a_read_recovers_when_the_retry_succeeds(recorder: Any, clock: Any) -> None:
+def test_error_inside_a_2xx_body_on_a_read_recovers_when_the_retry_succeeds(
+    recorder: Any, clock: Any
+) -> None:
     recorder.add(200, {"detail": {"message": "tenant sync failed", "code": "sync_failed"}})
     recorder.add(200, {"tenants": [{"tenant_id": TID}], "count": 1})
     assert [t.tenant_id for t in make(recorder, clock).tenants.list()] == [TID]
