@@ -39,7 +39,10 @@ __all__ = ["CHECKS", "classify_login_failure"]
 CHECKS = Catalogue()
 
 ALIGN = "align_limits(fleet, policy).apply(...) or `tenantlead align --apply`"
-CONNECT_OAUTH = 'connect(fleet, strategy="oauth", ...).apply(sl=sl) or `tenantlead connect --apply`'
+CONNECT_OAUTH = (
+    'connect(fleet, strategy="oauth", tokens=provider).apply(sl=sl) in Python (the CLI cannot mint '
+    "Microsoft tokens), or `tenantlead connect --strategy manual` for a hand-off list"
+)
 
 
 def _register(

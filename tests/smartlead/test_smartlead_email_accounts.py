@@ -252,6 +252,10 @@ async def test_update_refuses_the_read_name_and_empty_updates(sl, recorder):
         await run(sl.email_accounts.update(1))
     with pytest.raises(ValueError, match="max_email_per_day must be >= 0"):
         await run(sl.email_accounts.update(1, max_email_per_day=-1))
+    with pytest.raises(ValueError, match="<= 10000, got 10000000"):
+        await run(sl.email_accounts.update(1, max_email_per_day=10_000_000))
+    with pytest.raises(ValueError, match="<= 10000"):
+        await run(sl.email_accounts.bulk_update([1], message_per_day=20_000))
     assert recorder.requests == []
 
 

@@ -179,9 +179,14 @@ def _text(value: Any, name: str) -> str:
     return value
 
 
+#: Upper bound for daily sending limits (Exchange Online allows 10,000 recipients/day per mailbox).
+MAX_DAILY_LIMIT = 10_000
+
 #: name -> (validator) for account setting keys shared by update and the create bodies.
 _SETTING_CHECKS: dict[str, Any] = {
-    "max_email_per_day": lambda v, n: check_int(v, n, minimum=0),
+    # No mailbox provider allows more than 10,000 sends a day (Exchange Online's cap): a bigger
+    # number is a typo, caught before it reaches the account.
+    "max_email_per_day": lambda v, n: check_int(v, n, minimum=0, maximum=MAX_DAILY_LIMIT),
     "time_to_wait_in_mins": lambda v, n: check_int(v, n, minimum=0),
     "client_id": _optional_id,
     "custom_tracking_url": _text,
@@ -452,7 +457,7 @@ def _update(account_id: int, fields: Mapping[str, Any]) -> APIRequest[AccountWri
 
 
 _BULK_WIRE: dict[str, tuple[str, Any]] = {
-    "message_per_day": ("messagePerDay", lambda v, n: check_int(v, n, minimum=0)),
+    "message_per_day": ("messagePerDay", lambda v, n: check_int(v, n, minimum=0, maximum=MAX_DAILY_LIMIT)),
     "min_time_to_wait_in_mins": ("minTimeToWaitInMins", lambda v, n: check_int(v, n, minimum=0)),
     "from_name": ("fromName", _text),
     "signature": ("signature", _text),
