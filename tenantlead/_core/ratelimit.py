@@ -82,17 +82,22 @@ class RateLimiter:
         self._lock = threading.Lock()
         self.waited = 0.0  # total seconds callers spent waiting, for diagnostics and benchmarks
 
+    def _own_wait(self, now: float) -> float:
+        # Seconds until every window has room (caller holds the lock); prunes expired entries.
+        wait = 0.0
+        for requests, seconds, log in self._logs:
+            horizon = now - seconds
+            while log and log[0] <= horizon:
+                log.popleft()
+            if len(log) >= requests:
+                wait = max(wait, log[0] + seconds - now)
+        return wait
+
     def reserve(self) -> float:
         """Take a slot now and return 0.0, or take nothing and return the seconds to wait first."""
         with self._lock:
             now = self._clock()
-            wait = self._paused_until - now
-            for requests, seconds, log in self._logs:
-                horizon = now - seconds
-                while log and log[0] <= horizon:
-                    log.popleft()
-                if len(log) >= requests:
-                    wait = max(wait, log[0] + seconds - now)
+            wait = max(self._paused_until - now, self._own_wait(now))
             if wait > 0:
                 return wait
             for _, _, log in self._logs:
@@ -143,9 +148,17 @@ class RateLimiter:
         except ValueError:
             return
         if left <= 0:
-            delay = reset_delay(reset, now_unix=self._clock())
-            if delay:
-                self.pause(delay)
+            now = self._clock()
+            delay = reset_delay(reset, now_unix=now)
+            if not delay:
+                return
+            with self._lock:
+                own = self._own_wait(now)
+            # The header counts whole seconds; when our own windows already hold callers until
+            # within that second, they know the exact moment and a pause would only add up to 1 s.
+            if own > 0 and delay - own < 1.0:
+                return
+            self.pause(delay)
 
     @property
     def windows(self) -> Sequence[tuple[int, float]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -257,6 +258,7 @@ class Fleet(Tabular):
         *,
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
+        workers: int = 1,
         progress: Callable[[str, int, int], None] | None = None,
     ) -> Fleet:
         """Read both APIs and join them.
@@ -269,27 +271,45 @@ class Fleet(Tabular):
                 at the first older event).
             with_warmup_details: also GET each connected account whose warmup is active, because
                 Smartlead's list omits the warmup volume (one extra request per such account).
-            progress: ``progress(stage, done, total)`` callback.
+            workers: threads to read with. 1 (the default) reads one request at a time; more
+                page Smartlead on one thread while the others read tenants, so the Smartlead
+                rate limit, not the sum of both APIs' latencies, bounds the load. Both clients
+                are thread-safe. (``Fleet.aload`` does the same on an event loop.)
+            progress: ``progress(stage, done, total)`` callback (always called on this thread).
         """
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
         now = tc.now()
-        tenants = _select_tenants(tc.tenants.list(), tenant_ids)
-        domains: dict[str, tuple[Domain, ...]] = {}
-        mailboxes: dict[str, tuple[Mailbox, ...]] = {}
-        for i, tenant in enumerate(tenants, 1):
-            domains[tenant.tenant_id] = tuple(tc.domains.list(tenant.tenant_id))
-            mailboxes[tenant.tenant_id] = tuple(tc.mailboxes.list(tenant.tenant_id))
-            if progress:
-                progress("tenants", i, len(tenants))
-        events = _recent(tc.enforcement.list_events(), now - events_window, tenants, tenant_ids)
-        accounts = list(sl.email_accounts.list())
+        if workers == 1:
+            tenants = _select_tenants(tc.tenants.list(), tenant_ids)
+            domains: dict[str, tuple[Domain, ...]] = {}
+            mailboxes: dict[str, tuple[Mailbox, ...]] = {}
+            for i, tenant in enumerate(tenants, 1):
+                domains[tenant.tenant_id] = tuple(tc.domains.list(tenant.tenant_id))
+                mailboxes[tenant.tenant_id] = tuple(tc.mailboxes.list(tenant.tenant_id))
+                if progress:
+                    progress("tenants", i, len(tenants))
+            events = _recent(tc.enforcement.list_events(), now - events_window, tenants, tenant_ids)
+            accounts = list(sl.email_accounts.list())
+        else:
+            tenants, domains, mailboxes, events, accounts = _load_threaded(
+                tc, sl, tenant_ids, now - events_window, workers, progress
+            )
         if progress:
             progress("accounts", len(accounts), len(accounts))
         if with_warmup_details:
             wanted = _needs_details(accounts, mailboxes)
-            for i, index in enumerate(wanted, 1):
-                accounts[index] = _with_details(accounts[index], sl.email_accounts.get(accounts[index].id))
+            details: Iterator[EmailAccount]
+            if workers == 1:
+                details = (sl.email_accounts.get(accounts[i].id) for i in wanted)
+            else:
+                pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tenantlead-fleet")
+                with pool:
+                    details = iter(list(pool.map(lambda i: sl.email_accounts.get(accounts[i].id), wanted)))
+            for done, (index, detail) in enumerate(zip(wanted, details, strict=True), 1):
+                accounts[index] = _with_details(accounts[index], detail)
                 if progress:
-                    progress("warmup details", i, len(wanted))
+                    progress("warmup details", done, len(wanted))
         return cls.build(
             tenants=tenants,
             domains=domains,
@@ -488,6 +508,50 @@ class Fleet(Tabular):
 
     def __repr__(self) -> str:
         return f"<Fleet {self._html_summary()} at {self.loaded_at.isoformat()}>"
+
+
+def _load_threaded(
+    tc: TenantCore,
+    sl: Smartlead,
+    tenant_ids: Sequence[str] | None,
+    since: datetime,
+    workers: int,
+    progress: Callable[[str, int, int], None] | None,
+) -> tuple[
+    list[Tenant],
+    dict[str, tuple[Domain, ...]],
+    dict[str, tuple[Mailbox, ...]],
+    list[EnforcementEvent],
+    list[EmailAccount],
+]:
+    # One thread pages Smartlead for the whole load; the rest read tenants two calls at a time.
+    with ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="tenantlead-fleet") as pool:
+        accounts_future = pool.submit(lambda: list(sl.email_accounts.list()))
+        try:
+            tenants = _select_tenants(tc.tenants.list(), tenant_ids)
+            events_future = pool.submit(
+                lambda: _recent(tc.enforcement.list_events(), since, tenants, tenant_ids)
+            )
+            reads = {
+                t.tenant_id: (
+                    pool.submit(tc.domains.list, t.tenant_id),
+                    pool.submit(tc.mailboxes.list, t.tenant_id),
+                )
+                for t in tenants
+            }
+            domains: dict[str, tuple[Domain, ...]] = {}
+            mailboxes: dict[str, tuple[Mailbox, ...]] = {}
+            for i, (tenant_id, (doms, mbs)) in enumerate(reads.items(), 1):
+                domains[tenant_id] = tuple(doms.result())
+                mailboxes[tenant_id] = tuple(mbs.result())
+                if progress:
+                    progress("tenants", i, len(reads))
+            events = events_future.result()
+            accounts = accounts_future.result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return tenants, domains, mailboxes, events, accounts
 
 
 def _select_tenants(tenants: list[Tenant], tenant_ids: Sequence[str] | None) -> list[Tenant]:

@@ -1,0 +1,36 @@
+"""Fleet.load against the sandbox: sequential and threaded reads give the same fleet."""
+
+from __future__ import annotations
+
+import pytest
+
+from tenantlead import Smartlead, TenantCore
+from tenantlead.orchestration import Fleet
+from tenantlead.sandbox import Sandbox
+
+
+def clients(sb: Sandbox) -> tuple[TenantCore, Smartlead]:
+    common = {"http_client": sb.http_client(), "clock": sb.clock.timestamp, "sleep": sb.clock.sleep}
+    return TenantCore(sb.tenantcore_api_key, **common), Smartlead(sb.smartlead_api_key, **common)
+
+
+def test_threaded_load_reads_the_same_fleet_with_the_same_requests() -> None:
+    seq_sb, thr_sb = Sandbox.demo(seed=3, tenants=4), Sandbox.demo(seed=3, tenants=4)
+    seq_tc, seq_sl = clients(seq_sb)
+    thr_tc, thr_sl = clients(thr_sb)
+    seq = Fleet.load(seq_tc, seq_sl, with_warmup_details=True)
+    seen: list[tuple[str, int, int]] = []
+    thr = Fleet.load(thr_tc, thr_sl, with_warmup_details=True, workers=4, progress=lambda *a: seen.append(a))
+    assert thr.to_records() == seq.to_records()
+    assert thr.counts() == seq.counts()
+    # 1 tenants list + 2 per tenant + events pages: threads change the order, not the count.
+    assert thr_tc.stats.requests == seq_tc.stats.requests == 1 + 2 * 4 + 1
+    assert ("tenants", 4, 4) in seen
+    assert any(stage == "warmup details" for stage, _, _ in seen)
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_bad_worker_counts_are_refused(workers: object) -> None:
+    tc, sl = clients(Sandbox(seed=0))
+    with pytest.raises(ValueError, match="workers must be a whole number >= 1"):
+        Fleet.load(tc, sl, workers=workers)  # type: ignore[arg-type]
