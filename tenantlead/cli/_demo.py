@@ -125,6 +125,16 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
     )
     for item in handoff:
         out(f"   {item['address']}: Smartlead app -> Add Account -> Microsoft 365 -> sign in, Accept")
+    created = [
+        i.account_id for i in smtp_result.items if i.status == "succeeded" and i.account_id is not None
+    ]
+    if created:
+        campaign = session.sl.campaigns.create(f"{NEW_CLIENT} outreach")
+        session.sl.campaigns.add_email_accounts(campaign.id, created)
+        session.sl.campaigns.update_status(campaign.id, "START")
+        # The simulator's stand-in for the campaign's leads: how much each mailbox could send a day.
+        sandbox.sl_user.campaigns[campaign.id].daily_volume_per_account = NEW_CLIENT_DEMAND
+        out(f"   started campaign '{NEW_CLIENT} outreach' on the {len(created)} new accounts")
 
     fleet = session.load_fleet(with_warmup_details=True)
     plan = align_limits(fleet, LimitPolicy(sending_window="09:00-17:00", default_ceiling=25))
@@ -152,6 +162,10 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
         "docs: getting-started.md"
     )
     return 0
+
+
+#: Leads per mailbox per day in the new client's simulated campaign (more than any safe limit).
+NEW_CLIENT_DEMAND = 40
 
 
 def _day_line(day: DayReport) -> str:

@@ -117,5 +117,8 @@ def test_demo_tells_the_story_and_ends_with_zero_blocks(run: Run) -> None:
     before, after = (line for line in lines if line.strip().startswith(("before:", "after:")))
     assert "0 mailboxes" not in before
     assert "blocked 0 mailboxes, 0 NDRs" in after
+    # The new client's connected accounts send too (their campaign was started), within limits.
+    sending = [int(line.split(" accounts sent")[0].split()[-1]) for line in (before, after)]
+    assert sending[1] > sending[0]
     for step in ("1. Status", "2. Doctor", "3. A sending day", "4. Connect", "5. Align", "6. The next"):
         assert step in out
