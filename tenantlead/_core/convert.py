@@ -17,7 +17,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, Self, TypeVar, get_origin
+from types import UnionType
+from typing import Any, ClassVar, Self, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -238,6 +239,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(str, _structure_str)
     conv.register_structure_hook(Any, _structure_any)
+    _direct_optionals(conv)
     _reject_text_as_list(conv)
 
     def is_model(cls: Any) -> bool:
@@ -290,6 +292,26 @@ def _make_converter() -> cattrs.Converter:
 
 
 #: The SDK's shared converter (use :func:`structure` for API payloads).
+def _direct_optionals(conv: cattrs.Converter) -> None:
+    # cattrs handles ``X | None`` generically, dispatching on X for every value it structures:
+    # most model fields are optional, so that dispatch was the largest cost of parsing a wide
+    # model. Resolve X's hook once per type instead.
+    def is_optional(tp: Any) -> bool:
+        args = get_args(tp)
+        return get_origin(tp) in (Union, UnionType) and len(args) == 2 and type(None) in args
+
+    def factory(tp: Any) -> Callable[[Any, Any], Any]:
+        inner = next(a for a in get_args(tp) if a is not type(None))
+        hook = conv.get_structure_hook(inner)
+
+        def structure_optional(value: Any, _: Any) -> Any:
+            return None if value is None else hook(value, inner)
+
+        return structure_optional
+
+    conv.register_structure_hook_factory(is_optional, factory)
+
+
 converter: cattrs.Converter = _make_converter()
 
 

@@ -152,12 +152,9 @@ class RateLimiter:
             delay = reset_delay(reset, now_unix=now)
             if not delay:
                 return
-            with self._lock:
-                own = self._own_wait(now)
-            # The header counts whole seconds; when our own windows already hold callers until
-            # within that second, they know the exact moment and a pause would only add up to 1 s.
-            if own > 0 and delay - own < 1.0:
-                return
+            # Pause even when our own windows would hold callers about as long: the server counts
+            # a request when it arrives, after transit, so its window frees later than ours, and
+            # trusting our windows alone was measured to draw 429s (each costing a Retry-After).
             self.pause(delay)
 
     @property

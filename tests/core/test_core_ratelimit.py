@@ -93,16 +93,6 @@ def test_observe_understands_a_unix_timestamp_reset(clock: Any) -> None:
     assert limiter.reserve() == pytest.approx(20.0, abs=1.0)
 
 
-def test_observe_trusts_its_own_windows_when_they_agree_with_the_whole_second_reset(clock: Any) -> None:
-    # Our window (2 per 10 s) is full and frees a slot in 9.5 s; the server's integer reset says 10 s.
-    limiter = RateLimiter(RateLimit(((2, 10.0),)), clock=clock)
-    assert limiter.reserve() == 0.0
-    clock.advance(0.5)
-    assert limiter.reserve() == 0.0
-    limiter.observe({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "10"})
-    assert limiter.reserve() == pytest.approx(9.5)  # not 10: the exact moment is known
-
-
 def test_observe_pauses_when_the_server_is_stricter_than_our_windows(clock: Any) -> None:
     # Our windows still have room, so only the server's reset can hold callers back.
     limiter = RateLimiter(RateLimit(((100, 10.0),)), clock=clock)
