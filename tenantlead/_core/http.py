@@ -188,23 +188,27 @@ def _configure_env_logging() -> None:
 class BaseAPIClient:
     """Configuration and pure decision logic shared by the sync and async clients."""
 
+    #: The API this client speaks (set by each API's client class).
     _profile: APIProfile
+    #: Client-side pacing when the caller passes no ``rate_limit`` (None: unlimited).
+    default_rate_limit: RateLimit | None = None
     _owns_http: bool
 
-    def __init__(
+    def _configure(
         self,
         *,
-        profile: APIProfile,
         api_key: str | None,
         base_url: str | None,
         timeout: float | None,
         max_retries: int,
         retry: RetryPolicy | None,
-        rate_limit: RateLimit | None,
+        rate_limit: RateLimit | None | NotGiven,
         clock: Clock | None,
         default_headers: Mapping[str, str] | None,
     ) -> None:
-        self._profile = profile
+        profile = self._profile
+        if isinstance(rate_limit, NotGiven):
+            rate_limit = self.default_rate_limit
         self._api_key = resolve_api_key(
             api_key,
             env_var=profile.env_api_key,
@@ -267,13 +271,18 @@ class BaseAPIClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, api_key='***')"
 
-    def _copy_with(
+    def with_options(
         self,
         *,
         timeout: float | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry: RetryPolicy | NotGiven = NOT_GIVEN,
     ) -> Self:
+        """A copy with other options that shares this client's connection pool and rate limiter.
+
+        ``client.with_options(timeout=5.0, max_retries=0).tenants.list()``; closing the copy
+        never closes the original's pool.
+        """
         clone = copy.copy(self)
         if not isinstance(timeout, NotGiven):
             clone.timeout = resolve_timeout(timeout)
@@ -284,8 +293,6 @@ class BaseAPIClient:
                 raise ConfigurationError(f"max_retries must be a whole number >= 0, got {max_retries!r}.")
             clone.retry = attrs.evolve(clone.retry, max_retries=max_retries)
         clone._owns_http = False  # the original closes the shared connection pool
-        for name in ("_resource_cache",):
-            clone.__dict__.pop(name, None)
         for key in [k for k, v in clone.__dict__.items() if hasattr(v, "_client") and v._client is self]:
             del clone.__dict__[key]  # cached resource namespaces point at the original
         return clone
@@ -525,12 +532,28 @@ class SyncAPIClient(BaseAPIClient):
 
     def __init__(
         self,
+        api_key: str | None = None,
         *,
-        http_client: httpx.Client | None,
-        sleep: Sleeper | None,
-        **kwargs: Any,
+        base_url: str | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        rate_limit: RateLimit | None | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
+        sleep: Sleeper | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(**kwargs)
+        self._configure(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            rate_limit=rate_limit,
+            clock=clock,
+            default_headers=default_headers,
+        )
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ConfigurationError(
                 f"http_client must be an httpx.Client for {type(self).__name__}, got {type(http_client).__name__} "
@@ -617,12 +640,28 @@ class AsyncAPIClient(BaseAPIClient):
 
     def __init__(
         self,
+        api_key: str | None = None,
         *,
-        http_client: httpx.AsyncClient | None,
-        sleep: AsyncSleeper | None,
-        **kwargs: Any,
+        base_url: str | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        rate_limit: RateLimit | None | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
+        sleep: AsyncSleeper | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(**kwargs)
+        self._configure(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            rate_limit=rate_limit,
+            clock=clock,
+            default_headers=default_headers,
+        )
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise ConfigurationError(
                 f"http_client must be an httpx.AsyncClient for {type(self).__name__}, got {type(http_client).__name__} "

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Final, Self
+from typing import Final
 
-import httpx
-
-from tenantlead._core.http import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, AsyncAPIClient, SyncAPIClient
+from tenantlead._core.http import AsyncAPIClient, SyncAPIClient
 from tenantlead._core.ratelimit import RateLimit
-from tenantlead._core.retry import RetryPolicy
-from tenantlead._core.types import NOT_GIVEN, AsyncSleeper, Clock, NotGiven, Sleeper
 from tenantlead.smartlead._profile import PROFILE
 from tenantlead.smartlead.resources.campaigns import AsyncCampaigns, Campaigns
 from tenantlead.smartlead.resources.clients import AsyncClients, Clients
@@ -48,33 +43,8 @@ class Smartlead(SyncAPIClient):
         default_headers: extra headers sent on every request.
     """
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.Client | None = None,
-        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
-        retry: RetryPolicy | None = None,
-        clock: Clock | None = None,
-        sleep: Sleeper | None = None,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(
-            profile=PROFILE,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
-            clock=clock,
-            default_headers=default_headers,
-            http_client=http_client,
-            sleep=sleep,
-        )
+    _profile = PROFILE
+    default_rate_limit = DEFAULT_RATE_LIMIT
 
     @cached_property
     def email_accounts(self) -> EmailAccounts:
@@ -101,16 +71,6 @@ class Smartlead(SyncAPIClient):
         """Campaign-level webhooks (account-level ones under ``.account``)."""
         return Webhooks(self)
 
-    def with_options(
-        self,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry: RetryPolicy | NotGiven = NOT_GIVEN,
-    ) -> Self:
-        """A copy with other options that shares this client's connection pool and rate limiter."""
-        return self._copy_with(timeout=timeout, max_retries=max_retries, retry=retry)
-
 
 class AsyncSmartlead(AsyncAPIClient):
     """Async client for the Smartlead API (same arguments as :class:`Smartlead`).
@@ -119,33 +79,8 @@ class AsyncSmartlead(AsyncAPIClient):
     ``async with AsyncSmartlead() as sl: ...`` or call ``await sl.aclose()``.
     """
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.AsyncClient | None = None,
-        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
-        retry: RetryPolicy | None = None,
-        clock: Clock | None = None,
-        sleep: AsyncSleeper | None = None,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(
-            profile=PROFILE,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
-            clock=clock,
-            default_headers=default_headers,
-            http_client=http_client,
-            sleep=sleep,
-        )
+    _profile = PROFILE
+    default_rate_limit = DEFAULT_RATE_LIMIT
 
     @cached_property
     def email_accounts(self) -> AsyncEmailAccounts:
@@ -171,13 +106,3 @@ class AsyncSmartlead(AsyncAPIClient):
     def webhooks(self) -> AsyncWebhooks:
         """Campaign-level webhooks (account-level ones under ``.account``)."""
         return AsyncWebhooks(self)
-
-    def with_options(
-        self,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry: RetryPolicy | NotGiven = NOT_GIVEN,
-    ) -> Self:
-        """A copy with other options that shares this client's connection pool and rate limiter."""
-        return self._copy_with(timeout=timeout, max_retries=max_retries, retry=retry)

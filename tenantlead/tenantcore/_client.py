@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Self
 
-import httpx
-
-from tenantlead._core.http import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, AsyncAPIClient, SyncAPIClient
-from tenantlead._core.ratelimit import RateLimit
-from tenantlead._core.retry import RetryPolicy
-from tenantlead._core.types import NOT_GIVEN, AsyncSleeper, Clock, NotGiven, Sleeper
+from tenantlead._core.http import AsyncAPIClient, SyncAPIClient
 from tenantlead.tenantcore._profile import PROFILE
 from tenantlead.tenantcore.resources.api_keys import ApiKeys, AsyncApiKeys
 from tenantlead.tenantcore.resources.domains import AsyncDomains, Domains
@@ -43,33 +36,7 @@ class TenantCore(SyncAPIClient):
         default_headers: extra headers sent on every request.
     """
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.Client | None = None,
-        rate_limit: RateLimit | None = None,
-        retry: RetryPolicy | None = None,
-        clock: Clock | None = None,
-        sleep: Sleeper | None = None,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(
-            profile=PROFILE,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
-            clock=clock,
-            default_headers=default_headers,
-            http_client=http_client,
-            sleep=sleep,
-        )
+    _profile = PROFILE
 
     @cached_property
     def tenants(self) -> Tenants:
@@ -101,16 +68,6 @@ class TenantCore(SyncAPIClient):
         """Key rotation."""
         return ApiKeys(self)
 
-    def with_options(
-        self,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry: RetryPolicy | NotGiven = NOT_GIVEN,
-    ) -> Self:
-        """A copy with other options that shares this client's connection pool and rate limiter."""
-        return self._copy_with(timeout=timeout, max_retries=max_retries, retry=retry)
-
 
 class AsyncTenantCore(AsyncAPIClient):
     """Async client for the TenantCore API (same arguments as :class:`TenantCore`).
@@ -118,33 +75,7 @@ class AsyncTenantCore(AsyncAPIClient):
     ``http_client`` is an ``httpx.AsyncClient``; ``sleep`` an async sleeper.
     """
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.AsyncClient | None = None,
-        rate_limit: RateLimit | None = None,
-        retry: RetryPolicy | None = None,
-        clock: Clock | None = None,
-        sleep: AsyncSleeper | None = None,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(
-            profile=PROFILE,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
-            clock=clock,
-            default_headers=default_headers,
-            http_client=http_client,
-            sleep=sleep,
-        )
+    _profile = PROFILE
 
     @cached_property
     def tenants(self) -> AsyncTenants:
@@ -175,13 +106,3 @@ class AsyncTenantCore(AsyncAPIClient):
     def api_keys(self) -> AsyncApiKeys:
         """Key rotation."""
         return AsyncApiKeys(self)
-
-    def with_options(
-        self,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry: RetryPolicy | NotGiven = NOT_GIVEN,
-    ) -> Self:
-        """A copy with other options that shares this client's connection pool and rate limiter."""
-        return self._copy_with(timeout=timeout, max_retries=max_retries, retry=retry)
