@@ -178,6 +178,10 @@ _BAD_JSON = (
     "</head>\n<body>\n<pre>SyntaxError: Unexpected token in JSON</pre>\n</body>\n</html>\n"
 )
 _INVALID_KEY = json.dumps({"message": "Invalid API Key"}).encode()
+_STUCK_CLOCK_HINT = (
+    " (sandbox: the virtual clock has not moved since the last 429, so the window cannot free; "
+    "give the client clock=sb.clock.timestamp and sleep=sb.clock.sleep, e.g. **sb.client_options())"
+)
 
 
 # --------------------------------------------------------------------------- rate limiting
@@ -247,6 +251,7 @@ class SmartleadWorld:
         self.rng = random.Random(self.config.seed)
         self._ids: dict[str, int] = {}
         self._limiter = _Limiter(self.config.rate_limits)
+        self._last_429: dict[str, float] = {}  # virtual time of each key's last 429
         self._client_keys: dict[str, tuple[SlUser, SlClientKey]] = {}
         # Monotonic seconds -> Unix time; VirtualClock only moves forward through advance().
         self._epoch = clock.timestamp() - clock.monotonic()
@@ -339,15 +344,15 @@ class SmartleadWorld:
             if not allowed:
                 wait = max(1, math.ceil(retry_after))
                 rate_headers["retry-after"] = str(wait)
+                message = f"Too many requests. Please retry after {wait} seconds."
+                if self._last_429.get(key or "") == now:
+                    # A client that waits in real time never moves the virtual clock, so the
+                    # window never frees: say so instead of refusing forever in silence.
+                    message += _STUCK_CLOCK_HINT
+                self._last_429[key or ""] = now
                 return json_response(
                     429,
-                    {
-                        "error": {
-                            "code": "RATE_LIMIT_EXCEEDED",
-                            "message": f"Too many requests. Please retry after {wait} seconds.",
-                            "retry_after": wait,
-                        }
-                    },
+                    {"error": {"code": "RATE_LIMIT_EXCEEDED", "message": message, "retry_after": wait}},
                     rate_headers,
                 )
 

@@ -272,6 +272,22 @@ class Sandbox:
         """An ``httpx.AsyncClient`` wired to :attr:`transport`."""
         return httpx.AsyncClient(transport=self.transport, **kwargs)
 
+    def client_options(self, *, asynchronous: bool = False) -> dict[str, Any]:
+        """Keyword arguments that wire an SDK client to this sandbox: transport, clock and sleeper.
+
+        ``TenantCore(sb.tenantcore_api_key, **sb.client_options())``, or
+        ``AsyncSmartlead(sb.smartlead_api_key, **sb.client_options(asynchronous=True))``. The
+        client then waits (backoff, rate limits, propagation) on the virtual clock, instantly;
+        with a real-time sleeper it would wait for windows that only virtual time can free.
+        """
+        if asynchronous:
+            return {
+                "http_client": self.async_http_client(),
+                "clock": self.clock.timestamp,
+                "sleep": self.clock.asleep,
+            }
+        return {"http_client": self.http_client(), "clock": self.clock.timestamp, "sleep": self.clock.sleep}
+
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
         """A loopback HTTP server for this sandbox; use as a context manager or ``start()``/``stop()``."""
         from .server import SandboxServer

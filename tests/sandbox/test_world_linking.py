@@ -200,3 +200,29 @@ def test_credentials_csv_covers_every_mailbox(sb: Sandbox, domain: TcDomain) -> 
         assert m.password != m.password.lower()
         assert m.password != m.password.upper()
         assert m.password not in repr(m)
+
+
+def test_client_options_wire_sdk_clients_to_the_virtual_clock() -> None:
+    from tenantlead import AsyncSmartlead, Smartlead
+
+    sb = Sandbox.demo(seed=7, tenants=3)
+    sl = Smartlead(sb.smartlead_api_key, **sb.client_options())
+    start = sb.clock.monotonic()
+    for _ in range(25):  # past the 10-per-2-s burst cap: the client waits, virtually
+        sl.email_accounts.get_by_email(sb.sl_user.accounts[min(sb.sl_user.accounts)].from_email)
+    assert sb.clock.monotonic() - start >= 4.0
+    assert sl.stats.rate_limited == 0
+    options = sb.client_options(asynchronous=True)
+    assert options["sleep"] == sb.clock.asleep
+    AsyncSmartlead(sb.smartlead_api_key, **options)
+
+
+def test_a_client_waiting_in_real_time_gets_a_429_that_explains_the_stuck_clock() -> None:
+    sb = Sandbox(seed=0)
+    client = sb.http_client()
+    url = "https://server.smartlead.ai/api/v1/email-accounts/"
+    answers = [client.get(url, params={"api_key": sb.smartlead_api_key}) for _ in range(12)]
+    assert [a.status_code for a in answers[:10]] == [200] * 10
+    first, second = answers[10].json()["error"]["message"], answers[11].json()["error"]["message"]
+    assert "virtual clock" not in first  # a first refusal is Smartlead's own text
+    assert "clock=sb.clock.timestamp" in second
