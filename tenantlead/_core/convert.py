@@ -105,6 +105,16 @@ class Model:
 
 def parse_datetime(value: Any) -> datetime:
     """Parse an API timestamp into an aware UTC datetime (see module docs for accepted forms)."""
+    if type(value) is str:
+        # Fast path: Python 3.11 reads both APIs' usual forms ("...Z", "+00:00", 1-6 digits).
+        try:
+            fast = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if fast.tzinfo is None:
+                return fast.replace(tzinfo=UTC)
+            return fast if fast.tzinfo is UTC else fast.astimezone(UTC)
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -181,6 +191,8 @@ def _structure_bool(value: Any, _: type) -> bool:
 
 
 def _structure_str(value: Any, cls: type) -> str:
+    if cls is str and type(value) is str:
+        return value
     if cls is not str and issubclass(cls, enum.Enum):
         # StrEnum subclasses dispatch here (they are str subclasses); open enums keep unknowns.
         if isinstance(value, str | int) and not isinstance(value, bool):
@@ -303,6 +315,14 @@ def _direct_optionals(conv: cattrs.Converter) -> None:
     def factory(tp: Any) -> Callable[[Any, Any], Any]:
         inner = next(a for a in get_args(tp) if a is not type(None))
         hook = conv.get_structure_hook(inner)
+        if inner in (str, int, bool):
+            # The common case needs no call at all: the value already has the exact type.
+            def structure_scalar(value: Any, _: Any) -> Any:
+                if value is None or type(value) is inner:
+                    return value
+                return hook(value, inner)
+
+            return structure_scalar
 
         def structure_optional(value: Any, _: Any) -> Any:
             return None if value is None else hook(value, inner)
