@@ -464,6 +464,11 @@ class BaseAPIClient:
             return _Raise(error)
         return _Retry(delay, error)
 
+    def _after_lookup_missed(self, request: APIRequest[Any], attempt: int, error: APIError) -> _Outcome:
+        # The write did not land, so resending it is safe this time; the request keeps its
+        # reconcile lookup, so a second uncertain outcome is looked up again, never resent blindly.
+        return self._decide(attrs.evolve(request, retry_safe=True, reconcile=None), attempt, error)
+
     def _connection_error(
         self, http_request: httpx.Request, exc: httpx.TransportError
     ) -> tuple[APIError, bool]:
@@ -590,12 +595,12 @@ class SyncAPIClient(BaseAPIClient):
                     found = self._run(request.reconcile)
                 except NotFoundError:
                     found = None  # the lookup says "not there": the write did not land
+                except APIError:
+                    raise outcome.error from None  # still unknown: report the write's own failure
                 if found is not None:
                     self.stats.reconciled += 1
                     return found
-                # The write did not land, so resending it is safe now.
-                request = attrs.evolve(request, retry_safe=True, reconcile=None)
-                outcome = self._decide(request, attempt, outcome.error)
+                outcome = self._after_lookup_missed(request, attempt, outcome.error)
             if isinstance(outcome, _Raise):
                 raise outcome.error
             if isinstance(outcome, _Retry):
@@ -696,11 +701,12 @@ class AsyncAPIClient(BaseAPIClient):
                     found = await self._run(request.reconcile)
                 except NotFoundError:
                     found = None
+                except APIError:
+                    raise outcome.error from None
                 if found is not None:
                     self.stats.reconciled += 1
                     return found
-                request = attrs.evolve(request, retry_safe=True, reconcile=None)
-                outcome = self._decide(request, attempt, outcome.error)
+                outcome = self._after_lookup_missed(request, attempt, outcome.error)
             if isinstance(outcome, _Raise):
                 raise outcome.error
             if isinstance(outcome, _Retry):

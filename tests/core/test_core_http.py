@@ -435,3 +435,24 @@ def test_request_body_is_compact_json(recorder: Any, clock: Any) -> None:
     tc.mailboxes.update(TID, "mb-1", daily_send_limit=25)
     assert recorder.last.content == b'{"daily_send_limit":25}'
     assert json.loads(recorder.last.content) == {"daily_send_limit": 25}
+
+
+def test_a_second_uncertain_outcome_is_looked_up_again_not_resent_blindly(recorder: Any, clock: Any) -> None:
+    recorder.add_error(httpx.ReadTimeout("read timed out"))  # create 1: unknown
+    recorder.add(200, {"tenant_id": TID, "mailboxes": []})  # lookup: not there
+    recorder.add_error(httpx.ReadTimeout("read timed out"))  # create 2: unknown again
+    recorder.add(200, {"tenant_id": TID, "mailboxes": [MAILBOX]})  # lookup: it landed
+    tc = make(recorder, clock)
+    assert create_mailbox(tc).id == "mb-1"
+    assert [m for m, _ in recorder.calls()] == ["POST", "GET", "POST", "GET"]
+    assert tc.stats.reconciled == 1
+
+
+def test_a_failed_lookup_reports_the_writes_own_uncertain_outcome(recorder: Any, clock: Any) -> None:
+    recorder.add_error(httpx.ReadTimeout("read timed out"))
+    recorder.add(401, {"detail": {"message": "bad key", "code": "invalid_api_key"}})
+    tc = make(recorder, clock)
+    with pytest.raises(APITimeoutError) as info:
+        create_mailbox(tc)
+    assert info.value.method == "POST"
+    assert [m for m, _ in recorder.calls()] == ["POST", "GET"]
