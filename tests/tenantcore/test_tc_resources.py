@@ -506,6 +506,21 @@ async def test_rotate_posts_outside_v1_and_switches_the_client_key(
     assert recorder.requests[1].headers["Authorization"] == f"Bearer {NEW_KEY}"
 
 
+async def test_a_rotation_without_an_answer_is_not_retried_and_says_to_check_the_app(
+    tc: Client, recorder: Any, run: Any
+) -> None:
+    import httpx
+
+    from tenantlead.errors import APITimeoutError
+
+    recorder.add_error(httpx.ReadTimeout("read timed out"))
+    with pytest.raises(APITimeoutError) as info:
+        await run(tc.api_keys.rotate("ops@agency.example"))
+    assert len(recorder.requests) == 1  # never resent: a second rotation would kill the unseen key
+    assert "copy the current key from the API page" in str(info.value)
+    assert KEY not in str(info.value)
+
+
 async def test_rotate_with_a_custom_base_url(recorder: Any, clock: Any, run: Any) -> None:
     tc = TenantCore(KEY, base_url="http://127.0.0.1:8765/v1", http_client=recorder.client(), clock=clock)
     recorder.add(200, ROTATED)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tenantlead._core.request import APIRequest
 from tenantlead._core.resource import AsyncResource, SyncResource, parse_model
+from tenantlead.errors import APIConnectionError
 from tenantlead.tenantcore.models import RotatedKey
 from tenantlead.tenantcore.resources._validate import check_email
 
@@ -27,6 +28,19 @@ def _rotate(base_url: str, user_email: str) -> APIRequest[RotatedKey]:
     )
 
 
+_UNCERTAIN_HINT = (
+    "The rotation may have happened even though no answer arrived, and then the old key is "
+    "already dead: copy the current key from the API page of app.tenantcore.io/api before "
+    "retrying (a second rotation would invalidate the key you have not seen yet)."
+)
+
+
+def _uncertain(error: APIConnectionError) -> APIConnectionError:
+    error.hint = _UNCERTAIN_HINT
+    error.args = (error._render(),)
+    return error
+
+
 class ApiKeys(SyncResource):
     """API key management."""
 
@@ -36,7 +50,10 @@ class ApiKeys(SyncResource):
         This client switches to the new key itself. Every other integration using the old key
         breaks until updated, so update them right away (``result.api_key``, hidden from repr).
         """
-        result = self._client._run(_rotate(self._client.base_url, user_email))
+        try:
+            result = self._client._run(_rotate(self._client.base_url, user_email))
+        except APIConnectionError as exc:
+            raise _uncertain(exc) from None
         self._client._api_key = result.api_key
         return result
 
@@ -46,6 +63,9 @@ class AsyncApiKeys(AsyncResource):
 
     async def rotate(self, user_email: str) -> RotatedKey:
         """Rotate the account's key; this client switches to the new key (see :meth:`ApiKeys.rotate`)."""
-        result = await self._client._run(_rotate(self._client.base_url, user_email))
+        try:
+            result = await self._client._run(_rotate(self._client.base_url, user_email))
+        except APIConnectionError as exc:
+            raise _uncertain(exc) from None
         self._client._api_key = result.api_key
         return result
