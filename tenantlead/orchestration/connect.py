@@ -824,14 +824,34 @@ class _ConnectRun:
     def settle_phase(self) -> tuple[list[Op[tuple[ConnectItem, int, str]]], Callable[..., None]]:
         ops: list[Op[tuple[ConnectItem, int, str]]] = []
         for item, account_id, how in self.settle:
-            fields = item.settings.update_fields()
-            if fields:
-                ops.append(
-                    Op((item, account_id, how), partial(self.sl.email_accounts.update, account_id, **fields))
-                )
+            call = self._settle_call(item, account_id)
+            if call is not None:
+                ops.append(Op((item, account_id, how), call))
             else:
                 self.settled((item, account_id, how), None, None)
         return ops, self.settled
+
+    def _settle_call(self, item: ConnectItem, account_id: int) -> Callable[[], Any] | None:
+        """The writes that give an existing account the planned settings (None: nothing to write).
+
+        A hand-added account, or one created by an interrupted run, has not had the planned
+        warmup applied (``create_*`` sets it only on accounts it creates), so it is set here
+        after the limit - the limit was planned with that warmup volume under the ceiling.
+        """
+        accounts = self.sl.email_accounts
+        fields = item.settings.update_fields()
+        warmup = item.settings.warmup_per_day if item.action != "update" else None
+        if not fields and warmup is None:
+            return None
+
+        def warm(_: Any = None) -> Any:
+            return accounts.update_warmup(account_id, warmup_enabled=True, total_warmup_per_day=warmup)
+
+        if not fields:
+            return warm
+        if warmup is None:
+            return partial(accounts.update, account_id, **fields)
+        return lambda: _chain(accounts.update(account_id, **fields), warm)
 
     def settled(self, key: tuple[ConnectItem, int, str], value: Any, error: Exception | None) -> None:
         item, account_id, how = key

@@ -156,3 +156,45 @@ def _csv_rows(sb):
     import io
 
     return list(csv.DictReader(io.StringIO(sb.credentials_csv())))
+
+
+def test_manual_and_already_existing_accounts_get_the_planned_warmup(sb, apis):
+    """The hand-off promises "warmup N/day"; apply must set it, not only the limit and gap."""
+    tc, sl = apis
+    policy = LimitPolicy(sending_window="09:00-17:00", warmup_per_day=5)
+    first, second = not_connected(sb)
+    plan = connect(Fleet.load(tc, sl), "manual", policy=policy)
+    assert "warmup 5/day" in plan.handoff()[0]["then_set"]
+    # A person adds the account by hand, without warmup.
+    sl.email_accounts.create_oauth(
+        from_name="Person", from_email=first, username=first, token=sb.microsoft_token(first)
+    )
+
+    result = plan.apply(sl=sl)
+
+    assert result.failed == []
+    warm = sl_account(sb, first).warmup
+    assert warm is not None
+    assert (warm.status, warm.total_warmup_per_day) == ("ACTIVE", 5)
+    assert sl_account(sb, first).message_per_day == 25 - 5
+    settled = next(i for i in result.succeeded if i.subject == first)
+    assert "warmup 5/day" in settled.detail
+
+    # A stale oauth plan meeting ACCOUNT_ALREADY_EXIST (an interrupted run) settles warmup the same way.
+    stale = connect(
+        Fleet.load(tc, sl).filter(predicate=lambda r: r.address == second),
+        "oauth",
+        tokens=sb.microsoft_token,
+        policy=policy,
+    )
+    sl.email_accounts.create_oauth(
+        from_name="Person", from_email=second, username=second, token=sb.microsoft_token(second)
+    )
+    again = stale.apply(sl=sl)
+    assert again.failed == []
+    assert "already existed" in again.succeeded[0].detail
+    assert (sl_account(sb, second).warmup.status, sl_account(sb, second).warmup.total_warmup_per_day) == (
+        "ACTIVE",
+        5,
+    )
+    assert accounts_for(sb, second) == 1
