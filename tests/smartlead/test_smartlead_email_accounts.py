@@ -375,6 +375,22 @@ async def test_reconnect_failed_queued_and_nothing_to_do(sl, recorder):
     assert not second.queued
 
 
+async def test_reconnect_nothing_to_do_as_the_old_docs_404_is_not_an_error(sl, recorder):
+    # The old docs and help-centre article 125 answer "nothing to reconnect" with a 404 whose
+    # body still says ok: true; it means the same as the newer 200, not a missing route.
+    recorder.add(404, {"ok": True, "message": "No failed email account found!"})
+    result = await run(sl.email_accounts.reconnect_failed())
+    assert not result.queued
+    assert result.message == "No failed email account found!"
+    assert len(recorder.requests) == 1
+
+
+async def test_reconnect_other_404s_still_raise(sl, recorder):
+    recorder.add(404, "Cannot POST /api/v1/email-accounts/reconnect-failed-email-accounts")
+    with pytest.raises(NotFoundError):
+        await run(sl.email_accounts.reconnect_failed())
+
+
 @pytest.mark.parametrize(
     ("message", "hint_part"),
     [

@@ -17,7 +17,7 @@ from tenantlead._core.convert import format_datetime
 from tenantlead._core.pager import AsyncPager, Page, SyncPager
 from tenantlead._core.request import APIRequest, Response
 from tenantlead._core.resource import AsyncResource, SyncResource
-from tenantlead.errors import APIError
+from tenantlead.errors import APIError, NotFoundError
 from tenantlead.smartlead._validate import (
     check_bool,
     check_email,
@@ -535,6 +535,20 @@ def _reconnect_failed() -> APIRequest[ReconnectResult]:
     )
 
 
+def _nothing_to_reconnect(error: NotFoundError) -> ReconnectResult | None:
+    """The old docs' (and help-centre article 125's) 404 for "no failed account", else None.
+
+    That answer carries ``ok: true`` and means the same as the newer 200 with the same message,
+    so it is a result (``queued`` False), not an error; any other 404 stays an error.
+    """
+    body = error.body
+    if isinstance(body, Mapping) and body.get("ok") is True:
+        message = body.get("message")
+        if isinstance(message, str) and "no failed email account" in message.lower():
+            return ReconnectResult(ok=True, message=message)
+    return None
+
+
 def _delete(account_id: int) -> APIRequest[AccountWriteResult]:
     return APIRequest(method="DELETE", path=_account_path(account_id), parse=parse_object(AccountWriteResult))
 
@@ -815,9 +829,16 @@ class EmailAccounts(SyncResource):
 
         Limited to 3 calls a day, 30 minutes apart (shared with the app's button): beyond that,
         :class:`~tenantlead.errors.QuotaExceededError` with Smartlead's text. Never retried.
-        ``result.queued`` is False when no account needed reconnecting.
+        ``result.queued`` is False when no account needed reconnecting (Smartlead answers that
+        with a 200, or a 404 in older deployments; both give the same result).
         """
-        return self._client._run(_reconnect_failed())
+        try:
+            return self._client._run(_reconnect_failed())
+        except NotFoundError as error:
+            result = _nothing_to_reconnect(error)
+            if result is None:
+                raise
+            return result
 
     def delete(self, account_id: int) -> AccountWriteResult:
         """Delete an account (soft delete; it leaves every campaign and its warmup stops)."""
@@ -1028,7 +1049,13 @@ class AsyncEmailAccounts(AsyncResource):
 
     async def reconnect_failed(self) -> ReconnectResult:
         """Queue disconnected accounts for reconnection (3/day, 30 min apart; never retried)."""
-        return await self._client._run(_reconnect_failed())
+        try:
+            return await self._client._run(_reconnect_failed())
+        except NotFoundError as error:
+            result = _nothing_to_reconnect(error)
+            if result is None:
+                raise
+            return result
 
     async def delete(self, account_id: int) -> AccountWriteResult:
         """Delete an account (soft delete)."""
