@@ -232,6 +232,20 @@ class AccountWriteResult(Model):
     warmup_key: str | None = wire_field("warmupKey")
 
 
+def _normalize_write(d: Mapping[str, Any]) -> Mapping[str, Any]:
+    # The new docs show {ok, message, data: {...account}} instead of a top-level emailAccountId;
+    # take the id from there so a create that did succeed is not reported as a failure.
+    data = d.get("data")
+    if d.get("emailAccountId") is None and isinstance(data, Mapping):
+        ident = data.get("emailAccountId", data.get("id"))
+        if ident is not None:
+            return {**d, "emailAccountId": ident}
+    return d
+
+
+_normalize_before(AccountWriteResult, _normalize_write)
+
+
 @attrs.frozen(kw_only=True)
 class WarmupDayStats(Model):
     """One day of :class:`WarmupStats`."""
@@ -625,6 +639,20 @@ class SavedClient(Model):
     email: str | None = None
     password: str | None = secret_field()
     ok: bool | None = None
+
+
+def _normalize_saved_client(d: Mapping[str, Any]) -> Mapping[str, Any]:
+    # The new docs wrap the answer as {ok, data: {id, name, email, api_key, created_at}}.
+    data = d.get("data")
+    if not isinstance(data, Mapping):
+        return d
+    out = {k: v for k, v in d.items() if k != "data"}
+    for key, value in data.items():
+        out.setdefault("clientId" if key == "id" else key, value)
+    return out
+
+
+_normalize_before(SavedClient, _normalize_saved_client)
 
 
 @attrs.frozen(kw_only=True)

@@ -38,6 +38,17 @@ async def test_clients_list_get_save(sl, recorder):
     assert saved.to_dict()["password"] == "***"
 
 
+async def test_client_save_accepts_the_new_docs_data_wrapper(sl, recorder):
+    # New docs: {ok, data: {id, name, email, api_key, created_at}}; the id must not be lost.
+    recorder.add(200, {"ok": True, "data": {"id": 301, "name": "Acme", "email": "ops@acme.example",
+                                            "api_key": "cl_" + "k" * 12}})  # fmt: skip
+    saved = await run(sl.clients.save(name="Acme", email="ops@acme.example"))
+    assert saved.client_id == 301
+    assert saved.name == "Acme"
+    assert "cl_" + "k" * 12 not in repr(saved)
+    assert "cl_" + "k" * 12 not in str(saved.to_dict())
+
+
 async def test_client_get_not_found_message(sl, recorder):
     recorder.add(404, {"message": "Client not found or does not belong to the user"})
     with pytest.raises(NotFoundError, match="does not belong to the user"):

@@ -166,6 +166,35 @@ async def test_create_smtp_posts_user_name_then_fetches_the_account(sl, recorder
     assert account.id == 2849
 
 
+async def test_create_accepts_the_new_docs_data_wrapper(sl, recorder):
+    # The new docs show {ok, message, data: {...account}}: the account was created, so a
+    # missing top-level emailAccountId must not turn the success into an error.
+    recorder.add(200, {"ok": True, "message": "Email account added successfully!",
+                       "data": {"id": 2850, "from_email": "ramesh@five2one.com.au"}})  # fmt: skip
+    recorder.add(200, {**GET_ITEM, "id": 2850, "from_email": "ramesh@five2one.com.au"})
+    account = await run(
+        sl.email_accounts.create_smtp(
+            from_name="Ramesh", from_email="ramesh@five2one.com.au", user_name="ramesh@five2one.com.au",
+            password=PASSWORD, smtp_host="smtp.office365.com", smtp_port=587,
+            imap_host="outlook.office365.com", imap_port=993,
+        )
+    )  # fmt: skip
+    assert recorder.calls()[1] == ("GET", "/api/v1/email-accounts/2850/")
+    assert account.id == 2850
+
+
+async def test_create_answer_without_any_id_is_a_clear_error(sl, recorder):
+    recorder.add(200, {"ok": True, "message": "Email account added/updated successfully!"})
+    with pytest.raises(APIResponseError, match="emailAccountId"):
+        await run(
+            sl.email_accounts.create_smtp(
+                from_name="R", from_email="r@five2one.com.au", user_name="r@five2one.com.au",
+                password=PASSWORD, smtp_host="smtp.office365.com", smtp_port=587,
+                imap_host="outlook.office365.com", imap_port=993,
+            )
+        )  # fmt: skip
+
+
 async def test_create_oauth_posts_username_and_the_microsoft_token(sl, recorder):
     recorder.add(200, {"ok": True, "message": "ok", "emailAccountId": 77})
     recorder.add(200, {**GET_ITEM, "id": 77, "type": "OUTLOOK"})

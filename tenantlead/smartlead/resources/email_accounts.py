@@ -239,7 +239,9 @@ def _page(response: Response) -> Page[EmailAccount]:
 def _saved(response: Response) -> AccountWriteResult:
     result = parse_object(AccountWriteResult)(response)
     if result.email_account_id is None:
-        raise KeyError("emailAccountId missing from the save answer")
+        raise KeyError(
+            "emailAccountId missing from the save answer (the account may exist: look it up by email)"
+        )
     return result
 
 
