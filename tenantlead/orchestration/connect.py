@@ -49,6 +49,7 @@ from tenantlead.orchestration.results import (
     partial_note,
 )
 from tenantlead.smartlead.models import EmailAccount
+from tenantlead.tenantcore.models import ExchangeBootstrapStatus
 
 if TYPE_CHECKING:
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
@@ -368,16 +369,64 @@ def _by_tenant(value: Any, row: FleetRow, what: str) -> Any:
     return None
 
 
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_clients_and_tags(clients: Any, tags: Any) -> None:
+    """Refuse shapes that would otherwise send nonsense ids (a str is a Sequence of characters)."""
+    if clients is not None and not _is_id(clients):
+        if not isinstance(clients, Mapping):
+            raise ValueError(
+                "clients must be one Smartlead client id (int) or a dict tenant GUID/name -> client id, "
+                f"got {type(clients).__name__}"
+            )
+        for key, value in clients.items():
+            if value is not None and not _is_id(value):
+                raise ValueError(
+                    f"client id for {key!r} must be an int (Smartlead's client id), got {value!r}"
+                )
+    if tags is None:
+        return
+
+    def tag_list(value: Any) -> bool:
+        return isinstance(value, Sequence) and not isinstance(value, str) and all(_is_id(v) for v in value)
+
+    if isinstance(tags, Mapping):
+        for key, value in tags.items():
+            if value is not None and not tag_list(value):
+                raise ValueError(
+                    f"tags for {key!r} must be a list of Smartlead tag ids (ints), got {value!r}"
+                )
+    elif not tag_list(tags):
+        raise ValueError(
+            "tags must be a list of Smartlead tag ids (ints), or a dict tenant GUID/name -> list of tag ids, "
+            f"got {tags!r}"
+        )
+
+
 def _prerequisite_problem(row: FleetRow, fleet: Fleet) -> tuple[str, str] | None:
     mailbox = row.mailbox
     assert mailbox is not None
     tenant = row.tenant
-    if tenant is not None and not tenant.is_ready:
-        return "TL107", (
-            "tenant not ready (Exchange bootstrap not finished or discovery incomplete); connect it once "
-            "TenantCore shows it ready"
+    if tenant is not None:
+        # The same test as troubleshoot's TL107: a value the API did not report is not a failure.
+        status = tenant.exchange_bootstrap_status
+        reasons = []
+        if status is not None and status != ExchangeBootstrapStatus.READY:
+            reasons.append(f"Exchange bootstrap is {status}")
+        if tenant.discovery_completed is False:
+            reasons.append("discovery has not completed")
+        if reasons:
+            return "TL107", (
+                f"tenant not ready ({' and '.join(reasons)}); connect it once TenantCore shows it ready"
+            )
+    if row.domain is None:
+        return "TL103", (
+            f"domain {row.domain_name} is not among the tenant's TenantCore domains (tc.domains.list): "
+            "add and verify it first (the guide's prerequisite)"
         )
-    if row.domain is None or row.domain.is_verified is not True:
+    if row.domain.is_verified is not True:
         return (
             "TL103",
             "domain not verified in TenantCore: finish DNS verification first (the guide's prerequisite)",
@@ -444,6 +493,7 @@ def connect(
     policy = policy if policy is not None else LimitPolicy()
     if not isinstance(policy, LimitPolicy):
         raise TypeError(f"policy must be a LimitPolicy, got {type(policy).__name__}")
+    _check_clients_and_tags(clients, tags)
     creds: Credentials | None = None
     provider: MicrosoftTokenProvider | None = None
     if strategy == "smtp":
@@ -466,7 +516,7 @@ def connect(
         mailbox = row.mailbox
         if mailbox is None:
             continue  # orphans are troubleshoot's business (TL203)
-        client_id = clients if isinstance(clients, int) else _by_tenant(clients, row, "clients")
+        client_id: int | None = clients if isinstance(clients, int) else _by_tenant(clients, row, "clients")
         tag_ids = tags if isinstance(tags, Sequence) else _by_tenant(tags, row, "tags") or ()
         settings = _settings_for(row, policy, client_id, tag_ids)
         common: dict[str, Any] = {

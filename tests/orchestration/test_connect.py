@@ -213,3 +213,42 @@ def test_token_provider_protocol_is_structural():
     assert isinstance(Provider(), MicrosoftTokenProvider)
     plan = connect(demo_fleet(), "oauth", tokens=Provider())
     assert plan.tokens is not None
+
+
+def test_a_tenant_without_a_reported_bootstrap_status_is_not_called_not_ready():
+    # troubleshoot's TL107 lets unknown values pass; connect must agree instead of skipping as TL107.
+    t = tenant(3, exchange_bootstrap_status=None, discovery_completed=None)
+    f = fleet({t: {domain("gamma.com"): [(mailbox("g@gamma.com"), None)]}})
+    item = by_address(connect(f, "oauth", tokens=token_for))["g@gamma.com"]
+    assert (item.action, item.code) == ("create", None)
+    pending = fleet(
+        {tenant(4, exchange_bootstrap_status="pending"): {domain("d.com"): [(mailbox("p@d.com"), None)]}}
+    )
+    item = by_address(connect(pending, "oauth", tokens=token_for))["p@d.com"]
+    assert (item.action, item.code) == ("skip", "TL107")
+    assert "Exchange bootstrap is pending" in item.reason
+
+
+def test_a_mailbox_whose_domain_tenantcore_does_not_list_says_so():
+    t = tenant(5)
+    f = fleet({t: {domain("listed.com"): [(mailbox("m@unlisted.com"), None)]}})
+    item = by_address(connect(f, "oauth", tokens=token_for))["m@unlisted.com"]
+    assert (item.action, item.code) == ("skip", "TL103")
+    assert "unlisted.com" in item.reason
+    assert "not among" in item.reason
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"tags": "5"}, "tags must be"),
+        ({"tags": [5, "x"]}, "tags must be"),
+        ({"tags": {"Acme": 5}}, "tags for 'Acme' must be"),
+        ({"clients": "77"}, "clients must be"),
+        ({"clients": True}, "clients must be"),
+        ({"clients": {"Acme": "77"}}, "client id for 'Acme' must be"),
+    ],
+)
+def test_bad_clients_or_tags_are_refused_with_what_to_pass(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        connect(demo_fleet(), "oauth", tokens=token_for, **kwargs)
