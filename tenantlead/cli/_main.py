@@ -1,7 +1,7 @@
 """The ``tenantlead`` command: argument parsing, dispatch, and the one place errors become exit codes.
 
 Exit codes: 0 ok, 1 findings or failed items (or an API failure), 2 usage or configuration
-error, 130 interrupted. Errors print ``error: <one line>`` and ``hint: <what to do>`` on stderr;
+error, 130 interrupted, 141 output pipe closed early (``| head``). Errors print ``error: <one line>`` and ``hint: <what to do>`` on stderr;
 ``--debug`` adds the (redacted) traceback and the SDK's request log.
 """
 
@@ -209,6 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TenantleadError as exc:
         _report(str(exc), "run again with --debug for details", exc, debug, secrets)
         return 1
+    except BrokenPipeError:
+        # The reader of our stdout quit (`tenantlead doctor | head`): not an error to report.
+        _silence_stdout()
+        return _BROKEN_PIPE
     except OSError as exc:
         _report(
             f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), "check the path", exc, debug, secrets
@@ -217,9 +221,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # A bug (ours or a dependency's): still one redacted line, the traceback only with --debug.
+        _report(
+            f"unexpected {type(exc).__name__}: {exc}",
+            "this is a bug in tenantlead; run again with --debug and report the (redacted) traceback",
+            exc,
+            debug,
+            secrets,
+        )
+        return 1
     finally:
         if handler is not None:
             _stop_debug_logging(handler)
+
+
+#: 128 + SIGPIPE: what a shell reports for a program whose output pipe was closed.
+_BROKEN_PIPE = 141
+
+#: Shorter values are not masked in messages: no well-formed key is this short (such a key is
+#: refused before any request), and masking "short" would turn "shorter" into "***er".
+_MIN_SECRET_LENGTH = 8
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail a second time."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (captured in tests): nothing will flush to a closed pipe
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -241,7 +276,7 @@ def _known_secrets(args: argparse.Namespace) -> list[str]:
         os.environ.get("TENANTCORE_API_KEY"),
         os.environ.get("SMARTLEAD_API_KEY"),
     ]
-    return [v for v in values if v]
+    return [v for v in values if v and len(v) >= _MIN_SECRET_LENGTH]
 
 
 def _report(message: str, hint: str | None, exc: BaseException, debug: bool, secrets: Sequence[str]) -> None:

@@ -1,0 +1,60 @@
+"""Error paths a user hits: closed pipes, unexpected failures, bad keys, bad credential files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tenantlead.cli import _commands
+from tenantlead.sandbox import Sandbox
+from tests.cli.conftest import Run
+
+_TC_KEY = "tc_live_" + "0" * 48
+
+
+def test_output_piped_into_a_reader_that_quits_is_not_an_error() -> None:
+    # `tenantlead --sandbox doctor | head -1`: the reader closes the pipe before we finish writing.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tenantlead", "--sandbox", "doctor"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    proc.stdout.close()  # before the child starts writing: its first write meets a closed pipe
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert proc.returncode == 141  # 128 + SIGPIPE, as shells report a closed pipe
+    assert "error:" not in err
+    assert "Traceback" not in err
+    assert "Exception ignored" not in err
+
+
+def test_an_unexpected_failure_is_one_redacted_line_and_a_hint(
+    sb: Sandbox, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "f" * 36
+
+    def boom(session: object, args: object) -> int:
+        raise RuntimeError(f"bug while reading ?api_key={secret} and {_TC_KEY}")
+
+    monkeypatch.setattr(_commands, "cmd_status", boom)
+    monkeypatch.setenv("SMARTLEAD_API_KEY", secret)
+    code, out, err = run("--sandbox", "status")
+    assert code == 1
+    assert out == ""
+    lines = [line for line in err.splitlines() if not line.startswith("(simulated")]
+    assert len(lines) == 2
+    assert lines[0].startswith("error: unexpected RuntimeError: bug while reading")
+    assert lines[1].startswith("hint: ")
+    assert "--debug" in lines[1]
+    assert secret not in err
+    assert _TC_KEY not in err
+
+    code, _, err = run("--sandbox", "status", "--debug")
+    assert code == 1
+    assert "Traceback" in err
+    assert secret not in err
+    assert _TC_KEY not in err
