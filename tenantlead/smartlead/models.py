@@ -323,7 +323,14 @@ class OAuthToken(Model):
     def from_microsoft(cls, response: Mapping[str, Any], *, now_ms: int | None = None) -> OAuthToken:
         """From Microsoft's token endpoint JSON (``expires_in`` seconds → ``expiry_date`` ms)."""
         now = int(time.time() * 1000) if now_ms is None else now_ms
-        expires_in = int(response.get("expires_in") or 3600)
+        try:
+            expires_in = int(response.get("expires_in") or 3600)
+            expiry_date = int(response.get("expiry_date") or now + expires_in * 1000)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "expires_in (seconds) and expiry_date (ms since the epoch) must be whole numbers; "
+                "pass the JSON of Microsoft's token endpoint unchanged"
+            ) from None
         return cls(
             scope=str(response.get("scope") or "https://outlook.office.com/.default"),
             token_type=str(response.get("token_type") or "Bearer"),
@@ -332,7 +339,7 @@ class OAuthToken(Model):
             id_token=response.get("id_token"),
             expires_in=expires_in,
             ext_expires_in=response.get("ext_expires_in"),
-            expiry_date=int(response.get("expiry_date") or now + expires_in * 1000),
+            expiry_date=expiry_date,
         )
 
 

@@ -578,3 +578,58 @@ async def test_fetch_replies_and_messages(sl, recorder):
     assert body(recorder.requests[2]) == [{"account_id": 1, "limit": 10}, {"account_id": 2, "limit": 10}]
     assert messages == [{"subject": "hi"}]
     assert [e["account_id"] for e in multi.errors] == [2]
+
+
+# ----------------------------------------------------------------------------- bad input, before sending
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ({"access_token": "a" * 12, "expiry_date": 1}, "token is missing scope"),
+        ({"scope": "s", "refresh_token": "r" * 12}, "token is missing expiry_date"),
+        ({"scope": "s", "refresh_token": "r" * 12, "expiry_date": "soon"}, "expiry_date"),
+        ({"scope": "s", "refresh_token": "r" * 12, "expiry_date": 1, "expires_in": "x"}, "wrong type"),
+    ],
+)
+async def test_create_oauth_names_what_is_wrong_with_a_token_dict(sl, recorder, token, expected):
+    with pytest.raises(ValueError, match=expected) as info:
+        await run(
+            sl.email_accounts.create_oauth(
+                from_name="A", from_email="a@x.com", username="a@x.com", token=token
+            )
+        )
+    assert "r" * 12 not in str(info.value)
+    assert "a" * 12 not in str(info.value)
+    assert recorder.requests == []
+
+
+def test_from_microsoft_names_a_bad_expires_in():
+    with pytest.raises(ValueError, match="expires_in"):
+        OAuthToken.from_microsoft({"access_token": "x" * 12, "expires_in": "soon"})
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda sl: sl.email_accounts.list(fetch_campaigns="yes"),
+        lambda sl: sl.email_accounts.get(1, fetch_tags="yes"),
+        lambda sl: sl.email_accounts.get_by_email("a@x.com", fetch_campaigns=1),
+    ],
+)
+async def test_fetch_flags_must_be_booleans(sl, recorder, call):
+    with pytest.raises(ValueError, match="must be True or False"):
+        await run(call(sl))
+    assert recorder.requests == []
+
+
+@pytest.mark.parametrize(
+    ("field", "points_to"),
+    [("max_email_per_day", "message_per_day"), ("time_to_wait_in_mins", "min_time_to_wait_in_mins")],
+)
+async def test_bulk_update_points_update_names_to_bulk_names(sl, recorder, field, points_to):
+    # update() writes max_email_per_day; in the bulk body maxEmailPerDay is the *warmup* volume,
+    # so the natural mistake must be refused with a pointer, never sent.
+    with pytest.raises(TypeError, match=f"use {points_to}"):
+        await run(sl.email_accounts.bulk_update([1], **{field: 40}))
+    assert recorder.requests == []

@@ -311,7 +311,7 @@ def _list_filters(
         "esp": esp,
         "username": username,
         "client_id": _optional_id(client_id, "client_id"),
-        "fetch_campaigns": fetch_campaigns or None,
+        "fetch_campaigns": check_bool(fetch_campaigns, "fetch_campaigns") or None,
     }
 
 
@@ -321,7 +321,10 @@ def _get(
     return APIRequest(
         method="GET",
         path=_account_path(account_id, "/"),
-        params={"fetch_campaigns": fetch_campaigns or None, "fetch_tags": fetch_tags or None},
+        params={
+            "fetch_campaigns": check_bool(fetch_campaigns, "fetch_campaigns") or None,
+            "fetch_tags": check_bool(fetch_tags, "fetch_tags") or None,
+        },
         parse=parse_object(EmailAccount),
     )
 
@@ -334,8 +337,8 @@ def _get_by_email(
         path="/email-accounts/fetch-email-account-details",
         params={
             "email": check_email(email, "email"),
-            "fetch_campaigns": fetch_campaigns or None,
-            "fetch_tags": fetch_tags or None,
+            "fetch_campaigns": check_bool(fetch_campaigns, "fetch_campaigns") or None,
+            "fetch_tags": check_bool(fetch_tags, "fetch_tags") or None,
         },
         parse=parse_object(EmailAccount),
     )
@@ -413,7 +416,7 @@ def _create_oauth(
 ) -> APIRequest[AccountWriteResult]:
     from_email = check_email(from_email, "from_email")
     if isinstance(token, Mapping):
-        token = OAuthToken.from_dict(token)
+        token = _token_from_mapping(token)
     if not isinstance(token, OAuthToken):
         raise ValueError("token must be an OAuthToken or a mapping with scope and expiry_date")
     if not token.access_token and not token.refresh_token:
@@ -437,6 +440,37 @@ def _create_oauth(
         retry_safe=False,
         reconcile=_find_created(from_email, username),
     )
+
+
+def _token_from_mapping(token: Mapping[str, Any]) -> OAuthToken:
+    """An :class:`OAuthToken` from a dict, with errors that name the field (never its value)."""
+    scope = token.get("scope")
+    if not isinstance(scope, str) or not scope.strip():
+        raise ValueError(
+            "token is missing scope (a string such as 'https://outlook.office.com/.default')"
+            if scope is None
+            else "token scope must be a non-empty string such as 'https://outlook.office.com/.default'"
+        )
+    expiry = token.get("expiry_date")
+    if expiry is None:
+        raise ValueError(
+            "token is missing expiry_date (milliseconds since the epoch); "
+            "OAuthToken.from_microsoft() computes it from expires_in"
+        )
+    if isinstance(expiry, bool) or not isinstance(expiry, int):
+        raise ValueError(
+            f"token expiry_date must be milliseconds since the epoch (an int), got {type(expiry).__name__}"
+        )
+    try:
+        return OAuthToken.from_dict(token)
+    except (TypeError, ValueError, KeyError, ExceptionGroup):
+        # A wrongly typed optional field. cattrs' own text may quote the value (a token), so
+        # the error names the fields only, and drops the cause.
+        fields = sorted(str(k) for k in token if k not in ("scope", "expiry_date"))
+        raise ValueError(
+            f"token has a field of the wrong type (check {', '.join(fields)}); "
+            "build it with OAuthToken(...) or OAuthToken.from_microsoft()"
+        ) from None
 
 
 def _nonempty(value: Any, name: str) -> str:
@@ -481,12 +515,24 @@ _BULK_WIRE: dict[str, tuple[str, Any]] = {
 }
 
 
+#: update()'s names, which mean something else (or nothing) in the bulk body.
+_BULK_RENAMES: dict[str, str] = {
+    # In the bulk body maxEmailPerDay is the *warmup* volume; the sending limit is messagePerDay.
+    "max_email_per_day": "message_per_day (the daily sending limit; warmup_max_email_per_day is the "
+    "warmup volume)",
+    "time_to_wait_in_mins": "min_time_to_wait_in_mins",
+    "custom_tracking_url": "custom_tracking_domain",
+    "warmup_enabled": "warmup_status='ACTIVE' or 'INACTIVE'",
+}
+
+
 def _bulk_update_plan(account_ids: Iterable[int], fields: Mapping[str, Any]) -> ChunkPlan[str]:
     ids = check_ids(account_ids, "account_ids")
     update: dict[str, Any] = {}
     for key, value in fields.items():
         if key not in _BULK_WIRE:
-            raise TypeError(f"unexpected field {key!r}; allowed: {', '.join(sorted(_BULK_WIRE))}")
+            hint = f" (in bulk_update() use {_BULK_RENAMES[key]})" if key in _BULK_RENAMES else ""
+            raise TypeError(f"unexpected field {key!r}{hint}; allowed: {', '.join(sorted(_BULK_WIRE))}")
         wire, check = _BULK_WIRE[key]
         update[wire] = check(value, key)
     if not update:
