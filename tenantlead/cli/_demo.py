@@ -15,7 +15,7 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from tenantlead.cli._session import CliError, Session
+from tenantlead.cli._session import TENANTS_HINT, CliError, Session
 
 if TYPE_CHECKING:
     from tenantlead.sandbox import DayReport, Sandbox
@@ -60,7 +60,7 @@ def cmd_demo(session: Session | None, args: argparse.Namespace) -> int:
     from tenantlead.sandbox import Sandbox
 
     if not 1 <= args.tenants <= 100:
-        raise CliError(f"--tenants must be between 1 and 100, got {args.tenants}")
+        raise CliError(f"--tenants must be between 1 and 100, got {args.tenants}", hint=TENANTS_HINT)
     started = time.perf_counter()
     sandbox = Sandbox.demo(seed=args.seed, tenants=args.tenants)
     with Session.for_sandbox(sandbox) as demo:

@@ -12,10 +12,12 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from tenantlead.cli._progress import Progress
+from tenantlead.errors import ConfigurationError
 from tenantlead.orchestration._render import jsonable
 
 if TYPE_CHECKING:
@@ -24,7 +26,10 @@ if TYPE_CHECKING:
     from tenantlead.smartlead import Smartlead
     from tenantlead.tenantcore import TenantCore
 
-__all__ = ["CliError", "Session"]
+__all__ = ["TENANTS_HINT", "CliError", "Session"]
+
+#: The hint for an out-of-range ``--tenants``.
+TENANTS_HINT = "the demo fleet has 1 to 100 tenants; the default is 6"
 
 #: Production hosts: the sandbox's in-process transport answers exactly these.
 _TC_BASE = "https://api.tenantcore.io/v1"
@@ -73,11 +78,13 @@ class Session:
         from tenantlead.smartlead import Smartlead
         from tenantlead.tenantcore import TenantCore
 
-        tc_key = _key(args.tenantcore_key, "TENANTCORE_API_KEY", "TenantCore", "--tenantcore-key")
-        sl_key = _key(args.smartlead_key, "SMARTLEAD_API_KEY", "Smartlead", "--smartlead-key")
-        tc = TenantCore(api_key=tc_key)
+        tc_key, tc_source = _key(args.tenantcore_key, "TENANTCORE_API_KEY", "TenantCore", "--tenantcore-key")
+        sl_key, sl_source = _key(args.smartlead_key, "SMARTLEAD_API_KEY", "Smartlead", "--smartlead-key")
+        with _naming_key_source(tc_source, "TenantCore"):
+            tc = TenantCore(api_key=tc_key)
         try:
-            sl = Smartlead(api_key=sl_key)
+            with _naming_key_source(sl_source, "Smartlead"):
+                sl = Smartlead(api_key=sl_key)
         except BaseException:
             tc.close()
             raise
@@ -180,15 +187,32 @@ def _demo_sandbox(seed: int, tenants: int) -> Sandbox:
     from tenantlead.sandbox import Sandbox
 
     if not 1 <= tenants <= 100:
-        raise CliError(f"--tenants must be between 1 and 100, got {tenants}")
+        raise CliError(f"--tenants must be between 1 and 100, got {tenants}", hint=TENANTS_HINT)
     return Sandbox.demo(seed=seed, tenants=tenants)
 
 
-def _key(explicit: str | None, env_var: str, service: str, flag: str) -> str:
-    key = explicit if explicit is not None else os.environ.get(env_var)
+def _key(explicit: str | None, env_var: str, service: str, flag: str) -> tuple[str, str]:
+    """The key and where it came from (the flag or the environment variable)."""
+    key, source = (explicit, flag) if explicit is not None else (os.environ.get(env_var), env_var)
     if key is None or not key.strip():
         raise CliError(
             f"{service} API key missing: set the {env_var} environment variable (or pass {flag})",
             hint="no keys yet? try the simulator: tenantlead --sandbox status (or tenantlead demo)",
         )
-    return key
+    return key, source
+
+
+@contextmanager
+def _naming_key_source(source: str, service: str) -> Iterator[None]:
+    """Re-raise a malformed-key error naming ``source`` (flag or variable), not ``api_key``.
+
+    The command line always hands the client its key explicitly, so the client's message would
+    say "from api_key" even when the key came from the environment.
+    """
+    try:
+        yield
+    except ConfigurationError as exc:
+        raise CliError(
+            str(exc).replace("from api_key", f"from {source}"),
+            hint=f"copy the whole {service} API key again (no quotes or spaces) into {source}",
+        ) from exc

@@ -58,3 +58,31 @@ def test_an_unexpected_failure_is_one_redacted_line_and_a_hint(
     assert "Traceback" in err
     assert secret not in err
     assert _TC_KEY not in err
+
+
+def test_a_malformed_key_names_the_flag_or_variable_it_came_from(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run("status", "--tenantcore-key", "tc_live_abc", "--smartlead-key", "f" * 36)
+    assert code == 2
+    assert out == ""
+    assert "--tenantcore-key" in err.splitlines()[0]
+    assert "api_key" not in err
+
+    monkeypatch.setenv("TENANTCORE_API_KEY", _TC_KEY)
+    monkeypatch.setenv("SMARTLEAD_API_KEY", "short")
+    code, _, err = run("status")
+    assert code == 2
+    first = err.splitlines()[0]
+    assert "SMARTLEAD_API_KEY" in first
+    # A short malformed key is not masked inside ordinary words of the message ("***er").
+    assert "shorter than 8 characters" in first
+    assert "hint: " in err
+
+
+def test_out_of_range_sandbox_size_has_a_hint(run: Run) -> None:
+    for argv in (("--sandbox", "--tenants", "0", "status"), ("demo", "--tenants", "101")):
+        code, _, err = run(*argv)
+        assert code == 2
+        assert err.splitlines()[0] == f"error: --tenants must be between 1 and 100, got {argv[2]}"
+        assert err.splitlines()[1].startswith("hint: ")
