@@ -91,7 +91,7 @@ def cmd_align(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_connect(session: Session, args: argparse.Namespace) -> int:
     """Plan Smartlead accounts for unconnected TenantCore mailboxes; create them with ``--apply``."""
-    from tenantlead.orchestration import connect, load_credentials
+    from tenantlead.orchestration import connect
 
     strategy: str = args.strategy
     kwargs: dict[str, Any] = {}
@@ -103,8 +103,7 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
     if args.credentials is not None:
         if strategy != "smtp":
             raise CliError(f"--credentials is only used with --strategy smtp, not {strategy}")
-        # A Path, so that a file name is never mistaken for CSV text.
-        kwargs["credentials"] = load_credentials(Path(args.credentials))
+        kwargs["credentials"] = _read_credentials(Path(args.credentials))
     if strategy == "oauth":
         if session.sandbox is None:
             raise CliError(
@@ -134,6 +133,31 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
     result = plan.apply(sl=session.sl, progress=session.progress.items("connect"))
     session.progress.close()
     return _print_result(session, plan, result)
+
+
+_CSV_HINT = (
+    "pass the email,password CSV exported from the TenantCore app (Mailboxes page), saved as CSV UTF-8"
+)
+
+
+def _read_credentials(path: Path) -> Any:
+    """The ``--credentials`` file parsed, with errors that name the file and what to do."""
+    from tenantlead.orchestration import load_credentials
+
+    # Checked here: the library also accepts CSV text, so its message for a missing file
+    # talks about that, which a command-line user cannot do.
+    if path.is_dir():
+        raise CliError(f"--credentials {path} is a directory, not a CSV file", hint=_CSV_HINT)
+    if not path.exists():
+        raise CliError(f"--credentials {path}: no such file", hint=_CSV_HINT)
+    try:
+        # A Path, so that a file name is never mistaken for CSV text.
+        return load_credentials(path)
+    except UnicodeDecodeError as exc:
+        raise CliError(
+            f"--credentials {path} is not UTF-8 text (byte {exc.start}): is it a spreadsheet rather than a CSV?",
+            hint=_CSV_HINT,
+        ) from None
 
 
 def render_connect_plan(plan: ConnectPlan, *, max_rows: int = 40) -> str:

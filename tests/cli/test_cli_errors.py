@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,11 @@ from tenantlead.sandbox import Sandbox
 from tests.cli.conftest import Run
 
 _TC_KEY = "tc_live_" + "0" * 48
+
+
+def _error_lines(err: str) -> list[str]:
+    """Stderr without the "(simulated: ...)" note of --sandbox runs."""
+    return [line for line in err.splitlines() if not line.startswith("(simulated")]
 
 
 def test_output_piped_into_a_reader_that_quits_is_not_an_error() -> None:
@@ -86,3 +92,25 @@ def test_out_of_range_sandbox_size_has_a_hint(run: Run) -> None:
         assert code == 2
         assert err.splitlines()[0] == f"error: --tenants must be between 1 and 100, got {argv[2]}"
         assert err.splitlines()[1].startswith("hint: ")
+
+
+def test_credentials_that_are_not_a_readable_csv_file_say_so(sb: Sandbox, run: Run, tmp_path: Path) -> None:
+    code, out, err = run("--sandbox", "connect", "--strategy", "smtp", "--credentials", tmp_path)
+    assert code == 2
+    assert out == ""
+    assert "is a directory" in _error_lines(err)[0]
+
+    missing = tmp_path / "nope.csv"
+    code, _, err = run("--sandbox", "connect", "--strategy", "smtp", "--credentials", missing)
+    assert code == 2
+    assert "no such file" in _error_lines(err)[0]
+    assert "CSV text itself" not in err  # the Python API's wording, not the command line's
+
+    binary = tmp_path / "export.xlsx"
+    binary.write_bytes(b"PK\x03\x04\xff\xfe\x00 not text")
+    code, _, err = run("--sandbox", "connect", "--strategy", "smtp", "--credentials", binary)
+    assert code == 2
+    first, hint = _error_lines(err)
+    assert str(binary) in first
+    assert "UTF-8" in first
+    assert "CSV" in hint
