@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tenantlead.cli._session import TENANTS_HINT, CliError, Session
 
@@ -63,12 +63,15 @@ def cmd_demo(session: Session | None, args: argparse.Namespace) -> int:
         raise CliError(f"--tenants must be between 1 and 100, got {args.tenants}", hint=TENANTS_HINT)
     started = time.perf_counter()
     sandbox = Sandbox.demo(seed=args.seed, tenants=args.tenants)
-    with Session.for_sandbox(sandbox) as demo:
+    with Session.for_sandbox(sandbox, as_json=bool(getattr(args, "json", False))) as demo:
         return run_demo(demo, started=started)
 
 
 def run_demo(session: Session, *, started: float | None = None) -> int:
-    """The demo story on ``session``, whose sandbox holds a demo fleet (see the module docstring)."""
+    """The demo story on ``session``, whose sandbox holds a demo fleet (see the module docstring).
+
+    With ``session.as_json`` the story's numbers are one JSON document on stdout instead of text.
+    """
     from tenantlead.orchestration import (
         CHECKS,
         LimitPolicy,
@@ -82,7 +85,9 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
     if sandbox is None:
         raise CliError("the demo needs a sandbox session")
     started = time.perf_counter() if started is None else started
-    out = session.out
+    # --json: the story's numbers go into one document instead of lines of text.
+    out = (lambda text="": None) if session.as_json else session.out
+    summary: dict[str, Any] = {}
     add_client_tenant(sandbox, NEW_CLIENT)
     out("tenantlead demo: a simulated agency on TenantCore + Smartlead (in-process; no network, no keys)")
 
@@ -94,7 +99,9 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
     )
     out(_indent("\n".join(str(fleet).splitlines()[1:])))
 
+    summary["status"] = {**c, "mailboxes": len(fleet.rows), "new_client": NEW_CLIENT}
     report = troubleshoot(fleet)
+    summary["doctor"] = {"counts": report.severity_counts(), "by_code": report.summary()}
     sev = report.severity_counts()
     out(
         f"\n2. Doctor: {len(report.findings)} findings ({sev['error']} errors, {sev['warning']} warnings, "
@@ -105,6 +112,7 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
         out(f"   {code} {check.severity.value:<7} {n:>3} x {_clip(check.title, 60)}")
 
     before = sandbox.simulate_day()
+    summary["day_before"] = _day_record(before)
     out(f"\n3. A sending day as things stand: {_day_line(before)}")
 
     fleet = session.load_fleet()
@@ -119,6 +127,7 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
     session.progress.close()
     handoff = connect(fleet.filter(predicate=lambda r: r.address in manual), "manual").handoff()
     rc = smtp_result.counts()
+    summary["connect"] = {**rc, "handed_off": [item["address"] for item in handoff]}
     out(
         f"\n4. Connect {len(new_rows)} mailboxes: {rc['succeeded']} created over SMTP (credential export), "
         f"{rc['failed']} failed, {len(handoff)} handed off:"
@@ -149,11 +158,16 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
     result = plan.apply(tc=session.tc, sl=session.sl, progress=session.progress.items("align"))
     session.progress.close()
     ac = result.counts()
+    summary["align"] = {"planned": len(plan.changes), "by_field": counts, "applied": ac}
     out(
         f"   applied: {ac['succeeded']} written, {ac['skipped']} skipped, {ac['failed']} failed, {ac['drift']} drift"
     )
 
     after = sandbox.simulate_day()
+    summary["day_after"] = _day_record(after)
+    if session.as_json:
+        session.emit_json(summary)
+        return 0
     out("\n6. The next sending day:")
     out(f"   before: {_day_line(before)}")
     out(f"   after:  {_day_line(after)}")
@@ -173,6 +187,15 @@ def _day_line(day: DayReport) -> str:
         f"{day.accounts_sending} accounts sent {day.sent}; Exchange blocked {day.enforcement_blocks} "
         f"mailboxes, {day.ndrs} NDRs"
     )
+
+
+def _day_record(day: DayReport) -> dict[str, int]:
+    return {
+        "accounts_sending": day.accounts_sending,
+        "sent": day.sent,
+        "enforcement_blocks": day.enforcement_blocks,
+        "ndrs": day.ndrs,
+    }
 
 
 def _indent(text: str) -> str:

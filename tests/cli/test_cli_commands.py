@@ -122,3 +122,14 @@ def test_demo_tells_the_story_and_ends_with_zero_blocks(run: Run) -> None:
     assert sending[1] > sending[0]
     for step in ("1. Status", "2. Doctor", "3. A sending day", "4. Connect", "5. Align", "6. The next"):
         assert step in out
+
+
+def test_demo_json_is_one_document_with_the_storys_numbers(run: Run) -> None:
+    code, out, _ = run("demo", "--json")
+    assert code == 0
+    story = json.loads(out)
+    assert list(story) == ["status", "doctor", "day_before", "connect", "align", "day_after"]
+    assert story["status"]["new_client"] == "Quarry Roofing"
+    assert story["day_before"]["ndrs"] > 0
+    assert story["connect"]["failed"] == story["align"]["applied"]["failed"] == 0
+    assert story["day_after"]["enforcement_blocks"] == story["day_after"]["ndrs"] == 0
