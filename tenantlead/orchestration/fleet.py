@@ -425,7 +425,13 @@ class Fleet(Tabular):
         status: RowStatus | None = None,
         predicate: Callable[[FleetRow], bool] | None = None,
     ) -> Fleet:
-        """A sub-fleet of the rows matching every given filter (``tenant`` matches GUID or name)."""
+        """A sub-fleet of the rows matching every given filter (``tenant`` matches GUID or name).
+
+        Tenants, domains and mailboxes (what the tenant- and domain-level checks read) follow the
+        ``tenant`` and ``domain`` filters, so a tenant or domain with no mailboxes yet is kept;
+        ``client_id``, ``status`` and ``predicate`` select rows, and keep only the tenants that
+        still have one.
+        """
         if status is not None and status not in ("connected", "not_connected", "orphan"):
             raise ValueError(f"status must be 'connected', 'not_connected' or 'orphan', got {status!r}")
 
@@ -444,10 +450,37 @@ class Fleet(Tabular):
             return predicate is None or predicate(row)
 
         rows = tuple(r for r in self.rows if keep(r))
-        tenant_ids = {r.tenant_id for r in rows}
+        with_rows = {r.tenant_id for r in rows}
+        wanted = domain.lower() if domain is not None else None
+
+        def on_domain(name: str | None) -> bool:
+            return wanted is None or (name or "").lower() == wanted
+
+        def keep_tenant(t: Tenant) -> bool:
+            if tenant is not None and tenant not in (t.tenant_id, t.tenant_name):
+                return False
+            if client_id is not None or status is not None or predicate is not None:
+                return t.tenant_id in with_rows
+            if wanted is not None:
+                owns = any(on_domain(d.domain_name) for d in self.domains.get(t.tenant_id, ()))
+                return owns or t.tenant_id in with_rows
+            return True
+
+        tenants = tuple(t for t in self.tenants if keep_tenant(t))
+        kept = {t.tenant_id for t in tenants}
         return attrs.evolve(
             self,
-            tenants=tuple(t for t in self.tenants if t.tenant_id in tenant_ids),
+            tenants=tenants,
+            domains={
+                tid: tuple(d for d in ds if on_domain(d.domain_name))
+                for tid, ds in self.domains.items()
+                if tid in kept
+            },
+            mailboxes={
+                tid: tuple(m for m in ms if on_domain(m.domain_name or address_domain(m.address)))
+                for tid, ms in self.mailboxes.items()
+                if tid in kept
+            },
             rows=rows,
             external_accounts=() if tenant is not None or domain is not None else self.external_accounts,
         )
