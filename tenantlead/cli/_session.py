@@ -212,6 +212,8 @@ def _naming_key_source(source: str, service: str) -> Iterator[None]:
     try:
         yield
     except ConfigurationError as exc:
+        if "API key from api_key" not in str(exc):
+            raise  # another setting (a base URL from the environment): its message names it
         raise CliError(
             str(exc).replace("from api_key", f"from {source}"),
             hint=f"copy the whole {service} API key again (no quotes or spaces) into {source}",

@@ -114,3 +114,12 @@ def test_credentials_that_are_not_a_readable_csv_file_say_so(sb: Sandbox, run: R
     assert str(binary) in first
     assert "UTF-8" in first
     assert "CSV" in hint
+
+
+def test_a_bad_base_url_is_not_blamed_on_the_key(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TENANTCORE_BASE_URL", "ftp://example.invalid")
+    code, _, err = run("status", "--tenantcore-key", _TC_KEY, "--smartlead-key", "f" * 36)
+    assert code == 2
+    first, hint = err.splitlines()[:2]
+    assert "TENANTCORE_BASE_URL" in first
+    assert "key" not in hint
