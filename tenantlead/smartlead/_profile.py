@@ -97,6 +97,31 @@ _TEXT_HINTS: Final[tuple[tuple[str, str], ...]] = (
         "Smartlead has no PATCH routes: every update is a POST (the SDK does this for you; check "
         "custom client.request() calls).",
     ),
+    # Express's page for a route this server does not have (any method but PATCH, above): the
+    # path or method is the problem, not the id.
+    *(
+        (
+            f"Cannot {verb} /",
+            "This Smartlead server has no such route for this method: the endpoint may be newer than "
+            "the server (or not simulated by the sandbox), or the path/method of a custom "
+            "client.request() call is wrong.",
+        )
+        for verb in ("GET", "POST", "PUT", "DELETE")
+    ),
+    (
+        "OTP entered is incorrect",
+        "Smartlead reports this as HTTP 500, but the code was wrong or already used: call "
+        "send_otp() again and submit the new code within 10 minutes.",
+    ),
+    (
+        "No valid OTP exists",
+        "The code expired (10 minutes) or was already used: call send_otp() for a new one.",
+    ),
+    (
+        "not found or does not belong to you",
+        "No such email account for this key: it may be deleted, or owned by another user or "
+        "another client's sub-account; list accounts to find the right id.",
+    ),
 )
 
 _CODE_HINTS: Final[Mapping[str, str]] = {
@@ -207,8 +232,9 @@ class SmartleadProfile:
         if isinstance(error, Mapping):  # the new docs' {error: {code, message}} (401/429 examples)
             code = _text(error.get("code"))
             message = message or _text(error.get("message"))
-        elif _text(error) and not isinstance(validation, Mapping):
-            # Joi's "error" is just "Bad Request"; elsewhere it is the detail (e.g. the SMTP reply).
+        elif _text(error) and not isinstance(validation, Mapping) and "statusCode" not in data:
+            # Joi's "error" is just the status phrase ("Bad Request", with or without a
+            # validation block); elsewhere it is the detail (e.g. the SMTP reply).
             detail = str(error).strip()
             message = f"{message}: {detail}" if message and detail not in message else (message or detail)
         code = _text(data.get("errorCode")) or code

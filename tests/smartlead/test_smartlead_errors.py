@@ -160,3 +160,37 @@ async def test_microsoft_smtp_replies_get_hints(sl, recorder, smtp_error, hint_p
         )  # fmt: skip
     assert hint_part in info.value.hint
     assert smtp_error in info.value.message
+
+
+async def test_express_404_for_a_missing_route_does_not_blame_the_id(sl, recorder):
+    # Newer endpoints (OTP, by-tag, reallocate...) may be missing on a server: Express answers
+    # "Cannot POST <path>". The id is not the problem, so the hint must not say it is.
+    recorder.add(404, "Cannot POST /api/v1/email-accounts/7/send-otp-email")
+    with pytest.raises(NotFoundError) as info:
+        await run(sl.email_accounts.send_otp(7))
+    assert info.value.message == "no such route: Cannot POST /api/v1/email-accounts/7/send-otp-email"
+    assert "id may be wrong" not in info.value.hint
+    assert "route" in info.value.hint
+
+
+async def test_joi_shape_without_validation_keeps_the_message_clean(sl, recorder):
+    recorder.add(400, {"statusCode": 400, "error": "Bad Request", "message": '"timezone" is required'})
+    with pytest.raises(ValidationError) as info:
+        await run(sl.campaigns.update_status(1, "START"))
+    assert info.value.message == '"timezone" is required'
+
+
+@pytest.mark.parametrize(
+    ("message", "hint_part"),
+    [
+        ("The OTP entered is incorrect. Please attempt again.", "send_otp"),
+        ("No valid OTP exists for this email account.", "send_otp"),
+        ("Email account not found or does not belong to you", "another"),
+    ],
+)
+async def test_business_errors_get_hints(sl, recorder, message, hint_part):
+    recorder.add(500, {"message": message})
+    with pytest.raises(ServerError) as info:
+        await run(sl.email_accounts.verify_otp(7, "000000"))
+    assert info.value.hint is not None
+    assert hint_part in info.value.hint
