@@ -91,6 +91,16 @@ def _when(moment: datetime | None) -> str:
     return "an unknown time" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _after(sent: int | None, limit: int | None) -> str:
+    """`` after 26 sends (limit 25)``, leaving out the numbers the API did not report."""
+    parts = []
+    if sent is not None:
+        parts.append(f" after {sent} sends")
+    if limit is not None:
+        parts.append(f" (limit {limit})" if parts else f" at limit {limit}")
+    return "".join(parts)
+
+
 def _mailbox_rows(fleet: Fleet) -> Iterator[FleetRow]:
     return (row for row in fleet.rows if row.mailbox is not None)
 
@@ -155,8 +165,9 @@ def check_tl102(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
                 "TL102",
                 row.address,
                 row.tenant_id,
-                f"blocked by enforcement since {_when(mailbox.blocked_at)} after {mailbox.sends_today} sends "
-                f"(limit {mailbox.daily_send_limit}): Exchange NDRs its sends until the limit resets",
+                f"blocked by enforcement since {_when(mailbox.blocked_at)}"
+                f"{_after(mailbox.sends_today, mailbox.daily_send_limit)}: Exchange NDRs its sends until the "
+                "limit resets",
                 **_ids(row),
                 blocked_at=mailbox.blocked_at,
                 sends_today=mailbox.sends_today,
@@ -692,8 +703,8 @@ def check_tl303(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
             "TL303",
             row.address,
             row.tenant_id,
-            f"blocked {len(blocks)} time(s) in the last {hours:g} h (last at {_when(last.created_at)} after "
-            f"{last.sent_count} sends, limit {last.limit_value})",
+            f"blocked {len(blocks)} time(s) in the last {hours:g} h (last at {_when(last.created_at)}"
+            f"{_after(last.sent_count, last.limit_value)})",
             **_ids(row),
             blocks=len(blocks),
             last_blocked_at=last.created_at,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from tenantlead.orchestration._render import Tabular, text_table
+from tenantlead.orchestration._runner import check_concurrency
 from tenantlead.smartlead.models import EmailAccount, WarmupStatus
 from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, Tenant
 
@@ -336,10 +337,8 @@ class Fleet(Tabular):
         Tenants are read concurrently (at most ``concurrency`` at a time) while the Smartlead
         accounts page in.
         """
-        if concurrency < 1:
-            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+        gate = check_concurrency(concurrency)
         now = tc.now()
-        gate = asyncio.Semaphore(concurrency)
         done = 0
 
         async def read_accounts() -> list[EmailAccount]:

@@ -134,12 +134,21 @@ def _show(value: int | None) -> str:
 
 
 def _budget_text(ceiling: int, warmup: int, policy: LimitPolicy) -> str:
+    """``TenantCore ceiling 25 - warmup 5 = 20`` (the arithmetic that gives the allowed limit)."""
+    counted = warmup if policy.count_warmup else 0
     parts = [f"TenantCore ceiling {ceiling}"]
-    if policy.count_warmup and warmup:
+    if counted:
         parts.append(f"warmup {warmup}")
     if policy.headroom:
         parts.append(f"headroom {policy.headroom}")
-    return " - ".join(parts)
+    text = " - ".join(parts)
+    if ceiling - counted - policy.headroom < 0:
+        # Flooring at 0 must not read as false arithmetic; say what actually makes room.
+        return (
+            f"{text} leaves nothing (warmup and headroom already fill the ceiling: lower warmup with "
+            "LimitPolicy(warmup_per_day=...) or sl.email_accounts.update_warmup), so 0"
+        )
+    return f"{text} = {policy.allowed(ceiling, warmup)}"
 
 
 def _warmup_for(
@@ -181,16 +190,16 @@ def _smartlead_changes(
     if policy.mode == "cap" and (current is None or current > allowed):
         limit = allowed
         if current is None:
-            why = f"Smartlead's limit is unknown; {budget} = {allowed} is the most Exchange lets through"
+            why = f"Smartlead's limit is unknown; {budget} is the most Exchange lets through"
         else:
             why = (
-                f"Smartlead would send {current}/day but {budget} = {allowed}: "
+                f"Smartlead would send {current}/day but {budget}: "
                 "Exchange would block the excess and Smartlead would log NDRs"
             )
         reason = why
     elif policy.mode == "match" and current != allowed:
         limit = allowed
-        reason = f"match mode: set to the allowed maximum, {budget} = {allowed} (was {_show(current)})"
+        reason = f"match mode: set to the allowed maximum, {budget} (was {_show(current)})"
     if limit != current:
         out.append(
             Change(

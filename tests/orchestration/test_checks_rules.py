@@ -494,3 +494,21 @@ def test_property_above_the_ceiling_is_always_tl301(limit: int, over: int) -> No
     )
 
     assert troubleshoot(fleet, codes="TL301").codes() == {"TL301"}
+
+
+def test_tl102_and_tl303_do_not_print_none_for_unknown_numbers() -> None:
+    blocked = connected_fleet(
+        mailbox_over={
+            "blocked_at": NOW - timedelta(minutes=30),
+            "sends_today": None,
+            "daily_send_limit": None,
+        }
+    )
+    [finding] = run("TL102", blocked)
+    assert "None" not in finding.message
+    assert "blocked by enforcement since" in finding.message
+    import attrs
+
+    quiet = attrs.evolve(event(ADDR, at=NOW - timedelta(hours=2)), sent_count=None, limit_value=None)
+    [finding] = run("TL303", build_fleet([mailbox(ADDR)], events=[quiet]))
+    assert "None" not in finding.message

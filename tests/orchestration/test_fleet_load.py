@@ -34,3 +34,18 @@ def test_bad_worker_counts_are_refused(workers: object) -> None:
     tc, sl = clients(Sandbox(seed=0))
     with pytest.raises(ValueError, match="workers must be a whole number >= 1"):
         Fleet.load(tc, sl, workers=workers)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("concurrency", [0, 1.5, True, "4"])
+async def test_aload_refuses_bad_concurrency_before_any_request(concurrency: object) -> None:
+    from tenantlead import AsyncSmartlead, AsyncTenantCore
+
+    sb = Sandbox(seed=0)
+    common = {"http_client": sb.async_http_client(), "clock": sb.clock.timestamp, "sleep": sb.clock.asleep}
+    async with (
+        AsyncTenantCore(sb.tenantcore_api_key, **common) as tc,
+        AsyncSmartlead(sb.smartlead_api_key, **common) as sl,
+    ):
+        with pytest.raises(ValueError, match="concurrency must be an integer >= 1"):
+            await Fleet.aload(tc, sl, concurrency=concurrency)  # type: ignore[arg-type]
+        assert tc.stats.requests == 0

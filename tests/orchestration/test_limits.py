@@ -90,6 +90,11 @@ def test_allowed_is_floored_at_zero():
     f = simple_fleet([(3, account(addr(0), limit=20, warmup=5))])
     plan = align_limits(f, LimitPolicy(headroom=1))
     assert fields(plan, "message_per_day") == {addr(0): (20, 0)}
+    # The arithmetic shown is true (3 - 5 - 1 is not 0) and says what would make room.
+    reason = plan.changes[0].reason
+    assert "= 0" not in reason
+    assert "already fill" in reason
+    assert "warmup_per_day" in reason
 
 
 def test_uncounted_warmup_is_not_budgeted_even_when_unknown():
