@@ -16,10 +16,19 @@ from tenantlead.errors import ConfigurationError
 __all__ = ["describe_secret", "resolve_api_key", "resolve_base_url", "resolve_timeout"]
 
 
+#: Key prefixes that are public conventions, not secret material, so they may be shown.
+PUBLIC_KEY_PREFIXES = ("tc_live_",)
+
+
 def describe_secret(value: str) -> str:
-    """A safe description of a secret: its first few characters and its length."""
-    visible = value[:8] if len(value) > 16 else value[:2]
-    return f"{visible!r}... ({len(value)} characters)"
+    """A safe description of a secret: its length, and its prefix only when that is a public one.
+
+    Never any secret character: the first characters of a Smartlead key (a UUID) are as secret as
+    the rest.
+    """
+    prefix = next((p for p in PUBLIC_KEY_PREFIXES if value.startswith(p)), "")
+    shown = f"{prefix!r}... " if prefix else ""
+    return f"{shown}{len(value)} characters"
 
 
 def resolve_api_key(

@@ -163,3 +163,13 @@ def test_resolvers_take_an_injected_environment() -> None:
             where_to_get="ask",
             environ=env,
         )
+
+
+def test_a_malformed_key_is_described_without_any_secret_character() -> None:
+    from tenantlead._core.config import describe_secret
+
+    smartlead_like = "3f2b9c1e-8d4a-4b6f-9e21-7a5c0d3b1f48_a1b2c3"
+    assert describe_secret(smartlead_like) == f"{len(smartlead_like)} characters"
+    assert "3f2b" not in describe_secret(smartlead_like)
+    assert describe_secret("tc_live_" + "0" * 10) == "'tc_live_'... 18 characters"
+    assert describe_secret("abc") == "3 characters"
