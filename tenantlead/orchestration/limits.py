@@ -443,7 +443,7 @@ class LimitPlan(Tabular):
                 if run.sl_written:
                     drift += run.verify_smartlead(list(run.sl.email_accounts.list()))
         except BaseException as exc:
-            partial_note(exc, run.collector, "Load the fleet again and re-run align_limits to finish.")
+            partial_note(exc, run.collector, run.rerun_hint())
             raise
         return run.collector.result(drift, verified=verify)
 
@@ -472,7 +472,7 @@ class LimitPlan(Tabular):
                 if run.sl_written:
                     drift += run.verify_smartlead([a async for a in run.sl.email_accounts.list()])
         except BaseException as exc:
-            partial_note(exc, run.collector, "Load the fleet again and re-run align_limits to finish.")
+            partial_note(exc, run.collector, run.rerun_hint())
             raise
         return run.collector.result(drift, verified=verify)
 
@@ -509,6 +509,23 @@ class _Apply:
                     account_id=skip.account_id,
                 )
             )
+
+    def rerun_hint(self) -> str:
+        """How to finish after an interruption (naming tenants whose stored limits are not enforced)."""
+        provisioned = {
+            item.subject
+            for item in self.collector.items
+            if item.action == "provision enforcement" and item.status == "succeeded"
+        }
+        unenforced = sorted(self.tc_written - provisioned)
+        hint = "Load the fleet again and re-run align_limits to finish."
+        if unenforced:
+            # A fresh plan sees these limits as stored and plans nothing for them.
+            hint += (
+                f" Limits were stored but not yet enforced on tenant(s) {', '.join(unenforced)}: plan with "
+                'LimitPolicy(..., enforce="all") once to provision them.'
+            )
+        return hint
 
     # ---------------------------------------------------------------- TenantCore
 

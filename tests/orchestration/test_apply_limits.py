@@ -168,3 +168,23 @@ async def test_aapply_gives_the_same_outcome_as_apply(sb, apis):
     assert again.is_empty
     with pytest.raises(ValueError, match="concurrency"):
         await aplan.aapply(tc=atc, sl=asl, concurrency=0)
+
+
+def test_interrupt_between_storing_and_provisioning_names_the_unenforced_tenants(sb, apis):
+    """A fresh plan cannot see a stored-but-unprovisioned limit, so the interruption must say so."""
+    plan = plan_for(apis)
+    tenant_id = next(c.tenant_id for c in plan.changes if c.field == "daily_send_limit")
+
+    def stop(done, total, item):
+        if item.status == "succeeded" and item.action.startswith("set daily_send_limit"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        plan.apply(tc=apis[0], sl=apis[1], progress=stop)
+    note = " ".join(info.value.__notes__)
+    assert tenant_id in note
+    assert 'enforce="all"' in note
+    # And doing what the note says finishes the job.
+    finish = plan_for(apis, LimitPolicy(default_ceiling=25, sending_window="09:00-17:00", enforce="all"))
+    assert tenant_id in {c.tenant_id for c in finish.changes if c.field == "mailbox_limits"}
+    assert finish.apply(tc=apis[0], sl=apis[1]).ok
