@@ -143,7 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="sending window used to space sends (09:00-17:00)",
     )
     align.add_argument(
-        "--warmup-per-day", type=int, default=None, metavar="N", help="assumed warmup sends/day when unknown"
+        "--warmup-per-day",
+        type=int,
+        default=None,
+        metavar="N",
+        help="set warmup to N sends/day on accounts with active warmup, and budget it below the ceiling",
     )
 
     conn = command(
