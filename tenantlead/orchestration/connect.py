@@ -172,6 +172,13 @@ def _read_csv(handle: TextIO, origin: str) -> Credentials:
             raise CredentialsError(
                 f"{origin} row {number} has {len(fields)} columns: it needs email and password"
             )
+        if len(fields) > len(header):
+            # An unquoted comma inside a password splits it: loading the first piece would fail
+            # later as a wrong password, so stop here and say how to fix the file.
+            raise CredentialsError(
+                f"{origin} row {number} has {len(fields)} columns but the header has {len(header)}: "
+                'a password containing a comma must be quoted ("pa,ss"); re-export the CSV'
+            )
         email = fields[ei].strip()
         password = fields[pi]
         if not _EMAIL.match(email):
@@ -369,6 +376,20 @@ def _by_tenant(value: Any, row: FleetRow, what: str) -> Any:
     return None
 
 
+def _check_tenant_keys(fleet: Fleet, mapping: Any, what: str) -> None:
+    """A ``clients=``/``tags=`` key that names no tenant would silently leave accounts unassigned."""
+    if not isinstance(mapping, Mapping):
+        return
+    known = {t.tenant_id for t in fleet.tenants} | {t.tenant_name for t in fleet.tenants if t.tenant_name}
+    unknown = sorted(str(k) for k in mapping if k not in known)
+    if unknown:
+        names = ", ".join(sorted(f"{t.tenant_name!r} ({t.tenant_id})" for t in fleet.tenants)) or "none"
+        raise ValueError(
+            f"{what}= names tenants that are not in the fleet: {', '.join(repr(u) for u in unknown)}; "
+            f"use a tenant GUID or its exact name (the fleet has {names})"
+        )
+
+
 def _is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -494,6 +515,8 @@ def connect(
     if not isinstance(policy, LimitPolicy):
         raise TypeError(f"policy must be a LimitPolicy, got {type(policy).__name__}")
     _check_clients_and_tags(clients, tags)
+    _check_tenant_keys(fleet, clients, "clients")
+    _check_tenant_keys(fleet, tags, "tags")
     creds: Credentials | None = None
     provider: MicrosoftTokenProvider | None = None
     if strategy == "smtp":

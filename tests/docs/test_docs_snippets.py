@@ -42,11 +42,7 @@ FENCE = re.compile(r"^```python[ \t]*$")
 NOT_RUN = re.compile(r"^<!--\s*not-run:\s*(?P<reason>.*?)\s*-->$")
 
 #: (page, first code line) -> why it cannot run; for pages whose owners have yet to add the marker.
-NOT_RUN_ELSEWHERE: dict[tuple[str, str], str] = {
-    ("orchestration.md", "cplan = connect(fleet, strategy, policy=policy, clients=..., tags=...)"): (
-        "a signature outline: clients=... and tags=... are placeholders"
-    ),
-}
+NOT_RUN_ELSEWHERE: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

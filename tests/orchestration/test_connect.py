@@ -15,6 +15,7 @@ from tenantlead.orchestration.connect import (
     connect,
     load_credentials,
 )
+from tenantlead.orchestration.fleet import Fleet
 from tenantlead.orchestration.policy import LimitPolicy
 
 from .plan_factories import NOW, account, domain, fleet, mailbox, tenant
@@ -252,3 +253,26 @@ def test_a_mailbox_whose_domain_tenantcore_does_not_list_says_so():
 def test_bad_clients_or_tags_are_refused_with_what_to_pass(kwargs, match):
     with pytest.raises(ValueError, match=match):
         connect(demo_fleet(), "oauth", tokens=token_for, **kwargs)
+
+
+def test_clients_or_tags_naming_no_tenant_are_refused_with_the_fleets_tenants() -> None:
+    from tenantlead.orchestration import connect as plan_connect
+
+    fleet = _fleet_for_unknown_keys()
+    with pytest.raises(ValueError, match=r"clients= names tenants that are not in the fleet: 'Acme Dental'"):
+        plan_connect(fleet, "manual", clients={"Acme Dental": 7})
+    with pytest.raises(ValueError, match=r"tags= names tenants .*'acme'.*exact name"):
+        plan_connect(fleet, "manual", tags={"acme": [5]})
+
+
+def test_an_unquoted_comma_in_a_password_is_refused_not_cut() -> None:
+    from tenantlead.orchestration import CredentialsError, load_credentials
+
+    with pytest.raises(CredentialsError, match=r"row 2 has 4 columns but the header has 2: .*must be quoted"):
+        load_credentials("email,password\na@b.com,pw,with,comma\n")
+    assert load_credentials('email,password\na@b.com,"pw,with,comma"\n').get("a@b.com") == "pw,with,comma"
+
+
+def _fleet_for_unknown_keys() -> Fleet:
+    t = tenant(1, tenant_name="Acme")
+    return fleet({t: {domain("acme.example"): [(mailbox("ann@acme.example"), None)]}})
