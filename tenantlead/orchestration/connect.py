@@ -85,7 +85,8 @@ ItemAction = Literal["create", "update", "skip", "manual"]
 BASIC_AUTH_WARNING = (
     "SMTP (basic auth) is the legacy path: Microsoft turns basic-auth SMTP AUTH off by default for "
     "existing tenants at the end of December 2026 (then logins fail with 550 5.7.30); prefer "
-    "strategy='oauth'"
+    "OAuth: connect(fleet, 'oauth', tokens=...) in Python, or the Smartlead app's Microsoft "
+    "sign-in (strategy 'manual' lists the mailboxes)"
 )
 
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")

@@ -74,11 +74,14 @@ class Tenant(Model):
 
     @property
     def is_ready(self) -> bool:
-        """True when Exchange automation is ready and the first discovery sync has finished."""
+        """False when the API says Exchange automation is not ready or discovery has not finished.
+
+        A status the API did not report counts as ready (the same rule as check TL107).
+        """
+        status = self.exchange_bootstrap_status
         return (
-            self.exchange_bootstrap_status == ExchangeBootstrapStatus.READY
-            and self.discovery_completed is not False
-        )
+            status is None or status == ExchangeBootstrapStatus.READY
+        ) and self.discovery_completed is not False
 
 
 @attrs.frozen(kw_only=True)

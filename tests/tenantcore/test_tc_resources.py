@@ -236,6 +236,14 @@ async def test_tenants_get_takes_the_bare_object(tc: Client, recorder: Any, run:
     assert not tenant.is_ready
 
 
+def test_a_tenant_whose_status_is_not_reported_counts_as_ready_like_tl107() -> None:
+    from tenantlead.tenantcore import Tenant
+
+    assert Tenant.from_dict({"tenant_id": TID}).is_ready
+    assert not Tenant.from_dict({"tenant_id": TID, "discovery_completed": False}).is_ready
+    assert not Tenant.from_dict({"tenant_id": TID, "exchange_bootstrap_status": "pending"}).is_ready
+
+
 async def test_tenants_deprovision_sends_delete(tc: Client, recorder: Any, run: Any) -> None:
     recorder.add(200, {"tenant_id": TID, "deprovisioned": True})
     result = await run(tc.tenants.deprovision(TID))
