@@ -18,7 +18,7 @@ import enum
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from types import UnionType
-from typing import Any, ClassVar, Self, TypeVar, Union, get_args, get_origin
+from typing import Any, Self, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -86,8 +86,6 @@ class Model:
 
     #: Keys the API sent that this SDK version does not model (kept for round trips).
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
-
-    _wire_names: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:

@@ -22,6 +22,7 @@ import httpx
 
 from tenantlead._core import redact
 from tenantlead._core.config import resolve_api_key, resolve_base_url, resolve_timeout
+from tenantlead._core.convert import describe_structure_error
 from tenantlead._core.ratelimit import RateLimit, RateLimiter
 from tenantlead._core.request import APIRequest, Response
 from tenantlead._core.retry import RetryPolicy
@@ -342,26 +343,8 @@ class BaseAPIClient:
         response = Response.decode(http_response.status_code, http_response.headers, http_response.content)
         if self._limiter is not None:
             self._limiter.observe(http_response.headers)
-        if (
-            200 <= response.status_code < 300
-            and response.is_json
-            and self._profile.body_error(response) is None
-        ):
-            # Hot path: a well-formed success. Redacting the URL is only needed for errors.
-            try:
-                return request.parse(response)
-            except (
-                TypeError,
-                ValueError,
-                KeyError,
-                AttributeError,
-                IndexError,
-                BaseExceptionGroup,
-                APIError,
-            ):
-                pass  # fall through to the full path, which builds the right error
-        method, url = http_request.method, self._redacted_url(http_request.url)
-        api = self._profile.name
+        # The redacted URL is built only when an error needs it: successes skip that work.
+        method, api = http_request.method, self._profile.name
         if not 200 <= response.status_code < 300:
             info = self._scrub(self._profile.parse_error(response))
             retry_after = self.retry.server_advice(http_response.headers, now_unix=self._clock())
@@ -370,7 +353,7 @@ class BaseAPIClient:
                 api=api,
                 status=response.status_code,
                 method=method,
-                url=url,
+                url=self._redacted_url(http_request.url),
                 retry_after=retry_after,
                 body=redact.redact_body(response.data),
             )
@@ -388,7 +371,7 @@ class BaseAPIClient:
                     api=api,
                     status_code=response.status_code,
                     method=method,
-                    url=url,
+                    url=self._redacted_url(http_request.url),
                     hint="Usually a connection cut mid-response or a proxy; retry-safe calls were retried.",
                     body=redact.redact_text(response.text[:200], self._secrets()),
                 ),
@@ -404,7 +387,7 @@ class BaseAPIClient:
                     status_code=response.status_code,
                     code=problem.code,
                     method=method,
-                    url=url,
+                    url=self._redacted_url(http_request.url),
                     hint=problem.hint,
                     body=redact.redact_body(response.data),
                 ),
@@ -414,19 +397,17 @@ class BaseAPIClient:
         except APIError as exc:
             if not exc.url.startswith(("http://", "https://")):
                 # Raised by a parser, which cannot see the request: say where it came from.
-                exc.method, exc.url = method, url
+                exc.method, exc.url = method, self._redacted_url(http_request.url)
                 exc.args = (exc._render(),)
             raise
         except (TypeError, ValueError, KeyError, AttributeError, IndexError, BaseExceptionGroup) as exc:
-            from tenantlead._core.convert import describe_structure_error
-
             shape = "empty body" if response.data is None else type(response.data).__name__
             raise APIResponseError(
                 f"unexpected response shape ({shape}): {redact.redact_text(describe_structure_error(exc), self._secrets())}",
                 api=api,
                 status_code=response.status_code,
                 method=method,
-                url=url,
+                url=self._redacted_url(http_request.url),
                 hint="The API may have changed, or a proxy answered instead of it; "
                 "see .body on this error and report it if it persists.",
                 body=redact.redact_body(response.data),
