@@ -1,0 +1,304 @@
+"""Multi-request calls written once: a flow is a generator of steps, run by one of two drivers.
+
+A call that needs several requests in a row (save then read back, one request per chunk, poll
+until ready, mint then preflight then save) is written once, as a generator function that
+*yields* what it needs and receives the answer back - the shape of httpx's own auth flows
+(``httpx/_auth.py``: ``auth_flow`` yields requests; ``sync_auth_flow`` / ``async_auth_flow`` drive
+it). Nothing in a flow does I/O, so the same lines serve the blocking and the async clients::
+
+    def create_then_get(fields) -> Flow[EmailAccount]:
+        written = yield _create(fields)          # an APIRequest: the driver sends it
+        return (yield _get(written.id))          # ...and sends back its parsed value
+
+    account = run_flow(create_then_get(fields), sl)          # sync client
+    account = await arun_flow(create_then_get(fields), asl)  # async client
+
+What a flow may yield (each answered by the driver):
+
+- an :class:`~tenantlead._core.request.APIRequest`: sent with the client's retries, rate
+  limiting and error mapping; the parsed value comes back, or the :class:`~tenantlead.errors.APIError`
+  is *thrown into the flow* at the ``yield`` (so ``try: x = yield req / except NotFoundError``
+  reads as ordinary code);
+- :class:`Sleep`: the client's injected sleeper (never ``time.sleep`` in tests);
+- :class:`Now`: the client's clock (Unix seconds, wall time);
+- :class:`Gather`: several flows at once - one after another on a blocking client (or in
+  threads when asked), concurrently on an async client - answered with one :class:`Outcome` per
+  flow, in the order given; one flow's failure never stops the others;
+- :class:`Call`: any of the above addressed to one of several named clients (a flow that talks
+  to TenantCore *and* Smartlead); :func:`on` addresses every step of a sub-flow at once.
+
+Exceptions that are not ``Exception`` (``KeyboardInterrupt``, cancellation) are never caught:
+they stop the flow where it is, and whatever finished has finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Generator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+
+import attrs
+
+from tenantlead._core.request import APIRequest
+
+if TYPE_CHECKING:
+    from tenantlead._core.http import AsyncAPIClient, SyncAPIClient
+
+__all__ = [
+    "Call",
+    "Flow",
+    "Gather",
+    "Now",
+    "Outcome",
+    "Sleep",
+    "Step",
+    "arun_flow",
+    "on",
+    "run_flow",
+]
+
+T = TypeVar("T")
+C = TypeVar("C")
+
+
+@attrs.frozen
+class Sleep:
+    """Wait ``seconds`` with the client's sleeper (answered with None)."""
+
+    seconds: float
+
+
+@attrs.frozen
+class Now:
+    """Ask for the current time by the client's clock: Unix seconds (wall time), a float."""
+
+
+@attrs.frozen
+class Outcome(Generic[T]):
+    """How one flow of a :class:`Gather` ended: its value, or the exception it raised."""
+
+    value: T | None = None
+    error: Exception | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the flow returned (``error`` is None)."""
+        return self.error is None
+
+
+@attrs.frozen
+class Gather:
+    """Run several flows; answered with ``list[Outcome]`` in the order of ``flows``.
+
+    ``concurrency`` bounds how many run at once: an async driver runs up to that many
+    concurrently; a blocking driver runs them one after another unless ``concurrency > 1``, when
+    it uses that many threads (the clients are thread-safe). ``on_done(index, outcome)`` is
+    called as each flow ends (progress bars), in completion order.
+    """
+
+    flows: Sequence[Generator[Any, Any, Any]]
+    concurrency: int = 1
+    on_done: Callable[[int, Outcome[Any]], None] | None = attrs.field(default=None, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            isinstance(self.concurrency, bool)
+            or not isinstance(self.concurrency, int)
+            or self.concurrency < 1
+        ):
+            raise ValueError(f"concurrency must be an integer >= 1, got {self.concurrency!r}")
+
+
+@attrs.frozen
+class Call:
+    """A step addressed to the client named ``target`` (see :func:`run_flow`'s ``clients``)."""
+
+    target: str
+    step: Step
+
+
+Step: TypeAlias = APIRequest[Any] | Sleep | Now | Gather | Call
+#: A multi-request call: yields :data:`Step` values, receives their answers, returns ``T``.
+Flow: TypeAlias = Generator[Step, Any, T]
+
+
+def on(target: str, flow: Flow[T]) -> Flow[T]:
+    """Address every step of ``flow`` to the client named ``target`` (steps already addressed keep theirs)."""
+    value: Any = None
+    error: Exception | None = None
+    while True:
+        try:
+            step = flow.throw(error) if error is not None else flow.send(value)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        try:
+            value, error = (yield step if isinstance(step, Call) else Call(target, step)), None
+        except Exception as exc:
+            value, error = None, exc
+
+
+class _Clients(Generic[C]):
+    """Resolves a step's target to a client: one client, or several by name."""
+
+    def __init__(self, clients: C | Mapping[str, C], default: str | None) -> None:
+        if isinstance(clients, Mapping):
+            self._by_name: dict[str, C] = dict(clients)
+            if not self._by_name:
+                raise ValueError("run_flow needs at least one client")
+            self.default = default if default is not None else next(iter(self._by_name))
+        else:
+            self._by_name = {"": clients}
+            self.default = ""
+
+    def get(self, target: str | None) -> C:
+        name = self.default if target is None else target
+        if name not in self._by_name:
+            if self._by_name.keys() == {""}:
+                return self._by_name[""]  # a single client answers every target
+            raise ValueError(f"the flow addressed a client named {name!r}; given: {sorted(self._by_name)}")
+        return self._by_name[name]
+
+    def scoped(self, target: str) -> _Clients[C]:
+        self.get(target)  # an unknown name fails here, before anything is sent
+        scoped: _Clients[C] = _Clients.__new__(_Clients)
+        scoped._by_name = self._by_name
+        scoped.default = target if target in self._by_name else self.default
+        return scoped
+
+
+def _advance(flow: Flow[T], value: Any, error: Exception | None) -> tuple[bool, Any]:
+    """Resume ``flow``: (True, next step) or (False, its return value)."""
+    try:
+        return True, (flow.throw(error) if error is not None else flow.send(value))
+    except StopIteration as stop:
+        return False, stop.value
+
+
+def _unwrap(step: Step, clients: _Clients[C]) -> tuple[Step, _Clients[C]]:
+    while isinstance(step, Call):
+        clients, step = clients.scoped(step.target), step.step
+    return step, clients
+
+
+# ---------------------------------------------------------------------------- blocking driver
+
+
+def run_flow(
+    flow: Flow[T], clients: SyncAPIClient | Mapping[str, SyncAPIClient], *, default: str | None = None
+) -> T:
+    """Run ``flow`` to its end on blocking client(s) and return its value.
+
+    ``clients`` is one client, or a mapping of names to clients for flows that yield
+    :class:`Call` steps; unaddressed steps go to ``default`` (else the mapping's first client).
+    """
+    return _run(flow, _Clients(clients, default))
+
+
+def _run(flow: Flow[T], clients: _Clients[SyncAPIClient]) -> T:
+    value: Any = None
+    error: Exception | None = None
+    while True:
+        running, step = _advance(flow, value, error)
+        if not running:
+            return step  # type: ignore[no-any-return]
+        value, error = None, None
+        try:
+            value = _execute(step, clients)
+        except Exception as exc:
+            error = exc
+
+
+def _execute(step: Step, clients: _Clients[SyncAPIClient]) -> Any:
+    step, clients = _unwrap(step, clients)
+    if isinstance(step, APIRequest):
+        return clients.get(None)._run(step)
+    if isinstance(step, Sleep):
+        clients.get(None)._sleep(step.seconds)
+        return None
+    if isinstance(step, Now):
+        return clients.get(None)._clock()
+    if isinstance(step, Gather):
+        return _gather(step, clients)
+    raise TypeError(f"a flow yielded {type(step).__name__}, which is not a step")
+
+
+def _gather(step: Gather, clients: _Clients[SyncAPIClient]) -> list[Outcome[Any]]:
+    def one(index: int, flow: Flow[Any]) -> Outcome[Any]:
+        try:
+            done: Outcome[Any] = Outcome(value=_run(flow, clients))
+        except Exception as exc:
+            done = Outcome(error=exc)
+        if step.on_done is not None:
+            step.on_done(index, done)
+        return done
+
+    if step.concurrency == 1 or len(step.flows) <= 1:
+        return [one(i, flow) for i, flow in enumerate(step.flows)]
+    with ThreadPoolExecutor(max_workers=min(step.concurrency, len(step.flows))) as pool:
+        futures = [pool.submit(one, i, flow) for i, flow in enumerate(step.flows)]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()  # KeyboardInterrupt: start nothing new; running calls finish
+            raise
+
+
+# ---------------------------------------------------------------------------- async driver
+
+
+async def arun_flow(
+    flow: Flow[T], clients: AsyncAPIClient | Mapping[str, AsyncAPIClient], *, default: str | None = None
+) -> T:
+    """Async twin of :func:`run_flow`: the same flow, on async client(s)."""
+    return await _arun(flow, _Clients(clients, default))
+
+
+async def _arun(flow: Flow[T], clients: _Clients[AsyncAPIClient]) -> T:
+    value: Any = None
+    error: Exception | None = None
+    while True:
+        running, step = _advance(flow, value, error)
+        if not running:
+            return step  # type: ignore[no-any-return]
+        value, error = None, None
+        try:
+            value = await _aexecute(step, clients)
+        except Exception as exc:
+            error = exc
+
+
+async def _aexecute(step: Step, clients: _Clients[AsyncAPIClient]) -> Any:
+    step, clients = _unwrap(step, clients)
+    if isinstance(step, APIRequest):
+        return await clients.get(None)._run(step)
+    if isinstance(step, Sleep):
+        await clients.get(None)._sleep(step.seconds)
+        return None
+    if isinstance(step, Now):
+        return clients.get(None)._clock()
+    if isinstance(step, Gather):
+        return await _agather(step, clients)
+    raise TypeError(f"a flow yielded {type(step).__name__}, which is not a step")
+
+
+async def _agather(step: Gather, clients: _Clients[AsyncAPIClient]) -> list[Outcome[Any]]:
+    gate = asyncio.Semaphore(step.concurrency)
+    results: list[Outcome[Any]] = [Outcome() for _ in step.flows]
+
+    async def one(index: int, flow: Flow[Any]) -> None:
+        async with gate:
+            try:
+                done: Outcome[Any] = Outcome(value=await _arun(flow, clients))
+            except Exception as exc:
+                done = Outcome(error=exc)
+        results[index] = done
+        if step.on_done is not None:
+            step.on_done(index, done)
+
+    # TaskGroup cancels the flows still running on KeyboardInterrupt / cancellation.
+    async with asyncio.TaskGroup() as group:
+        for index, flow in enumerate(step.flows):
+            group.create_task(one(index, flow))
+    return results
