@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from tenantlead.cli._progress import Progress
 from tenantlead.errors import ConfigurationError
 from tenantlead.orchestration._render import jsonable
+from tenantlead.orchestration._rules import find_tenants
 
 if TYPE_CHECKING:
     from tenantlead.orchestration.fleet import Fleet
@@ -133,7 +134,7 @@ class Session:
         known = self.tc.tenants.list()
         ids: list[str] = []
         for wanted in self.tenants:
-            match = [t.tenant_id for t in known if wanted in (t.tenant_id, t.tenant_name)]
+            match = [t.tenant_id for t in find_tenants(known, wanted)]
             if not match:
                 names = ", ".join(sorted(str(t.tenant_name) for t in known)[:8]) or "none"
                 raise CliError(
