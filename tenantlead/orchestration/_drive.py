@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from tenantlead._core.flow import Flow, Gather, Outcome, arun_flow, run_flow
 from tenantlead.orchestration._calls import SMARTLEAD, TENANTCORE
-from tenantlead.orchestration.results import ApplyResult, Progress, _Collector, partial_note
+from tenantlead.orchestration.results import ApplyResult, OnProgress, _Collector, partial_note
 
 if TYPE_CHECKING:
     from tenantlead._core.http import AsyncAPIClient, SyncAPIClient
@@ -49,8 +49,8 @@ class PhasedRun:
     #: Items at a time within a phase (set by the driver: 1 blocking, ``concurrency`` async).
     concurrency: int = 1
 
-    def __init__(self, total: int, progress: Progress | None) -> None:
-        self.collector = _Collector(total, progress)
+    def __init__(self, total: int, on_progress: OnProgress | None, stage: str) -> None:
+        self.collector = _Collector(total, on_progress, stage)
 
     def phases(self) -> Sequence[Callable[[], Flow[None]]]:
         """The phases, in order; each is started only once the previous one has ended."""

@@ -20,7 +20,7 @@ from tenantlead._core.flow import Flow
 from tenantlead.errors import APIError, NotFoundError
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
-from tenantlead.orchestration.results import ItemResult, Progress, describe_error
+from tenantlead.orchestration.results import ItemResult, OnProgress, describe_error
 from tenantlead.smartlead.models import EmailAccount, TagMappingResult
 
 if TYPE_CHECKING:
@@ -87,11 +87,11 @@ class ConnectRun(PhasedRun):
     """One connect apply run (see the module docstring); no I/O of its own."""
 
     def __init__(
-        self, plan: ConnectPlan, sl: object, progress: Progress | None, tokens: Tokens | None
+        self, plan: ConnectPlan, sl: object, on_progress: OnProgress | None, tokens: Tokens | None
     ) -> None:
         if sl is None:
             raise ValueError("apply() needs sl= (a Smartlead client)")
-        super().__init__(len(plan.items), progress)
+        super().__init__(len(plan.items), on_progress, "connect")
         self.plan = plan
         self.tokens = tokens
         self.settle: list[tuple[ConnectItem, int, str]] = []  # (item, account id, how it was found)

@@ -20,7 +20,7 @@ from tenantlead._core.flow import Flow, Gather, Outcome
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
 from tenantlead.orchestration.fleet import normalize_address
-from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, Progress, describe_error
+from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, OnProgress, describe_error
 from tenantlead.smartlead.models import BatchResult, EmailAccount
 from tenantlead.tenantcore.models import Mailbox
 
@@ -52,7 +52,7 @@ class LimitRun(PhasedRun):
     """State of one align apply run (see the module docstring); no I/O of its own."""
 
     def __init__(
-        self, plan: LimitPlan, tc: object, sl: object, progress: Progress | None, *, verify: bool
+        self, plan: LimitPlan, tc: object, sl: object, on_progress: OnProgress | None, *, verify: bool
     ) -> None:
         tc_needed = any(c.system == "tenantcore" for c in plan.changes)
         sl_needed = any(c.system == "smartlead" for c in plan.changes)
@@ -60,7 +60,7 @@ class LimitRun(PhasedRun):
             raise ValueError("this plan changes TenantCore limits: pass tc= (a TenantCore client)")
         if sl_needed and sl is None:
             raise ValueError("this plan changes Smartlead accounts: pass sl= (a Smartlead client)")
-        super().__init__(len(plan.changes) + len(plan.skipped), progress)
+        super().__init__(len(plan.changes) + len(plan.skipped), on_progress, "align")
         self.plan = plan
         self.verify = verify
         self.drift: list[Drift] = []
