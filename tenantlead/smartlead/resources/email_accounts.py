@@ -22,6 +22,7 @@ from typing_extensions import Unpack
 
 from tenantlead._core.pager import AsyncPager, SyncPager
 from tenantlead._core.resource import AsyncResource, SyncResource
+from tenantlead._core.validate import MAX_DAILY_LIMIT
 from tenantlead.smartlead.models import (
     AccountTags,
     AccountWriteResult,
@@ -34,10 +35,9 @@ from tenantlead.smartlead.models import (
     TagMappingResult,
     WarmupStats,
 )
-from tenantlead.smartlead.resources._email_account_requests import (
+from tenantlead.smartlead.resources._email_account_fields import (
     BULK_UPDATE_CHUNK,
     ESP,
-    MAX_DAILY_LIMIT,
     PAGE_LIMIT,
     TAG_MAPPING_CHUNK,
     AccountSettings,
@@ -45,6 +45,8 @@ from tenantlead.smartlead.resources._email_account_requests import (
     OAuthAccountOptions,
     SMTPAccountOptions,
     WarmupSettings,
+)
+from tenantlead.smartlead.resources._email_account_requests import (
     _list_filters,
     _list_page,
     add_tags_flow,
