@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from tenantlead._core.flow import Flow, Gather, Outcome, arun_flow, run_flow
 from tenantlead.orchestration._calls import SMARTLEAD, TENANTCORE
-from tenantlead.orchestration.results import ApplyResult, OnProgress, _Collector, partial_note
+from tenantlead.orchestration.results import ApplyResult, ItemResult, OnProgress, _Collector, partial_note
 
 if TYPE_CHECKING:
     from tenantlead._core.http import AsyncAPIClient, SyncAPIClient
@@ -51,6 +51,12 @@ class PhasedRun:
 
     def __init__(self, total: int, on_progress: OnProgress | None, stage: str) -> None:
         self.collector = _Collector(total, on_progress, stage)
+
+    def skipped(self, subject: str, action: str, detail: str, account_id: int | None = None) -> None:
+        """Record an item the run leaves alone, with the reason."""
+        self.collector.add(
+            ItemResult(subject=subject, action=action, status="skipped", detail=detail, account_id=account_id)
+        )
 
     def phases(self) -> Sequence[Callable[[], Flow[None]]]:
         """The phases, in order; each is started only once the previous one has ended."""

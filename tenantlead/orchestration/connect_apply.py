@@ -98,15 +98,7 @@ class ConnectRun(PhasedRun):
         self.tag_targets: dict[tuple[int, ...], list[tuple[ConnectItem, int]]] = {}
         for item in plan.items:
             if item.action == "skip":
-                self.collector.add(
-                    ItemResult(
-                        subject=item.address,
-                        action="connect",
-                        status="skipped",
-                        detail=item.reason,
-                        account_id=item.account_id,
-                    )
-                )
+                self.skipped(item.address, "connect", item.reason, item.account_id)
 
     def phases(self) -> Sequence[Callable[[], Flow[None]]]:
         """Create, settle, tag."""
@@ -189,13 +181,10 @@ class ConnectRun(PhasedRun):
             )
             return
         if item.action == "manual" and isinstance(error, NotFoundError):
-            self.collector.add(
-                ItemResult(
-                    subject=item.address,
-                    action="find hand-added account",
-                    status="skipped",
-                    detail="not in Smartlead yet: follow the hand-off steps (plan.handoff()), then apply again",
-                )
+            self.skipped(
+                item.address,
+                "find hand-added account",
+                "not in Smartlead yet: follow the hand-off steps (plan.handoff()), then apply again",
             )
             return
         exists, account_id = _already_exists(error)

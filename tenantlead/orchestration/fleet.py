@@ -9,7 +9,6 @@ on hand-built fleets.
 from __future__ import annotations
 
 import threading
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -21,7 +20,7 @@ from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import check_concurrency
 from tenantlead.orchestration._render import Tabular, text_table
 from tenantlead.orchestration._rules import tenant_matches
-from tenantlead.orchestration.results import OnProgress, ProgressEvent
+from tenantlead.orchestration.results import OnProgress, ProgressEvent, deprecated_progress
 from tenantlead.smartlead.models import EmailAccount, WarmupStatus
 from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, Tenant
 
@@ -549,19 +548,9 @@ def _load_progress(on_progress: OnProgress | None, progress: LoadProgress | None
     """The ``on_progress`` of a load, adapting (with a DeprecationWarning) the old ``progress=`` form."""
     if progress is None:
         return on_progress
-    warnings.warn(
-        "Fleet.load(progress=(stage, done, total)) is deprecated: pass on_progress=, called with "
-        "one ProgressEvent (stage, done, total, item)",
-        DeprecationWarning,
-        stacklevel=3,
+    return deprecated_progress(
+        "Fleet.load(progress=(stage, done, total))", on_progress, lambda e: progress(e.stage, e.done, e.total)
     )
-
-    def both(event: ProgressEvent) -> None:
-        progress(event.stage, event.done, event.total)
-        if on_progress is not None:
-            on_progress(event)
-
-    return both
 
 
 def _select_tenants(tenants: list[Tenant], tenant_ids: Sequence[str] | None) -> list[Tenant]:

@@ -70,15 +70,7 @@ class LimitRun(PhasedRun):
         self.patch_planned: dict[str, int] = {}
         self.fallback: list[tuple[int, list[Change], str]] = []
         for skip in plan.skipped:
-            self.collector.add(
-                ItemResult(
-                    subject=skip.subject,
-                    action="align limits",
-                    status="skipped",
-                    detail=skip.reason,
-                    account_id=skip.account_id,
-                )
-            )
+            self.skipped(skip.subject, "align limits", skip.reason, skip.account_id)
 
     def phases(self) -> Sequence[Callable[[], Flow[None]]]:
         """Store, provision, bulk update, fall back, re-read."""
@@ -140,13 +132,10 @@ class LimitRun(PhasedRun):
                 continue
             tenant_id = str(change.tenant_id)
             if self.patch_planned.get(tenant_id) and not self.patched_ok.get(tenant_id):
-                self.collector.add(
-                    ItemResult(
-                        subject=change.subject,
-                        action=change.action,
-                        status="skipped",
-                        detail="not provisioned: storing every new limit of this tenant failed (see above)",
-                    )
+                self.skipped(
+                    change.subject,
+                    change.action,
+                    "not provisioned: storing every new limit of this tenant failed (see above)",
                 )
                 continue
             work.append((change, _calls.provision_limits(tenant_id)))

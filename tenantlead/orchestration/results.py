@@ -60,19 +60,29 @@ Progress = Callable[[int, int, "ItemResult"], None]
 def progress_callback(
     stage: str, on_progress: OnProgress | None, progress: Progress | None
 ) -> OnProgress | None:
-    """The ``on_progress`` to call, adapting (with a DeprecationWarning) the old ``progress=`` form."""
+    """The ``on_progress`` of an apply or wait, adapting the deprecated ``progress=`` form."""
     if progress is None:
         return on_progress
+
+    def call_old(event: ProgressEvent) -> None:
+        assert event.item is not None  # applies and waits always report the item
+        progress(event.done, event.total, event.item)
+
+    return deprecated_progress("progress=(done, total, item)", on_progress, call_old)
+
+
+def deprecated_progress(
+    old: str, on_progress: OnProgress | None, call_old: Callable[[ProgressEvent], None]
+) -> OnProgress:
+    """Warn that ``old`` is deprecated; an ``on_progress`` calling ``call_old`` then ``on_progress``."""
     warnings.warn(
-        "progress=(done, total, item) is deprecated: pass on_progress=, called with one "
-        "ProgressEvent (stage, done, total, item)",
+        f"{old} is deprecated: pass on_progress=, called with one ProgressEvent (stage, done, total, item)",
         DeprecationWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
 
     def both(event: ProgressEvent) -> None:
-        assert event.item is not None
-        progress(event.done, event.total, event.item)
+        call_old(event)
         if on_progress is not None:
             on_progress(event)
 
