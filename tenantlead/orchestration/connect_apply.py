@@ -25,6 +25,7 @@ from tenantlead.smartlead.models import EmailAccount, TagMappingResult
 
 if TYPE_CHECKING:
     from tenantlead.orchestration.connect import ConnectItem, ConnectPlan
+    from tenantlead.smartlead import AsyncSmartlead, Smartlead
 
 __all__ = ["IMAP_HOST", "IMAP_PORT", "SMTP_HOST", "SMTP_PORT", "ConnectRun", "resolve_tokens"]
 
@@ -87,7 +88,11 @@ class ConnectRun(PhasedRun):
     """One connect apply run (see the module docstring); no I/O of its own."""
 
     def __init__(
-        self, plan: ConnectPlan, sl: object, on_progress: OnProgress | None, tokens: Tokens | None
+        self,
+        plan: ConnectPlan,
+        sl: Smartlead | AsyncSmartlead | None,
+        on_progress: OnProgress | None,
+        tokens: Tokens | None,
     ) -> None:
         if sl is None:
             raise ValueError("apply() needs sl= (a Smartlead client)")
