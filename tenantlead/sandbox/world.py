@@ -13,7 +13,7 @@ import hmac
 import random
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from .server import SandboxServer
 
 __all__ = ["MicrosoftAuthority", "Sandbox"]
+
+_NOT_FOUND = b'{"detail": "Not Found"}'
 
 OUTLOOK_SCOPES = ("https://outlook.office.com/.default", "https://outlook.office.com/SMTP.Send")
 
@@ -262,6 +264,27 @@ class Sandbox:
         if sep and first in self.apis:
             return first, "/" + rest
         return None
+
+    def request(
+        self,
+        method: str,
+        host: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> SimResponse:
+        """Serve one HTTP request as the in-process transport and the loopback server receive it.
+
+        Routes by host or path prefix (:meth:`route`), then :meth:`dispatch`; a path no mounted
+        API serves gets ``404 {"detail": "Not Found"}``. ``headers`` keys are lower-case.
+        Raises :class:`~tenantlead.sandbox.faults.Hang` for an injected hung response.
+        """
+        target = self.route(host, path)
+        if target is None:
+            return SimResponse(404, _NOT_FOUND, {"content-type": "application/json"})
+        api, api_path = target
+        return self.dispatch(api, SimRequest(method.upper(), api_path, query, headers, body))
 
     def dispatch(self, api: str, req: SimRequest) -> SimResponse:
         """Serve one request to ``api`` ("tenantcore" or "smartlead"), applying faults.
