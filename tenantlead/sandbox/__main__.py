@@ -17,6 +17,7 @@ from types import FrameType
 
 from .clock import VirtualClock, WallClock
 from .smartlead import SmartleadConfig
+from .tenantcore import TenantCoreConfig
 from .world import Sandbox
 
 __all__ = ["main"]
@@ -71,6 +72,13 @@ def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
         "2026-11-26T08:00:00Z for virtual)",
     )
     serve.add_argument(
+        "--mailboxes-per-domain",
+        type=int,
+        default=3,
+        help="TenantCore's mailbox limit per domain (default 3, as documented; the demo's domains "
+        "are full at 3, so raise it to provision more over the API)",
+    )
+    serve.add_argument(
         "--no-rate-limits",
         action="store_true",
         help="turn off Smartlead's per-key rate limiting (default: 60/60 s plus 10/2 s per key)",
@@ -87,6 +95,8 @@ def build_sandbox(args: argparse.Namespace) -> Sandbox | str:
         return "--speed must be a positive number (1 = wall time)"
     if args.speed != 1.0 and args.clock == "virtual":
         return "--speed needs --clock wall (a virtual clock does not run)"
+    if not 1 <= args.mailboxes_per_domain <= 1000:
+        return "--mailboxes-per-domain must be between 1 and 1000"
     start = None
     if args.start is not None:
         try:
@@ -97,9 +107,12 @@ def build_sandbox(args: argparse.Namespace) -> Sandbox | str:
             return "--start needs a time zone, e.g. 2026-12-01T09:00:00Z"
     clock = WallClock(start, speed=args.speed) if args.clock == "wall" else VirtualClock(start)
     smartlead = SmartleadConfig(seed=args.seed, rate_limits=()) if args.no_rate_limits else None
+    tenantcore = TenantCoreConfig(mailboxes_per_domain=args.mailboxes_per_domain)
     if args.empty:
-        return Sandbox(seed=args.seed, clock=clock, smartlead=smartlead)
-    return Sandbox.demo(seed=args.seed, tenants=args.tenants, clock=clock, smartlead=smartlead)
+        return Sandbox(seed=args.seed, clock=clock, tenantcore=tenantcore, smartlead=smartlead)
+    return Sandbox.demo(
+        seed=args.seed, tenants=args.tenants, clock=clock, tenantcore=tenantcore, smartlead=smartlead
+    )
 
 
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:

@@ -39,7 +39,8 @@ __all__ = ["SandboxServer"]
 
 #: Largest request body accepted (bodies are held in memory); larger ones get 413.
 MAX_BODY = 32 * 1024 * 1024
-_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+#: ``METHOD SP request-target SP HTTP/x.y`` with the method a token (RFC 9110 §9.1).
+_REQUEST_LINE = re.compile(rb"^[!#$%&'*+.^_`|~0-9A-Za-z-]+ [^ \r\n]+ HTTP/\d\.\d\r?\n$")
 _CHUNK_SIZE = re.compile(rb"^([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?\r?\n$")
 
 
@@ -79,13 +80,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.request_version = "HTTP/1.1"
             self._refuse(414, "URI Too Long")
             return
-        if not self.parse_request():  # answers 400/431/505 itself and closes
-            return
-        if self.request_version == "HTTP/0.9" or not _TOKEN.match(self.command):
-            # A bare "GET /path" line is HTTP/0.9, which no client of these APIs speaks: most
-            # likely bytes left over from a badly framed request. Node answers 400 too.
+        if not _REQUEST_LINE.match(self.raw_requestline):
+            # Not "METHOD target HTTP/x.y": an HTTP/0.9 line, or bytes left over from a badly
+            # framed request. No client of these APIs speaks 0.9; Node answers 400 at once too.
+            self.requestline = self.command = ""
             self.request_version = "HTTP/1.1"
             self._refuse(400, "Bad Request")
+            return
+        if not self.parse_request():  # answers 400/431/505 itself and closes
             return
         self._serve()
         self.wfile.flush()
