@@ -2,7 +2,7 @@
 
 Each flow yields request descriptions and receives their answers, so the blocking and the async
 client run exactly the same lines. Secrets (the client secret, passwords, codes, PKCE verifiers,
-tokens) are held in :class:`Secret` wrappers or token objects whose ``repr`` hides them, never in
+tokens) are held in ``Secret`` wrappers or token objects whose ``repr`` hides them, never in
 plain local variables, so a traceback rendered with its frames' locals cannot show them.
 """
 

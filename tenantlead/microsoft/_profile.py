@@ -3,7 +3,7 @@ r"""What the shared client machinery needs to know about Microsoft's token endpo
 - Auth: none in headers or the URL; the client secret travels in the form body of each token
   request (built by the flows), so every URL the core logs is secret-free already.
 - Error bodies: ``{error, error_description: "AADSTSnnnnn: ...\r\nTrace ID: ...", error_codes,
-  timestamp, trace_id, correlation_id, error_uri}``; :meth:`MicrosoftProfile.parse_error` reads
+  timestamp, trace_id, correlation_id, error_uri}``; ``MicrosoftProfile.parse_error`` reads
   them (and any other shape) into a message, the ``AADSTSnnnnn`` code and the fix as the hint.
 """
 

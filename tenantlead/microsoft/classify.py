@@ -1,14 +1,14 @@
 """Why a Microsoft sign-in or an OAuth SMTP login failed: a closed set of causes, each with a fix.
 
-Pure functions, no I/O. :func:`classify_oauth_error` reads an OAuth error answer from the token
+Pure functions, no I/O. ``classify_oauth_error`` reads an OAuth error answer from the token
 endpoint (``error``, ``error_codes``, the ``AADSTSnnnnn:`` prefix of ``error_description``, the
-HTTP status); :func:`classify_smtp_reply` reads Exchange's SMTP replies once tokens are in use;
-:func:`classify_text` finds either in free text (a Smartlead ``smtp_failure_error``).
+HTTP status); ``classify_smtp_reply`` reads Exchange's SMTP replies once tokens are in use;
+``classify_text`` finds either in free text (a Smartlead ``smtp_failure_error``).
 
 Microsoft warns that error codes change over time and that apps should react to the OAuth
 ``error`` field; the AADSTS number is used as the diagnostic hint it is, and an unknown number
 falls back to the ``error`` field (``invalid_client``, ``interaction_required``, ...) and then to
-:attr:`SignInCause.UNKNOWN`, which keeps Microsoft's own text.
+``SignInCause.UNKNOWN``, which keeps Microsoft's own text.
 """
 
 from __future__ import annotations
@@ -211,7 +211,7 @@ class Diagnosis:
     """One classified failure.
 
     Attributes:
-        cause: the :class:`SignInCause`.
+        cause: the ``SignInCause``.
         code: Microsoft's identifier of the failure: ``"AADSTS50126"``, ``"535 5.7.139"``,
             the OAuth ``error`` field, or ``"HTTP 503"``; None when nothing identified it.
         retryable: True when the same request may succeed later unchanged (throttled, transient).

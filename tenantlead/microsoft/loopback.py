@@ -70,7 +70,7 @@ class LoopbackListener:
     """Listens on ``127.0.0.1`` for redirects to ``path``; a context manager.
 
     ``listener.redirect_uri`` is the URI to send (``http://localhost:<port><path>``);
-    :meth:`wait` blocks until the redirect carrying a ``state`` arrives. Tests stand in for the
+    ``wait`` blocks until the redirect carrying a ``state`` arrives. Tests stand in for the
     browser with an HTTP GET to ``redirect_uri``.
 
     Args:
