@@ -312,8 +312,8 @@ class MicrosoftIdentityWorld:
             exc.status,
             {
                 "error": exc.error,
-                "error_description": f"AADSTS{exc.code}: {exc.text} Trace ID: {trace} Correlation ID: "
-                f"{correlation} Timestamp: {stamp}",
+                "error_description": f"AADSTS{exc.code}: {exc.text}\r\nTrace ID: {trace}\r\nCorrelation ID: "
+                f"{correlation}\r\nTimestamp: {stamp}",
                 "error_codes": [exc.code],
                 "timestamp": stamp,
                 "trace_id": trace,
