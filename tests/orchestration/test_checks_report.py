@@ -112,7 +112,7 @@ def test_healthy_text_and_repr() -> None:
     report = troubleshoot(build_fleet([mailbox("anna@acme-mail.com")], [account("anna@acme-mail.com")]))
 
     assert str(report) == "Troubleshooting: no problems found (33 checks)"
-    assert repr(report) == "<Report no problems found (18 checks)>"
+    assert repr(report) == "<Report no problems found (33 checks)>"
 
 
 def test_to_dict_is_json_ready_with_details() -> None:
