@@ -29,9 +29,13 @@ async def test_password_flow_mints_a_preflighted_token_smartlead_accepts(world: 
     token = await call(ms.sign_in_with_password(world.credential(mailbox)))
 
     assert isinstance(token, MicrosoftToken)
-    assert token.preflighted and token.refresh_token and token.username == mailbox.user_principal_name
+    assert token.preflighted
+    assert token.refresh_token
+    assert token.username == mailbox.user_principal_name
     grant = world.sb.microsoft.grant_for(token.refresh_token)
-    assert grant is not None and grant.confidential and grant.client_id == world.app.client_id
+    assert grant is not None
+    assert grant.confidential
+    assert grant.client_id == world.app.client_id
     # mint + preflight: exactly one password request and one refresh
     kinds = [kind for kind, _, _ in world.sb.microsoft.requests]
     assert kinds == ["password", "refresh_token"]
@@ -57,7 +61,8 @@ async def test_without_preflight_the_token_cannot_be_pushed(world: World, ms: Cl
     with pytest.raises(ValueError, match="not preflighted"):
         token.to_smartlead()
     again = await call(ms.preflight(token))
-    assert again.preflighted and again.refresh_token != token.refresh_token
+    assert again.preflighted
+    assert again.refresh_token != token.refresh_token
 
 
 def test_a_token_without_refresh_token_cannot_exist() -> None:
@@ -99,7 +104,8 @@ async def test_preflight_catches_a_public_client_token(world: World, ms: Client)
     )
     with pytest.raises(SignInError) as info:
         await call(ms.preflight(token))
-    assert info.value.cause is SignInCause.APP_MISCONFIGURED and info.value.code == "AADSTS700025"
+    assert info.value.cause is SignInCause.APP_MISCONFIGURED
+    assert info.value.code == "AADSTS700025"
     assert "Allow public client flows" in info.value.fix
 
 
@@ -115,18 +121,20 @@ async def test_browser_flow_with_pkce_through_the_loopback_listener(world: World
         ms.browser_sign_in(mailbox.tenant_id, mailbox.user_principal_name, open_browser=browser, timeout=20)
     )
 
-    assert token.preflighted and token.username == mailbox.user_principal_name
+    assert token.preflighted
+    assert token.username == mailbox.user_principal_name
     url = browser.opened[0]  # type: ignore[attr-defined]
     query = httpx.URL(url).params
-    assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
+    assert query["code_challenge_method"] == "S256"
+    assert len(query["code_challenge"]) == 43
     assert query["login_hint"] == mailbox.user_principal_name
-    assert query["redirect_uri"].startswith("http://localhost:") and query["redirect_uri"].endswith(
-        "/tenantlead/callback"
-    )
+    assert query["redirect_uri"].startswith("http://localhost:")
+    assert query["redirect_uri"].endswith("/tenantlead/callback")
     code = next(iter(world.sb.microsoft.codes.values()))
     assert code.redeemed
     grant = world.sb.microsoft.grant_for(token.refresh_token)
-    assert grant is not None and grant.confidential
+    assert grant is not None
+    assert grant.confidential
 
 
 async def test_browser_flow_reports_the_redirected_error(world: World, ms: Client) -> None:
@@ -149,7 +157,8 @@ async def test_browser_flow_without_an_answer_times_out_cleanly(world: World, ms
                 mailbox.tenant_id, mailbox.user_principal_name, open_browser=lambda url: None, timeout=0
             )
         )
-    assert info.value.cause is SignInCause.TRANSIENT and info.value.retryable
+    assert info.value.cause is SignInCause.TRANSIENT
+    assert info.value.retryable
 
 
 async def test_admin_consent_capture_per_tenant(world: World, ms: Client) -> None:
@@ -166,7 +175,8 @@ async def test_admin_consent_capture_per_tenant(world: World, ms: Client) -> Non
     results = await call(ms.admin_consent([a, b], open_browser=world.browser(), timeout=20, ledger=ledger))
 
     assert [(r.tenant_id, r.granted) for r in results] == [(a, True), (b, False)]
-    assert results[1].error is not None and results[1].error.cause is SignInCause.CONSENT_MISSING
+    assert results[1].error is not None
+    assert results[1].error.cause is SignInCause.CONSENT_MISSING
     assert "AADSTS65004" in str(results[1].error)
     assert (a, world.app.client_id) in world.sb.microsoft.consents
     assert ledger.tenants_needing_consent() == []
@@ -188,7 +198,8 @@ async def test_admin_consent_without_answer_says_which_tenants_still_need_it(
         results = await call(
             ms.admin_consent([a], open_browser=lambda url: None, timeout=0, listener=listener)
         )
-    assert results[0].granted is None and results[0].error is None
+    assert results[0].granted is None
+    assert results[0].error is None
 
 
 async def test_never_more_than_two_password_attempts_per_mailbox_per_run(world: World, ms: Client) -> None:
@@ -198,27 +209,32 @@ async def test_never_more_than_two_password_attempts_per_mailbox_per_run(world: 
         with pytest.raises(SignInError) as info:
             await call(ms.sign_in_with_password(world.credential(mailbox, "Wrong-password-1"), ledger=ledger))
         assert info.value.cause is SignInCause.BAD_CREDENTIALS
-    assert world.checks(mailbox) == 2 and ledger.attempts(mailbox.user_principal_name) == 2
+    assert world.checks(mailbox) == 2
+    assert ledger.attempts(mailbox.user_principal_name) == 2
     # A fresh run may try again (the right password now works).
     token = await call(ms.sign_in_with_password(world.credential(mailbox), ledger=SignInLedger()))
-    assert token.preflighted and world.checks(mailbox) == 3
+    assert token.preflighted
+    assert world.checks(mailbox) == 3
 
 
 async def test_a_transient_answer_is_retried_once_then_given_up(world: World, ms: Client) -> None:
     mailbox = world.mailbox()
     world.sb.microsoft.policy(mailbox.tenant_id).throttle = 1  # one AADSTS50196
     token = await call(ms.sign_in_with_password(world.credential(mailbox)))
-    assert token.preflighted and world.checks(mailbox) == 1
+    assert token.preflighted
+    assert world.checks(mailbox) == 1
     world.sb.microsoft.policy(mailbox.tenant_id).throttle = 5
     with pytest.raises(SignInError) as info:
         await call(ms.sign_in_with_password(world.credential(world.mailbox("a", 1))))
-    assert info.value.cause is SignInCause.THROTTLED and info.value.attempts == 2
+    assert info.value.cause is SignInCause.THROTTLED
+    assert info.value.attempts == 2
 
 
 async def test_429s_are_waited_out(world: World, ms: Client) -> None:
     world.sb.faults.add(FaultRule(api="microsoft", rate_limit_burst=2, retry_after=3))
     token = await call(ms.sign_in_with_password(world.credential(world.mailbox())))
-    assert token.preflighted and world.sb.faults.stats["rate_limit"] == 2
+    assert token.preflighted
+    assert world.sb.faults.stats["rate_limit"] == 2
 
 
 async def test_a_fault_campaign_never_exceeds_two_password_attempts(world: World, ms: Client) -> None:
@@ -246,7 +262,8 @@ async def test_smart_lockout_after_ten_bad_passwords(world: World, ms: Client) -
             )
     with pytest.raises(SignInError) as info:
         await call(ms.sign_in_with_password(world.credential(mailbox), ledger=SignInLedger()))
-    assert info.value.cause is SignInCause.ACCOUNT_LOCKED and info.value.code == "AADSTS50053"
+    assert info.value.cause is SignInCause.ACCOUNT_LOCKED
+    assert info.value.code == "AADSTS50053"
     assert world.checks(mailbox) == LOCKOUT_THRESHOLD  # the locked account's password was not even checked
     world.sb.advance(minutes=2)
     assert (
@@ -268,7 +285,8 @@ async def test_bulk_sign_in_accounts_for_every_mailbox_with_bounded_concurrency(
     assert [o.username for o in outcomes] == [c.username for c in creds]
     assert sorted(seen) == sorted(c.username for c in creds)
     assert [o.ok for o in outcomes] == [True, True, True, False, True, True]
-    assert outcomes[3].error is not None and outcomes[3].error.cause is SignInCause.BAD_CREDENTIALS
+    assert outcomes[3].error is not None
+    assert outcomes[3].error.cause is SignInCause.BAD_CREDENTIALS
     assert all(c.used for c in creds)  # every password was handed over once and dropped
     with pytest.raises(ValueError, match="already used"):
         creds[0].take_password()
