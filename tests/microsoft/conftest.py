@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import inspect
 import threading
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 
 from tenantlead.microsoft import AsyncMicrosoftIdentity, MailboxCredential, MicrosoftApp, MicrosoftIdentity
 from tenantlead.sandbox import Sandbox
 from tenantlead.sandbox.state import TcMailbox, TcTenant
+
+
+def _visit(url: str) -> None:
+    """The browser's last leg, to the loopback listener (urllib: a browser's visit is not logged)."""
+    with urllib.request.urlopen(url.replace("//localhost:", "//127.0.0.1:"), timeout=10) as page:
+        page.read()
 
 
 class World:
@@ -56,7 +62,7 @@ class World:
                 with self.sb.http_client() as client:
                     answer = client.get(url)
                 if follow and answer.status_code == 302:
-                    httpx.get(answer.headers["location"].replace("//localhost:", "//127.0.0.1:"), timeout=10)
+                    _visit(answer.headers["location"])
 
             threading.Thread(target=run, daemon=True).start()
 
