@@ -309,3 +309,17 @@ async def test_the_clients_work_against_the_loopback_server(world: World, mode: 
                 token = await ams.sign_in_with_password(world.credential(mailbox))
     assert token.preflighted
     assert world.sb.microsoft.grant_for(token.refresh_token) is not None
+
+
+async def test_browser_sign_in_as_another_account_is_refused(world: World, ms: Client) -> None:
+    wanted, other = world.mailbox("a", 0), world.mailbox("a", 1)
+    world.sb.microsoft.signs_in_as[wanted.user_principal_name.lower()] = other.user_principal_name
+    with pytest.raises(SignInError) as info:
+        await call(
+            ms.browser_sign_in(
+                wanted.tenant_id, wanted.user_principal_name, open_browser=world.browser(), timeout=20
+            )
+        )
+    assert info.value.code == "wrong_account"
+    assert other.user_principal_name in str(info.value)
+    assert [kind for kind, _, _ in world.sb.microsoft.requests] == ["authorization_code"]  # not preflighted
