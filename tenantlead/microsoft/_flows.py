@@ -71,6 +71,11 @@ class Secret:
         """Forget the value."""
         self._value = None
 
+    @property
+    def dropped(self) -> bool:
+        """True once ``clear()`` was called."""
+        return self._value is None
+
     def __repr__(self) -> str:
         return "Secret('***')" if self._value is not None else "Secret(<dropped>)"
 
@@ -106,7 +111,7 @@ class MailboxCredential:
     @property
     def used(self) -> bool:
         """True once the password was handed to a flow."""
-        return repr(self._password) == "Secret(<dropped>)"
+        return self._password.dropped
 
     def take_password(self) -> Secret:
         """The password as a [Secret][tenantlead.microsoft.Secret]; the credential drops its copy."""
