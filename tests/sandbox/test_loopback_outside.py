@@ -308,7 +308,7 @@ def test_pipelined_requests_are_answered_in_order(servers: dict[str, Server], ra
         + _request("GET", "/tenantcore/v1/tenants", Authorization=server.tc_auth["Authorization"])
         + _request("GET", f"/smartlead/api/v1/nowhere?api_key={key}")
     )
-    raw.send(burst)  # one write, four requests
+    raw.send(burst + b"\r\n")  # one write, four requests (and a stray CRLF, which is ignored)
     accounts, created, tenants, missing = (raw.reply() for _ in range(4))
     assert accounts.status == 200
     assert len(accounts.json()) == 2
@@ -318,6 +318,8 @@ def test_pipelined_requests_are_answered_in_order(servers: dict[str, Server], ra
     assert tenants.json()["count"] == 1
     assert missing.status == 404
     assert b"Cannot GET /api/v1/nowhere" in missing.body
+    raw.send(_request("GET", "/tenantcore/v1/tenants", Authorization=server.tc_auth["Authorization"]))
+    assert raw.reply().status == 200
 
 
 def test_untrustworthy_framing_gets_400_and_the_connection_closes(servers: dict[str, Server]) -> None:
