@@ -7,6 +7,7 @@ how to see them all (``obj.show(rows=None)``, ``obj.to_pandas()``).
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -183,6 +184,9 @@ class View:
     max_tenants: int | None = None
     name: str = "obj"
     notes: Sequence[str] = ()
+    #: A picture shown next to the summary (PNG bytes), and the call that draws it.
+    picture: bytes | None = attrs.field(default=None, repr=False)
+    picture_call: str = ""
 
     def _cut(self, records: Sequence[Mapping[str, Any]], limit: int | None) -> Sequence[Mapping[str, Any]]:
         return records if limit is None else records[:limit]
@@ -214,10 +218,20 @@ class View:
             f"<p><strong>{html.escape(self.title)}</strong> {html.escape(self.headline)}</p>",
         ]
         if self.summary_columns:
-            parts.append(f"<p><em>{html.escape(tenants_caption)}</em></p>")
-            parts.append(
-                _html_table(self._cut(self.summary, self.max_tenants), self.summary_columns, scroll=False)
+            summary = (
+                f"<div><p><em>{html.escape(tenants_caption)}</em></p>"
+                + _html_table(self._cut(self.summary, self.max_tenants), self.summary_columns, scroll=False)
+                + "</div>"
             )
+            if self.picture is not None:
+                image = base64.b64encode(self.picture).decode("ascii")
+                alt = html.escape(self.picture_call or "picture")
+                summary = (
+                    '<div style="display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start">'
+                    f'{summary}<div><img alt="{alt}" src="data:image/png;base64,{image}"/>'
+                    f"<p><em>{alt}</em></p></div></div>"
+                )
+            parts.append(summary)
         parts.append(f"<p><em>{html.escape(rows_caption)}</em></p>")
         if self.rows:
             parts.append(_html_table(self._cut(self.rows, self.max_rows), self.columns, scroll=True))

@@ -619,6 +619,22 @@ class Fleet(Tabular):
         """
         return attrs.evolve(super().show(rows, tenants), headline=self._headline())
 
+    def overview(self, *, tenants: int = 10, rows: int = 10) -> View:
+        """The agency on one screen: the per-tenant summary next to ``fleet.plot.limits()``, then mailboxes.
+
+        Problems first everywhere; ``tenants`` / ``rows`` cap the tables (the picture draws the
+        same tenants as the table). Without matplotlib the picture is left out and the view says
+        how to install it.
+        """
+        view = self.show(rows=rows, tenants=tenants)
+        try:
+            from tenantlead.orchestration.plots import figure_png, limits_by_tenant
+
+            picture = figure_png(limits_by_tenant(self, tenants=tenants))
+        except ImportError as exc:
+            return attrs.evolve(view, notes=(*view.notes, str(exc)))
+        return attrs.evolve(view, picture=picture, picture_call=f"fleet.plot.limits(tenants={tenants})")
+
     def __str__(self) -> str:
         columns = ["tenant_name", "domains", *FLEET_SUMMARY_COLUMNS[1:]]
         return f"Fleet: {self._html_summary()}\n" + text_table(self.summary_records(), columns, max_rows=None)

@@ -16,6 +16,8 @@ Pass ``ax=`` to draw into an axes of your own figure instead.
 from __future__ import annotations
 
 import importlib
+import io
+import sys
 from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -59,7 +61,22 @@ def _new_figure(size: tuple[float, float]) -> Figure:
     except ImportError:
         raise ImportError(MISSING_MATPLOTLIB) from None
     fig: Figure = figure_module.Figure(figsize=size, layout="constrained")
+    _show_in_ipython()
     return fig
+
+
+def _show_in_ipython() -> None:
+    """In IPython/Jupyter, display figures made outside pyplot as PNG (what the inline backend does)."""
+    ipython_module = sys.modules.get("IPython")
+    shell = ipython_module.get_ipython() if ipython_module is not None else None
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["image/png"]
+    formatter.for_type_by_name("matplotlib.figure", "Figure", _ipython_png)
+
+
+def _ipython_png(fig: Figure) -> bytes:
+    return figure_png(fig, dpi=100)
 
 
 def _figure(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -196,7 +213,7 @@ def findings_by_code(report: Report, *, ax: Axes | None = None) -> Figure:
         color=[SEVERITY_COLOURS.get(groups[code][0].severity.value, "grey") for code in codes],
     )
     ax.bar_label(bars, fontsize=8, padding=2)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(importlib.import_module("matplotlib.ticker").MaxNLocator(integer=True))
     ax.tick_params(axis="y", labelsize=8)
     ax.set_xlabel("findings")
     c = report.severity_counts()
@@ -254,6 +271,13 @@ def sending_day(
     if len(shown) < len(ids):
         fig.suptitle(f"{len(shown)} of {len(ids)} tenants, most NDRs first", fontsize=9)
     return fig
+
+
+def figure_png(fig: Figure, *, dpi: int = 80) -> bytes:
+    """The figure as PNG bytes (for HTML views and the docs)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
 
 
 class FleetPlots:

@@ -154,8 +154,8 @@ def test_records_and_html() -> None:
     }
     assert "max_email_per_day=25" in records[0]["fix"]
     assert html.startswith('<div class="tenantlead-view"><p><strong>Report</strong> 4 findings: 2 errors')
-    # One summary row per tenant, then the 4 findings, errors highlighted first.
-    assert html.count("<tr") == 1 + 1 + 1 + 4
+    # Header + one summary row per tenant (2), then header + the 4 findings, errors first.
+    assert html.count("<tr") == 1 + 2 + 1 + 4
     assert html.index("<td>TL301</td>") < html.index("<td>TL106</td>")
     assert 'style="background:#fde2e1"><td>error</td><td>TL301</td>' in html
 
