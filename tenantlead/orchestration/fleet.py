@@ -599,16 +599,16 @@ class Fleet(Tabular):
     def _html_summary(self) -> str:
         c = self.counts()
         return (
-            f"{c['tenants']} tenants, {c['connected']} connected, {c['not_connected']} not connected, "
-            f"{c['orphan']} orphans"
+            f"{c['tenants']:,} tenants, {c['connected']:,} connected, {c['not_connected']:,} not connected, "
+            f"{c['orphan']:,} orphans"
         )
 
     def _headline(self) -> str:
         mailboxes = sum(len(ms) for ms in self.mailboxes.values())
         s = self._checks.severity_counts()
         return (
-            f"{self._html_summary()}; {mailboxes} mailboxes; findings: {s['error']} errors, "
-            f"{s['warning']} warnings, {s['info']} info (troubleshoot(fleet) lists them)"
+            f"{self._html_summary()}; {mailboxes:,} mailboxes; findings: {s['error']:,} errors, "
+            f"{s['warning']:,} warnings, {s['info']:,} info (troubleshoot(fleet) lists them)"
         )
 
     def show(self, rows: int | None = 20, tenants: int | None = 12) -> View:
@@ -619,7 +619,7 @@ class Fleet(Tabular):
         """
         return attrs.evolve(super().show(rows, tenants), headline=self._headline())
 
-    def overview(self, *, tenants: int = 10, rows: int = 10) -> View:
+    def overview(self, *, tenants: int = 10, rows: int = 8) -> View:
         """The agency on one screen: the per-tenant summary next to ``fleet.plot.limits()``, then mailboxes.
 
         Problems first everywhere; ``tenants`` / ``rows`` cap the tables (the picture draws the

@@ -146,8 +146,18 @@ def limits_by_tenant(fleet: Fleet, *, tenants: int | None = 20, ax: Axes | None 
     ax.set_title(
         "Daily limits and sends per tenant"
         + _capped(len(summary), n, "tenants", "fleet.plot.limits(tenants=None)"),
-        fontsize=10,
+        fontsize=10 if n > 12 else 8,
     )
+    # Head room above the tallest bar for the legend.
+    tallest = max(
+        [
+            *(r["daily_send_limit_total"] for r in shown),
+            *(r["message_per_day_total"] + r["warmup_per_day_total"] for r in shown),
+            *(r["sends_today"] for r in shown),
+            1,
+        ]
+    )
+    ax.set_ylim(0, tallest * 1.25)
     ax.legend(fontsize=8, ncols=4, loc="upper right")
     return fig
 
