@@ -25,8 +25,8 @@ demo: $(STAMP_RUN)
 	$(BIN)/tenantlead demo
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check tenantlead tests bench examples scripts docs/hooks.py
-	$(BIN)/ruff format --check tenantlead tests bench examples scripts docs/hooks.py
+	$(BIN)/ruff check tenantlead tests bench examples scripts
+	$(BIN)/ruff format --check tenantlead tests bench examples scripts
 
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy --strict tenantlead

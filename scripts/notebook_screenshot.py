@@ -41,7 +41,9 @@ def main() -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     nb = nbformat.read(NOTEBOOK, as_version=4)
     with tempfile.TemporaryDirectory() as work:
-        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": work}}).execute()
+        NotebookClient(
+            nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": work}}
+        ).execute()
         body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
         page = Path(work) / "fleet.html"
         page.write_text(body, encoding="utf-8")

@@ -220,6 +220,8 @@ def _policy_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         out["sending_window"] = args.window
     if args.warmup_per_day is not None:
         out["warmup_per_day"] = args.warmup_per_day
+    if getattr(args, "enforce", None) is not None:
+        out["enforce"] = args.enforce
     return out
 
 
