@@ -37,6 +37,7 @@ def chromium() -> str:
 
 
 def main() -> int:
+    """Execute, convert and photograph the notebook; 0 on success."""
     browser = chromium()
     os.environ.setdefault("MPLBACKEND", "Agg")
     nb = nbformat.read(NOTEBOOK, as_version=4)

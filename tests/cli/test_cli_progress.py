@@ -12,7 +12,6 @@ import pytest
 
 from tenantlead.cli._progress import Progress
 from tenantlead.sandbox import Sandbox
-
 from tests.cli.conftest import Run
 
 
