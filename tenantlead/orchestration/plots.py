@@ -141,7 +141,7 @@ def limits_by_tenant(fleet: Fleet, *, tenants: int | None = 20, ax: Axes | None 
         label="sent today",
         color=SENDS_COLOUR,
     )
-    ax.set_xticks(x, names, rotation=30 if n > 6 else 0, ha="right" if n > 6 else "center", fontsize=8)
+    ax.set_xticks(x, names, rotation=30 if n > 3 else 0, ha="right" if n > 3 else "center", fontsize=8)
     ax.set_ylabel("emails per day")
     ax.set_title(
         "Daily limits and sends per tenant"
