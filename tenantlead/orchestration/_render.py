@@ -255,8 +255,7 @@ class View:
 
 
 def _html_table(records: Sequence[Mapping[str, Any]], columns: Sequence[str], *, scroll: bool) -> str:
-    # Long attribute names may wrap at their underscores, so wide summaries still fit a screen.
-    head = "".join(f"<th>{html.escape(c).replace('_', '_<wbr>')}</th>" for c in columns)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = []
     for record in records:
         style = _LEVEL_STYLE.get(problem_level(record) or "")

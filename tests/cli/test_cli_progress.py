@@ -97,15 +97,12 @@ def test_apply_progress_counts_the_items(sb: Sandbox, run: Run, monkeypatch: pyt
 def test_ctrl_c_during_align_says_what_was_written_and_the_command_that_finishes(
     sb: Sandbox, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def stop_after_first(self: Progress, stage: str) -> Any:
-        def report(done: int, total: int, item: Any) -> None:
-            if item.status == "succeeded":  # Ctrl-C right after the first write
-                raise KeyboardInterrupt
-
-        return report
+    def stop_after_first_write(self: Progress, event: Any) -> None:
+        if event.item is not None and event.item.status == "succeeded":  # Ctrl-C right after a write
+            raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(Progress, "items", stop_after_first)
+        patch.setattr(Progress, "on_progress", stop_after_first_write)
         code, _out, err = run("--sandbox", "align", "--default-ceiling", "25", "--apply")
 
     assert code == 130
