@@ -169,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--credentials",
         metavar="FILE",
         default=None,
-        help="smtp: CSV of email,password as exported from TenantCore",
+        help="smtp: the credentials export (CSV or tab-separated with email and password columns, or "
+        "email:password lines); - reads stdin",
     )
 
     sandbox = sub.add_parser("sandbox", help="run the simulator", description="run the simulator")
