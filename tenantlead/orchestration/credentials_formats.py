@@ -14,7 +14,8 @@ hand-written ``email:password`` lines. This module turns the bytes or text into
   ``Username``, ``User``, ``Login``, ``login_username`` ...) and one named like a password
   (``Password``, ``Pass``, ``login_password`` ...), in any case and order; extra columns ignored;
 - **no header**: lines of ``email:password``, ``email,password``, ``email;password`` or
-  ``email<TAB>password`` (the address comes first; a password may contain the separator).
+  ``email<TAB>password`` (the address comes first; after a colon the rest of the line is the
+  password, whatever it holds; with the other separators a password holding one must be quoted).
 
 A refusal is a [CredentialsError][tenantlead.orchestration.CredentialsError] naming the row and
 the column and saying what to change. It never quotes a cell: a misplaced column may hold
@@ -52,6 +53,9 @@ class CredentialsError(TenantleadError, ValueError):
 EMAIL_COLUMNS = (
     "email",
     "emailaddress",
+    "emailadresse",
+    "adresseemail",
+    "correoelectronico",
     "mail",
     "primarysmtpaddress",
     "primarysmtp",
@@ -62,9 +66,25 @@ EMAIL_COLUMNS = (
     "user",
     "login",
     "loginname",
+    "benutzername",
+    "nomdutilisateur",
+    "usuario",
 )
 #: Header names read as the password column, best first.
-PASSWORD_COLUMNS = ("password", "pass", "loginpassword", "passwd", "pwd")
+PASSWORD_COLUMNS = (
+    "password",
+    "pass",
+    "loginpassword",
+    "passwd",
+    "pwd",
+    "passwort",
+    "kennwort",
+    "motdepasse",
+    "contraseña",
+    "contrasena",
+    "senha",
+    "wachtwoord",
+)
 
 #: How the accepted header names are spelled in messages.
 _EMAIL_NAMES = "Email, Email Address, UPN, Username, User or Login"
@@ -213,11 +233,11 @@ def parse(text: str, origin: str, notes: Sequence[str] = ()) -> ParsedCredential
     """``{address: password}`` from the text of a credentials export (see the module docstring)."""
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    first = next((i for i, line in enumerate(lines) if line.strip() and not _is_comment(line)), None)
     if first is None:
         raise CredentialsError(
-            f"{origin} is empty: expected a header line such as 'email,password' and one row per mailbox, "
-            "or one 'email:password' line per mailbox"
+            f"{origin} is empty: start it with a header line such as 'email,password' and one row per "
+            "mailbox, or write one 'email:password' line per mailbox"
         )
     header_line = lines[first]
     found = _find_header(header_line)
@@ -227,6 +247,11 @@ def parse(text: str, origin: str, notes: Sequence[str] = ()) -> ParsedCredential
     if separator is not None:
         return _parse_without_header(lines, origin, separator, notes)
     raise _header_error(header_line, first + 1, origin)
+
+
+def _is_comment(line: str) -> bool:
+    """A ``#`` line of a hand-written list (no export starts a row with ``#``)."""
+    return line.lstrip().startswith("#")
 
 
 def _split(line: str, delimiter: str) -> list[str]:
@@ -293,6 +318,8 @@ def _parse_with_header(
     for number, fields in enumerate(rows, start=1):
         if not any(f.strip() for f in fields):
             continue  # blank lines (before the header, trailing newlines, spreadsheet exports)
+        if not header_seen and _is_comment(delimiter.join(fields)):
+            continue  # comment lines above the header
         if not header_seen:
             header_seen = True
             continue
@@ -330,19 +357,23 @@ def _parse_without_header(
     email_column = "column A (the address)"
     password_column = "the password after the first " + _DELIMITER_NAMES[separator]
     for number, line in enumerate(lines, start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
+        if not line.strip() or _is_comment(line):
             continue  # blank lines and comments in a hand-written list
         if separator == ":":
             email, sep, password = line.partition(":")
         else:
             fields = _split(line, separator)
             if len(fields) > 2 and any(f.strip() for f in fields[2:]):
-                # Unquoted separators inside the password: take everything after the address.
-                email, sep, password = line.partition(separator)
-                password = password.rstrip("\r")
-            else:
-                email, sep = (fields[0] if fields else ""), separator if len(fields) >= 2 else ""
-                password = fields[1] if len(fields) >= 2 else ""
+                # A separator inside the password, or more columns than email and password: which
+                # one cannot be told, so refuse rather than guess a password.
+                name = _DELIMITER_NAMES[separator]
+                raise CredentialsError(
+                    f"{origin} row {number} has {len(fields)} {name}-separated fields, not 2: if the password "
+                    f'contains a {name}, quote it ("pa{separator}ss") or write the line as email:password; if '
+                    "the file has more columns, add a header line that names them (email,password,...)"
+                )
+            email, sep = (fields[0] if fields else ""), separator if len(fields) >= 2 else ""
+            password = fields[1] if len(fields) >= 2 else ""
         if not sep:
             raise CredentialsError(
                 f"{origin} row {number}: no {_DELIMITER_NAMES[separator]} after the address, so there is no "

@@ -172,10 +172,16 @@ def test_credentials_from_csv_text_path_file_dict_and_callable(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("mailbox,secret\na@x.com,pw\n", r"row 1 \(the header\) lacks an address column .* and a password column"),
+        (
+            "mailbox,secret\na@x.com,pw\n",
+            r"row 1 \(the header\) lacks an address column .* and a password column",
+        ),
         ("email,password\na@x.com,pw\na@x.com,PW\n", "row 3: a@x.com already appeared on row 2"),
         ("email,password\na@x.com,  \n", r"row 2, column B \('password'\): the password of a@x.com is empty"),
-        ("email,password\nnot-an-address,pw\n", r"row 2, column A \('email'\): not an email address \(it has no '@'\)"),
+        (
+            "email,password\nnot-an-address,pw\n",
+            r"row 2, column A \('email'\): not an email address \(it has no '@'\)",
+        ),
         ("email,password\na@x.com\n", r"row 2 has 1 field\(s\), so column B \('password'\) is missing"),
     ],
 )
