@@ -485,7 +485,7 @@ class Fleet(Tabular):
         return out
 
     def to_records(self) -> list[dict[str, Any]]:
-        """One flat record per row (see [FleetRow.to_record][tenantlead.orchestration.FleetRow.to_record])."""
+        """One flat record per row (see [FleetRow.to_record][tenantlead.orchestration.fleet.FleetRow.to_record])."""
         return [row.to_record() for row in self.rows]
 
     @functools.cached_property
