@@ -31,6 +31,7 @@ __all__ = ["PhasedRun", "aapply", "apply", "check_concurrency"]
 
 K = TypeVar("K")
 R = TypeVar("R")
+C = TypeVar("C", bound="SyncAPIClient | AsyncAPIClient")
 
 #: ``done(key, value, error)``: records how one item of a phase ended.
 Done: TypeAlias = Callable[[K, Any, Exception | None], None]
@@ -96,7 +97,8 @@ class PhasedRun:
         return self.result()
 
 
-def _clients(tc: Any, sl: Any) -> dict[str, Any]:
+def _clients(tc: C | None, sl: C | None) -> dict[str, C]:
+    """The clients a run was given, by the names its flows address them with."""
     named = {TENANTCORE: tc, SMARTLEAD: sl}
     return {name: client for name, client in named.items() if client is not None}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from tenantlead._core.flow import Flow, Now, Sleep, arun_flow, run_flow
 from tenantlead.orchestration import _calls
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from tenantlead.smartlead.models import EmailAccount
 
 __all__ = ["await_connected", "await_until_connected", "wait_connected", "wait_until_connected"]
+
+S = TypeVar("S", "Smartlead", "AsyncSmartlead")
 
 
 def _connected(account: EmailAccount) -> bool:
@@ -109,19 +111,25 @@ def _wait_flow(
 class _Paced:
     """A client seen through another clock and sleeper (``clock=`` / ``sleep=`` of the waits).
 
-    The flow drivers ask a client for ``_run``, ``_clock`` and ``_sleep`` only.
+    The flow drivers ask a client for ``_run``, ``_clock`` and ``_sleep`` only, so this stands
+    in for the client it wraps (the drivers are typed for real clients, hence the cast below).
     """
 
-    def __init__(self, client: Any, clock: Callable[[], float] | None, sleep: Callable[[float], Any]) -> None:
+    def __init__(
+        self,
+        client: Smartlead | AsyncSmartlead,
+        clock: Callable[[], float] | None,
+        sleep: Callable[[float], Any],
+    ) -> None:
         self._run = client._run
         self._clock = clock or client._clock
         self._sleep = sleep
 
 
-def _client(sl: Any, clock: Callable[[], float] | None, sleep: Callable[[float], Any] | None) -> Any:
+def _client(sl: S, clock: Callable[[], float] | None, sleep: Callable[[float], Any] | None) -> S:
     if sl is None:
         raise ValueError("waiting needs a Smartlead client as its first argument")
-    return sl if sleep is None else _Paced(sl, clock, sleep)
+    return sl if sleep is None else cast(S, _Paced(sl, clock, sleep))
 
 
 def wait_connected(

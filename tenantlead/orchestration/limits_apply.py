@@ -27,6 +27,8 @@ from tenantlead.tenantcore.models import Mailbox
 
 if TYPE_CHECKING:
     from tenantlead.orchestration.limits import Change, LimitPlan
+    from tenantlead.smartlead import AsyncSmartlead, Smartlead
+    from tenantlead.tenantcore import AsyncTenantCore, TenantCore
 
 __all__ = ["BULK_BATCH", "LimitRun"]
 
@@ -53,7 +55,13 @@ class LimitRun(PhasedRun):
     """State of one align apply run (see the module docstring); no I/O of its own."""
 
     def __init__(
-        self, plan: LimitPlan, tc: object, sl: object, on_progress: OnProgress | None, *, verify: bool
+        self,
+        plan: LimitPlan,
+        tc: TenantCore | AsyncTenantCore | None,
+        sl: Smartlead | AsyncSmartlead | None,
+        on_progress: OnProgress | None,
+        *,
+        verify: bool,
     ) -> None:
         tc_needed = any(c.system == "tenantcore" for c in plan.changes)
         sl_needed = any(c.system == "smartlead" for c in plan.changes)
