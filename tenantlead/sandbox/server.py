@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._http import SimRequest
 from .faults import Hang
-from .transport import parse_query, route
+from .transport import parse_query
 
 if TYPE_CHECKING:
     from .world import Sandbox
@@ -39,7 +39,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         raw_path, _, query = self.path.partition("?")
         # Only path-prefix routing here: the Host header is the loopback address.
-        target = route("", raw_path)
+        target = self.server.sandbox.route("", raw_path)
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         if target is None:

@@ -20,22 +20,9 @@ from .faults import Hang
 if TYPE_CHECKING:
     from .world import Sandbox
 
-__all__ = ["make_transport", "route"]
+__all__ = ["make_transport", "parse_query"]
 
 _NOT_FOUND = b'{"detail": "Not Found"}'
-
-
-def route(host: str, path: str) -> tuple[str, str] | None:
-    """``(api, path-for-the-api)`` for a request, or None when neither API serves it."""
-    if host == "api.tenantcore.io":
-        return "tenantcore", path
-    if host == "server.smartlead.ai":
-        return "smartlead", path
-    if path.startswith("/tenantcore/"):
-        return "tenantcore", path[11:]
-    if path.startswith("/smartlead/"):
-        return "smartlead", path[10:]
-    return None
 
 
 def parse_query(raw: str) -> dict[str, list[str]]:
@@ -52,7 +39,7 @@ def make_transport(sandbox: Sandbox) -> httpx.MockTransport:
 
     def handler(request: httpx.Request) -> httpx.Response:
         url = request.url
-        target = route(url.host, url.path)
+        target = sandbox.route(url.host, url.path)
         if target is None:
             return httpx.Response(404, content=_NOT_FOUND, headers={"content-type": "application/json"})
         api, path = target

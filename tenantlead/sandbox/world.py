@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._http import SimRequest, SimResponse
+from ._routing import SimApi
 from .clock import VirtualClock
 from .faults import FaultInjector
 from .smartlead import SmartleadConfig, SmartleadWorld
@@ -173,6 +174,11 @@ class Sandbox:
         #: One lock around world handling: the loopback server is threaded.
         self.lock = threading.RLock()
         self._transport: httpx.MockTransport | None = None
+        #: Mounted APIs by name, and production host -> API name (see :meth:`mount`).
+        self.apis: dict[str, SimApi] = {}
+        self.hosts: dict[str, str] = {}
+        self.mount("tenantcore", self.tenantcore, host=self.TENANTCORE_HOST)
+        self.mount("smartlead", self.smartlead, host=self.SMARTLEAD_HOST)
 
     def __repr__(self) -> str:
         return (
@@ -232,6 +238,31 @@ class Sandbox:
 
     # ------------------------------------------------------------------ serving
 
+    def mount(self, name: str, api: SimApi, *, host: str) -> None:
+        """Serve ``api`` at ``https://<host>/...`` and, on any host, under ``/<name>/...``.
+
+        Every simulated API plugs in this way (see ``tenantlead/sandbox/_routing.py`` for the
+        shape of one); requests reach ``api.handle`` with the mount prefix stripped.
+        """
+        if not name or "/" in name:
+            raise ValueError("an API name is one path segment, e.g. 'tenantcore'")
+        self.apis[name] = api
+        self.hosts[host] = name
+
+    def route(self, host: str, path: str) -> tuple[str, str] | None:
+        """``(api name, path for the API)`` for a request, or None when no mounted API serves it.
+
+        A production host keeps the path; any other host (loopback, a test base URL) needs the
+        ``/<name>/`` prefix, which is stripped.
+        """
+        name = self.hosts.get(host)
+        if name is not None:
+            return name, path
+        first, sep, rest = path[1:].partition("/")
+        if sep and first in self.apis:
+            return first, "/" + rest
+        return None
+
     def dispatch(self, api: str, req: SimRequest) -> SimResponse:
         """Serve one request to ``api`` ("tenantcore" or "smartlead"), applying faults.
 
@@ -251,9 +282,7 @@ class Sandbox:
 
     def _handle(self, api: str, req: SimRequest) -> SimResponse:
         with self.lock:
-            if api == "tenantcore":
-                return self.tenantcore.handle(req)
-            return self.smartlead.handle(req)
+            return self.apis[api].handle(req)
 
     @property
     def transport(self) -> httpx.MockTransport:
