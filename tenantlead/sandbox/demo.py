@@ -22,6 +22,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from tenantlead._core.microsoft365 import is_office365_smtp_host
+
 from .state import SlAccount, SlCampaign, SlClient, SlWarmup, TcAccount, TcDomain, TcMailbox, TcTenant
 
 if TYPE_CHECKING:
@@ -399,6 +401,11 @@ def build_demo(sandbox: Sandbox, tenants: int = 6) -> None:
         b.campaign(tenant, "ACTIVE", f"{tenant.tenant_name} - Q4 outbound")
         if index % 3 == 2:
             b.campaign(tenant, "PAUSED", f"{tenant.tenant_name} - re-engagement")
+    # TL206: every account still on basic-auth SMTP to Exchange Online counts down to Microsoft's
+    # cutoff (most of the demo's accounts: the agency connected them before OAuth was the norm).
+    for acc in b.user.accounts.values():
+        if acc.type == "SMTP" and is_office365_smtp_host(acc.smtp_host):
+            b.plant("TL206", acc.from_email)
     b.account.events.sort(key=lambda e: e.created_at)
     tc.reindex()
     sandbox.planted = {code: sorted(set(subjects)) for code, subjects in sorted(b.planted.items())}
