@@ -48,7 +48,7 @@ from tenantlead.orchestration.connect import Credentials, load_credentials
 from tenantlead.orchestration.fleet import Fleet, FleetRow, normalize_address
 from tenantlead.orchestration.migrate_flows import AccountOutcome, Job, account_flow, snapshot_flow
 from tenantlead.orchestration.migrate_snapshot import AccountSnapshot, MigrationSnapshot
-from tenantlead.orchestration.migrate_tokens import TENANT_WIDE_CAUSES, TokenMinter, as_minter
+from tenantlead.orchestration.migrate_tokens import MICROSOFT, TENANT_WIDE_CAUSES, TokenMinter, as_minter
 from tenantlead.orchestration.results import ApplyResult, ItemResult, Progress, _Collector, partial_note
 from tenantlead.smartlead.models import EmailAccountType
 
@@ -343,18 +343,23 @@ class MigratePlan(Tabular):
         *,
         sl: Smartlead,
         tc: TenantCore | None = None,
+        microsoft: Any = None,
         progress: Progress | None = None,
         concurrency: int = 1,
     ) -> ApplyResult:
         """Snapshot, then migrate tenant by tenant (``concurrency`` tenants at once, in threads).
 
         ``tc`` is not needed (the fleet already holds TenantCore's side) and is accepted for
-        symmetry with the other plans. On ``KeyboardInterrupt`` the exception carries
+        symmetry with the other plans. ``microsoft`` is the
+        [MicrosoftIdentity][tenantlead.microsoft.MicrosoftIdentity] the tokens are minted through,
+        when the plan was given another one (``aapply`` needs an ``AsyncMicrosoftIdentity``). On ``KeyboardInterrupt`` the exception carries
         ``partial_result``; run the same migration again to finish it.
         """
         run = _MigrationRun(self, progress, concurrency)
         try:
-            run_flow(run.flow(), sl)
+            run_flow(
+                run.flow(), _clients(self.minter, sl, microsoft, asynchronous=False), default="smartlead"
+            )
         except BaseException as exc:
             partial_note(exc, run.collector, _RERUN)
             raise
@@ -365,17 +370,39 @@ class MigratePlan(Tabular):
         *,
         sl: AsyncSmartlead,
         tc: AsyncTenantCore | None = None,
+        microsoft: Any = None,
         progress: Progress | None = None,
         concurrency: int = 4,
     ) -> ApplyResult:
         """Async :meth:`apply`: up to ``concurrency`` tenant batches at once."""
         run = _MigrationRun(self, progress, concurrency)
         try:
-            await arun_flow(run.flow(), sl)
+            await arun_flow(
+                run.flow(), _clients(self.minter, sl, microsoft, asynchronous=True), default="smartlead"
+            )
         except BaseException as exc:
             partial_note(exc, run.collector, _RERUN)
             raise
         return run.result()
+
+
+def _clients(minter: Any, sl: Any, microsoft: Any, *, asynchronous: bool) -> dict[str, Any]:
+    """The driver's clients: Smartlead, plus Microsoft's token endpoint when the minter uses it."""
+    clients: dict[str, Any] = {"smartlead": sl}
+    identity = microsoft if microsoft is not None else getattr(minter, "identity", None)
+    if identity is None:
+        return clients
+    from tenantlead.microsoft import AsyncMicrosoftIdentity, MicrosoftIdentity
+
+    wanted = AsyncMicrosoftIdentity if asynchronous else MicrosoftIdentity
+    if not isinstance(identity, wanted):
+        raise TypeError(
+            f"{'aapply' if asynchronous else 'apply'}() mints tokens through a {wanted.__name__}; the plan has a "
+            f"{type(identity).__name__}: pass microsoft={wanted.__name__}(...) to "
+            f"{'aapply' if asynchronous else 'apply'}()"
+        )
+    clients[MICROSOFT] = identity
+    return clients
 
 
 _ACTIONS = {

@@ -27,8 +27,8 @@ from tenantlead.errors import APIError, NotFoundError, ValidationError
 from tenantlead.orchestration.migrate_snapshot import AccountSnapshot, setting_differences
 from tenantlead.orchestration.migrate_tokens import TokenMinter, failure_cause
 from tenantlead.smartlead.models import AccountTags, AccountWriteResult, EmailAccount, EmailAccountType
+from tenantlead.smartlead.resources import _email_account_requests as _accounts
 from tenantlead.smartlead.resources import campaigns as _campaigns
-from tenantlead.smartlead.resources import email_accounts as _accounts
 
 __all__ = ["AccountOutcome", "Job", "account_flow", "snapshot_flow"]
 
@@ -95,12 +95,12 @@ class _Refused(Exception):
 
 def _find(email: str) -> Flow[list[EmailAccount]]:
     """The live accounts with this address (list rows: they carry the sending gap)."""
-    page = yield _accounts._list_page(0, _accounts.PAGE_LIMIT, {"username": email})
+    page = yield _accounts.list_page_request(0, _accounts.PAGE_LIMIT, username=email)
     return [a for a in page.items if a.from_email.lower() == email]
 
 
 def _tags(email: str, account_id: int) -> Flow[list[int]]:
-    rows: list[AccountTags] = yield _accounts._tags_for([email])
+    rows: list[AccountTags] = yield _accounts.tags_for_request([email])
     out: list[int] = []
     for row in rows:
         if row.email_account_id in (None, account_id) and (row.email_id or email).lower() == email:
@@ -110,7 +110,7 @@ def _tags(email: str, account_id: int) -> Flow[list[int]]:
 
 def _read(email: str, account_id: int) -> Flow[tuple[EmailAccount, int | None, list[int]]]:
     """The account by id (with campaigns), its gap from the list, and its tags."""
-    account: EmailAccount = yield _accounts._get(account_id, fetch_campaigns=True)
+    account: EmailAccount = yield _accounts.get_request(account_id, fetch_campaigns=True)
     rows = yield from _find(email)
     gap = next((r.min_time_to_wait_in_mins for r in rows if r.id == account_id), None)
     tags = yield from _tags(email, account_id)
@@ -152,22 +152,23 @@ def _oauth_options(snapshot: AccountSnapshot) -> dict[str, Any]:
     return out
 
 
-def _save_oauth(job: Job, token: Mapping[str, Any], account_id: int | None) -> APIRequest[AccountWriteResult]:
-    """``save-oauth`` for the job: a create (``account_id`` None) or the in-place switch of that id."""
+def _save_oauth(job: Job, token: Any, account_id: int | None) -> APIRequest[AccountWriteResult]:
+    """``save-oauth`` for the job: a create (``account_id`` None) or the in-place switch of that id.
+
+    A create is reconciled by address on an uncertain outcome (never sent twice); the switch is
+    the documented update path (reference §2.6: ``id`` "for update"), idempotent.
+    """
     s = job.snapshot.settings
-    request = _accounts._create_oauth(
+    return _accounts.create_oauth_request(
         from_name=str(s.get("from_name") or job.email),
         from_email=job.email,
         username=job.login,
         token=token,
         type="OUTLOOK",
         use_whitelabel_credentials=job.use_whitelabel_credentials,
-        options=_oauth_options(job.snapshot),
+        id=account_id,
+        **_oauth_options(job.snapshot),
     )
-    if account_id is None:
-        return request  # a create: reconciled by address on an uncertain outcome, never sent twice
-    # The documented update path (reference §2.6: ``id`` "for update"); an update is idempotent.
-    return attrs.evolve(request, json={**request.json, "id": account_id}, reconcile=None, retry_safe=True)
 
 
 def _refusal(error: APIError) -> bool:
@@ -177,7 +178,7 @@ def _refusal(error: APIError) -> bool:
     return isinstance(error, ValidationError) and '"id"' in (error.message or "")
 
 
-def _mint(job: Job) -> Flow[Mapping[str, Any]]:
+def _mint(job: Job) -> Flow[Any]:
     if job.password is None:
         raise _NoPassword(job.email)
     tenant = job.snapshot.tenant_id or ""
@@ -193,9 +194,9 @@ class _NoPassword(Exception):
         )
 
 
-def _restore_writes(job: Job, account_id: int, diffs: Mapping[str, tuple[Any, Any]]) -> list[APIRequest[Any]]:
+def _restore_writes(job: Job, account_id: int, diffs: Mapping[str, tuple[Any, Any]]) -> Flow[None]:
+    """The writes that give ``account_id`` back what differs from its snapshot."""
     snap = job.snapshot
-    requests: list[APIRequest[Any]] = []
     fields: dict[str, Any] = {}
     for name, (expected, _) in diffs.items():
         write = _WRITE_NAMES.get(name)
@@ -205,7 +206,7 @@ def _restore_writes(job: Job, account_id: int, diffs: Mapping[str, tuple[Any, An
     if fields.get("from_name") is None:
         fields.pop("from_name", None)
     if fields:
-        requests.append(_accounts._update(account_id, fields))
+        yield _accounts.update_request(account_id, **fields)
     if {"warmup_enabled", "warmup_per_day", "warmup_reply_rate"} & diffs.keys() and snap.warmup is not None:
         extra: dict[str, Any] = {}
         if snap.warmup.enabled:
@@ -214,16 +215,16 @@ def _restore_writes(job: Job, account_id: int, diffs: Mapping[str, tuple[Any, An
                 extra["total_warmup_per_day"] = per_day
             if rate is not None and 20 <= rate <= 100:
                 extra["reply_rate_percentage"] = rate
-        requests.append(_accounts._update_warmup(account_id, snap.warmup.enabled, extra))
+        yield _accounts.update_warmup_request(account_id, warmup_enabled=snap.warmup.enabled, **extra)
     if "campaign_ids" in diffs:
         expected_campaigns, actual = diffs["campaign_ids"]
         for campaign_id in sorted(set(expected_campaigns) - set(actual)):
-            requests.append(_campaigns._add_accounts(campaign_id, [account_id], None))
+            yield _campaigns._add_accounts(campaign_id, [account_id], None)
     if "tag_ids" in diffs:
         expected_tags, actual = diffs["tag_ids"]
         missing = sorted(set(expected_tags) - set(actual))
-        requests.extend(request for _, request in _accounts._tag_mapping_plan("POST", [account_id], missing))
-    return requests
+        tagged = yield from _accounts.add_tags_flow([account_id], missing)
+        tagged.raise_for_failures()
 
 
 def _restore(
@@ -234,20 +235,19 @@ def _restore(
     diffs = setting_differences(job.snapshot, account, gap=gap, tag_ids=tags)
     if not diffs:
         return account, (), {}
-    for request in _restore_writes(job, account_id, diffs):
-        _ = yield request
+    yield from _restore_writes(job, account_id, diffs)
     account, gap, tags = yield from _read(job.email, account_id)
     left = setting_differences(job.snapshot, account, gap=gap, tag_ids=tags)
     return account, tuple(sorted(k for k in diffs if k not in left)), left
 
 
-def _recreate(job: Job, current_id: int, token: Mapping[str, Any]) -> Flow[int]:
+def _recreate(job: Job, current_id: int, token: Any) -> Flow[int]:
     """Remove from campaigns, delete, create as OAuth; the new id (settings restored afterwards)."""
     try:
-        account: EmailAccount = yield _accounts._get(current_id, fetch_campaigns=True)
+        account: EmailAccount = yield _accounts.get_request(current_id, fetch_campaigns=True)
         for campaign_id in account.campaign_ids or ():
             yield _campaigns._remove_accounts(campaign_id, [current_id])
-        yield _accounts._delete(current_id)
+        yield _accounts.delete_request(current_id)
     except NotFoundError:
         pass  # already gone (a re-run after the delete landed)
     written: AccountWriteResult = yield _save_oauth(job, token, None)
@@ -348,7 +348,7 @@ def _migrate(job: Job) -> Flow[AccountOutcome]:
     for duplicate in outlook:
         # A switch answered with a new id while the old account stayed: the new one is a fresh
         # duplicate (no history, no campaigns); drop it so the address has one account again.
-        yield _accounts._delete(duplicate.id)
+        yield _accounts.delete_request(duplicate.id)
     token = yield from _mint(job)
     refused_by: str | None = None
     try:
@@ -368,7 +368,7 @@ def _migrate(job: Job) -> Flow[AccountOutcome]:
         assert new_id is not None
         still = yield from _find(job.email)
         if any(a.id == current.id for a in still):
-            yield _accounts._delete(new_id)
+            yield _accounts.delete_request(new_id)
             refused_by = f"Smartlead created a new account {new_id} instead of switching {current.id} (deleted it again)"
         else:
             account, restored, drift = yield from _restore(job, new_id)

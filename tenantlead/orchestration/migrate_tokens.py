@@ -17,11 +17,16 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from tenantlead._core.flow import Flow
+from tenantlead._core.flow import Flow, on
 from tenantlead.errors import TenantleadError
 
+#: The name the migration's flows address Microsoft's token endpoint by (the driver's client map).
+MICROSOFT = "microsoft"
+
 __all__ = [
+    "MICROSOFT",
     "TENANT_WIDE_CAUSES",
+    "IdentityMinter",
     "ProvidedTokens",
     "TokenError",
     "TokenMinter",
@@ -55,12 +60,12 @@ def failure_cause(error: BaseException) -> str | None:
 class TokenMinter(Protocol):
     """Mints and preflights Smartlead-bound Microsoft tokens, one mailbox at a time, as flows."""
 
-    def mint_flow(self, *, tenant_id: str, username: str, password: str) -> Flow[Mapping[str, Any]]:
-        """Sign in as ``username`` (password flow) and return the ``save-oauth`` token dict."""
+    def mint_flow(self, *, tenant_id: str, username: str, password: str) -> Flow[Any]:
+        """Sign in as ``username`` (password flow) and return the minted token."""
         ...
 
-    def preflight_flow(self, *, tenant_id: str, token: Mapping[str, Any]) -> Flow[Mapping[str, Any]]:
-        """Redeem the token's refresh token once; return the token to push (possibly refreshed)."""
+    def preflight_flow(self, *, tenant_id: str, token: Any) -> Flow[Any]:
+        """Redeem the token's refresh token once; return the ``save-oauth`` token (OAuthToken or dict)."""
         ...
 
 
@@ -87,7 +92,7 @@ class ProvidedTokens:
     def __repr__(self) -> str:
         return "<ProvidedTokens (tokens hidden)>"
 
-    def mint_flow(self, *, tenant_id: str, username: str, password: str) -> Flow[Mapping[str, Any]]:
+    def mint_flow(self, *, tenant_id: str, username: str, password: str) -> Flow[Any]:
         """Ask the provider for ``username``'s token (no request of its own)."""
         token = self._get(username)
         if inspect.isawaitable(token):
@@ -109,9 +114,9 @@ class ProvidedTokens:
         yield from ()  # a flow that sends no request
         return dict(token)
 
-    def preflight_flow(self, *, tenant_id: str, token: Mapping[str, Any]) -> Flow[Mapping[str, Any]]:
+    def preflight_flow(self, *, tenant_id: str, token: Any) -> Flow[Any]:
         """Refuse a token Smartlead could not refresh (no refresh token)."""
-        if not token.get("refresh_token"):
+        if not isinstance(token, Mapping) or not token.get("refresh_token"):
             raise TokenError(
                 "the token has no refresh_token: Smartlead could not keep the account connected past the "
                 "access token's hour; mint it with offline_access in a confidential exchange",
@@ -121,8 +126,53 @@ class ProvidedTokens:
         return token
 
 
+class IdentityMinter:
+    """A [TokenMinter][tenantlead.orchestration.migrate_tokens.TokenMinter] on the agency's Azure app.
+
+    Mints with the password flow (confidential ROPC, the secret sent; at most two password
+    attempts per mailbox per run, the password dropped once used) and preflights by redeeming the
+    refresh token once with the secret, as Smartlead will. The flows address their requests to
+    the client named :data:`MICROSOFT`: ``identity`` (a
+    [MicrosoftIdentity][tenantlead.microsoft.MicrosoftIdentity] or
+    [AsyncMicrosoftIdentity][tenantlead.microsoft.AsyncMicrosoftIdentity]) is that client.
+    """
+
+    def __init__(self, identity: Any, *, ledger: Any = None) -> None:
+        from tenantlead.microsoft import SignInLedger
+
+        app = getattr(identity, "app", None)
+        if app is None:
+            raise TypeError(
+                f"IdentityMinter needs a MicrosoftIdentity or AsyncMicrosoftIdentity, got {type(identity).__name__}"
+            )
+        self.identity = identity
+        self.app = app
+        self.ledger = ledger if ledger is not None else SignInLedger()
+
+    def __repr__(self) -> str:
+        return f"<IdentityMinter app {self.app.client_id}>"
+
+    def mint_flow(self, *, tenant_id: str, username: str, password: str) -> Flow[Any]:
+        """The password flow for one mailbox (a ``MicrosoftToken``); raises ``SignInError``."""
+        from tenantlead.microsoft import Secret, password_flow
+
+        flow = password_flow(self.app, tenant_id, username, Secret(password), self.ledger)
+        return (yield from on(MICROSOFT, flow))
+
+    def preflight_flow(self, *, tenant_id: str, token: Any) -> Flow[Any]:
+        """Redeem the refresh token once with the secret; the preflighted token in ``save-oauth`` form."""
+        from tenantlead.microsoft import refresh_flow
+
+        fresh = yield from on(MICROSOFT, refresh_flow(self.app, token))
+        return fresh.to_smartlead()
+
+
 def as_minter(microsoft: Any) -> TokenMinter:
-    """``microsoft`` as a :class:`TokenMinter` (minters pass through; providers are wrapped)."""
+    """``microsoft`` as a :class:`TokenMinter`: minters pass through, a Microsoft identity client
+    is wrapped in :class:`IdentityMinter`, a token provider in :class:`ProvidedTokens`.
+    """  # noqa: D205
+    if getattr(microsoft, "app", None) is not None and hasattr(microsoft, "sign_in_with_password"):
+        return IdentityMinter(microsoft)
     if callable(getattr(microsoft, "mint_flow", None)) and callable(
         getattr(microsoft, "preflight_flow", None)
     ):

@@ -137,8 +137,14 @@ class SMTPAccountOptions(TypedDict, total=False):
 
 
 class OAuthAccountOptions(TypedDict, total=False):
-    """Optional fields of ``POST /email-accounts/save-oauth``."""
+    """Optional fields of ``POST /email-accounts/save-oauth``.
 
+    ``id`` names an existing account to update instead of creating one (reference §2.6, the
+    documented update path: an SMTP account switched to OAuth keeps its id, campaigns and
+    history). Unverified live; ``migrate_to_oauth`` reads the account back to check.
+    """
+
+    id: int | None
     max_email_per_day: int
     time_to_wait_in_mins: int
     warmup_enabled: bool
@@ -486,7 +492,15 @@ def create_oauth_request(
         "warmup_enabled": False,
         "use_whitelabel_credentials": check_bool(use_whitelabel_credentials, "use_whitelabel_credentials"),
     }
-    body.update(_checked(options, OAuthAccountOptions.__annotations__))
+    fields = dict(options)
+    account_id = _optional_id(fields.pop("id", None), "id")
+    body.update(_checked(fields, OAuthAccountOptions.__annotations__))
+    if account_id is not None:
+        # An update of that account: repeating it cannot create anything, so it may be retried.
+        body["id"] = account_id
+        return APIRequest(
+            method="POST", path="/email-accounts/save-oauth", json=body, parse=_saved, retry_safe=True
+        )
     return APIRequest(
         method="POST",
         path="/email-accounts/save-oauth",
