@@ -158,9 +158,8 @@ class Session:
 def sandbox_clients(sandbox: Sandbox) -> tuple[TenantCore, Smartlead]:
     """A TenantCore and a Smartlead client served in-process by ``sandbox`` on its virtual clock."""
     from tenantlead.smartlead import Smartlead
-    from tenantlead.tenantcore import TenantCore
-
     from tenantlead.smartlead._profile import DEFAULT_BASE_URL as SMARTLEAD_BASE_URL
+    from tenantlead.tenantcore import TenantCore
     from tenantlead.tenantcore._profile import DEFAULT_BASE_URL as TENANTCORE_BASE_URL
 
     # Explicit (production) base URLs: the in-process transport answers those hosts only,

@@ -10,17 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO, cast
 
+from tenantlead._core.validate import is_email
 from tenantlead.errors import TenantleadError
 from tenantlead.orchestration.fleet import normalize_address
 
 __all__ = ["Credentials", "CredentialsError", "load_credentials"]
-
-_EMAIL = re.compile(r"^[^@\s,;<>]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 
 
 class CredentialsError(TenantleadError, ValueError):
@@ -110,7 +108,7 @@ def _read_csv(handle: TextIO, origin: str) -> Credentials:
             )
         email = fields[ei].strip()
         password = fields[pi]
-        if not _EMAIL.match(email):
+        if not is_email(email):
             raise CredentialsError(f"{origin} row {number}: {email!r} is not a valid email address")
         if not password.strip():
             raise CredentialsError(
@@ -149,7 +147,7 @@ def load_credentials(
     if isinstance(source, Mapping):
         passwords: dict[str, str] = {}
         for email, password in source.items():
-            if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+            if not is_email(email):
                 raise CredentialsError(f"credentials key {email!r} is not a valid email address")
             if not isinstance(password, str) or not password.strip():
                 raise CredentialsError(f"the password of {email} is empty or not a string")

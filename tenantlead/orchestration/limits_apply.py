@@ -208,6 +208,7 @@ class LimitRun(PhasedRun):
                 work.append(((limited, why), _calls.update_account(account_id, **settings)))
             for change in changes:
                 if change.field == "warmup_per_day":
+                    assert change.after is not None  # a warmup change always sets a volume
                     flow = _calls.update_warmup(account_id, total_warmup_per_day=change.after)
                     work.append((([change], why), flow))
         self.fallback = []
