@@ -4,8 +4,8 @@
 sandbox's TenantCore world: its tenants, mailboxes, passwords and ``account_enabled``.
 """
 
-from .identity import HOST, LOCKOUT_THRESHOLD, MicrosoftIdentityWorld, SimError
 from .state import AppRegistration, AuthCode, Grant, TenantPolicy, UserState
+from .world import HOST, LOCKOUT_THRESHOLD, MicrosoftIdentityWorld, SimError
 
 __all__ = [
     "HOST",

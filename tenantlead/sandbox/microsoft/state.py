@@ -63,13 +63,18 @@ class TenantPolicy:
     ``security_defaults``: the password flow gets AADSTS50079 (MFA registration required);
     ``conditional_access``: a policy blocks the password flow (AADSTS53003); ``declines_consent``:
     the admin declines on the consent screen (AADSTS65004); ``throttle``: the next N token
-    requests for the tenant are answered with AADSTS50196 (loop detected / throttled).
+    requests for the tenant are answered with AADSTS50196 (loop detected / throttled);
+    ``smtp_auth_disabled``: SMTP AUTH is off for the tenant, which OAuth SMTP needs too, so
+    Smartlead's OAuth accounts there fail with ``535 5.7.139`` on the sending day. (The
+    TenantCore tenant's own ``smtp_auth_enabled`` flag keeps deciding basic-auth SMTP logins only,
+    as the demo fleet was built on.)
     """
 
     security_defaults: bool = False
     conditional_access: bool = False
     declines_consent: bool = False
     throttle: int = 0
+    smtp_auth_disabled: bool = False
 
 
 @dataclass

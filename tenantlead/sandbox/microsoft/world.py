@@ -26,9 +26,10 @@ import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from .._http import SimRequest, SimResponse, json_response, text_response
+from ._common import Ctx
 from .state import AppRegistration, AuthCode, Grant, TenantPolicy, UserState
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class SimError(Exception):
         self.status, self.error, self.code, self.text = status, error, code, text
 
 
-def _match_redirect(uri: str, registered: list[str]) -> bool:
+def match_redirect(uri: str, registered: list[str]) -> bool:
     """Microsoft's rule: exact match, except the port of a ``localhost`` URI is ignored."""
     parts = urlsplit(uri)
     for item in registered:
@@ -157,7 +158,8 @@ class MicrosoftIdentityWorld:
 
     # ------------------------------------------------------------------ TenantCore links
 
-    def _tenant(self, tenant_id: str) -> TcTenant | None:
+    def tenant(self, tenant_id: str) -> TcTenant | None:
+        """The TenantCore tenant with this GUID (or onmicrosoft domain), None when Microsoft would not know it."""
         key = tenant_id.lower()
         for account in self._tc.accounts.values():
             tenant = account.tenants.get(key)
@@ -174,7 +176,8 @@ class MicrosoftIdentityWorld:
                 return tenant
         return None
 
-    def _mailbox(self, username: str) -> TcMailbox | None:
+    def mailbox(self, username: str) -> TcMailbox | None:
+        """The TenantCore mailbox whose UPN or primary address is ``username``."""
         found = self._tc.find_mailbox(username)
         if found is not None:
             return found[1]
@@ -186,17 +189,27 @@ class MicrosoftIdentityWorld:
 
     # ------------------------------------------------------------------ tokens
 
-    def _token_value(self, prefix: str, length: int = 40) -> str:
+    def token_value(self, prefix: str, length: int = 40) -> str:
+        """A random token-looking string (seeded, reproducible)."""
         alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
         return prefix + "".join(self._rng.choice(alphabet) for _ in range(length))
 
-    def _mint(
-        self, client_id: str, tenant_id: str, upn: str, scope: str, *, confidential: bool
+    def mint(
+        self,
+        client_id: str,
+        tenant_id: str,
+        upn: str,
+        scope: str,
+        *,
+        confidential: bool,
+        lifetime: int | None = None,
     ) -> dict[str, Any]:
+        """Issue an access token (and a refresh token when ``offline_access`` was asked) for a user."""
         now = self._clock.timestamp()
-        lifetime = 3600 + self._rng.randrange(0, 1800)  # 60-90 minutes, never exactly one hour
+        if lifetime is None:
+            lifetime = 3600 + self._rng.randrange(0, 1800)  # 60-90 minutes, never exactly one hour
         granted = " ".join(s for s in scope.split() if s not in ("offline_access",)) or scope
-        access = self._token_value("EwA", 60)
+        access = self.token_value("EwA", 60)
         self.access_tokens[access] = (upn.lower(), client_id, now + lifetime, granted)
         body: dict[str, Any] = {
             "token_type": "Bearer",
@@ -206,7 +219,7 @@ class MicrosoftIdentityWorld:
             "access_token": access,
         }
         if "offline_access" in scope.split():
-            refresh = self._token_value("1.AQ" if confidential else "0.AQ", 80)
+            refresh = self.token_value("1.AQ" if confidential else "0.AQ", 80)
             self.grants[refresh] = Grant(
                 refresh_token=refresh,
                 client_id=client_id,
@@ -242,7 +255,7 @@ class MicrosoftIdentityWorld:
         grant = self.grants.get(refresh)
         if grant is None:
             return "AADSTS70000: The provided value for the 'refresh_token' is not valid."
-        mailbox = self._mailbox(email)
+        mailbox = self.mailbox(email)
         if mailbox is None or grant.upn not in (
             mailbox.user_principal_name.lower(),
             mailbox.primary_smtp.lower(),
@@ -268,30 +281,31 @@ class MicrosoftIdentityWorld:
         grant = self.grants.get(refresh_token)
         tenant = grant.tenant_id if grant is not None else "organizations"
         try:
-            return self._token(tenant, form), None
+            from .token import token_grant
+
+            return token_grant(self, tenant, form), None
         except SimError as exc:
             return None, str(exc)
 
     # ------------------------------------------------------------------ serving
 
     def handle(self, req: SimRequest) -> SimResponse:
-        """Serve one request (paths relative to the authority host)."""
-        parts = [p for p in req.path.split("/") if p]
-        try:
-            if len(parts) >= 2 and parts[1:] == ["oauth2", "v2.0", "token"] and req.method == "POST":
-                form = dict(parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True))
-                return json_response(200, self._token(parts[0], form))
-            if parts[1:] == ["oauth2", "v2.0", "authorize"] and req.method == "GET":
-                return self._authorize(parts[0], {k: v[0] for k, v in req.query.items()})
-            if parts[1:] == ["v2.0", "adminconsent"] and req.method == "GET":
-                return self._adminconsent(parts[0], {k: v[0] for k, v in req.query.items()})
-            if parts[1:] == ["v2.0", ".well-known", "openid-configuration"] and req.method == "GET":
-                return self._discovery(parts[0])
-        except SimError as exc:
-            return self._error(exc)
-        return text_response(404, "<html><body>Not found</body></html>")
+        """Serve one request (paths relative to the authority host: ``/{tenant}/...``)."""
+        from .routes import ROUTER
 
-    def _error(self, exc: SimError) -> SimResponse:
+        path = req.path.strip("/")
+        found = ROUTER.match(req.method, path)
+        if found is None:
+            status = 405 if ROUTER.methods(path) else 404
+            return text_response(status, "<html><body>Not found</body></html>")
+        handler, params = found
+        try:
+            return handler(Ctx(self, req, params))
+        except SimError as exc:
+            return self.error_response(exc)
+
+    def error_response(self, exc: SimError) -> SimResponse:
+        """Microsoft's error body for ``exc`` (fresh trace and correlation ids)."""
         trace, correlation = (str(uuid.UUID(int=self._rng.getrandbits(128), version=4)) for _ in range(2))
         stamp = datetime.fromtimestamp(self._clock.timestamp(), tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
         return json_response(
@@ -308,7 +322,8 @@ class MicrosoftIdentityWorld:
             },
         )
 
-    def _known_tenant(self, tenant_id: str, *, grant_type: str | None = None) -> str:
+    def known_tenant(self, tenant_id: str, *, grant_type: str | None = None) -> str:
+        """The tenant GUID for a path segment; AADSTS90002 when unknown, 9001023/90130 on /common."""
         if tenant_id.lower() in ("common", "consumers"):
             if grant_type == "password":
                 raise SimError(
@@ -323,7 +338,7 @@ class MicrosoftIdentityWorld:
                 90130,
                 "Application is not supported over the /common or /consumers endpoints.",
             )
-        tenant = self._tenant(tenant_id)
+        tenant = self.tenant(tenant_id)
         if tenant is None:
             raise SimError(
                 400,
@@ -334,7 +349,8 @@ class MicrosoftIdentityWorld:
             )
         return tenant.tenant_id.lower()
 
-    def _app(self, client_id: str | None, tenant: str) -> AppRegistration:
+    def app_for(self, client_id: str | None, tenant: str) -> AppRegistration:
+        """The registered app; AADSTS700016 when the client id is unknown."""
         app = self.apps.get((client_id or "").lower())
         if app is None:
             raise SimError(
@@ -347,7 +363,8 @@ class MicrosoftIdentityWorld:
             )
         return app
 
-    def _client_kind(self, app: AppRegistration, form: Mapping[str, str], *, public_ok: bool) -> bool:
+    def authenticate_client(self, app: AppRegistration, form: Mapping[str, str], *, public_ok: bool) -> bool:
+        """Check the client secret; True for a confidential exchange (False: a public one)."""
         """Authenticate the client; True for a confidential exchange (the secret was sent and valid)."""
         secret = form.get("client_secret")
         if secret is None:
@@ -376,7 +393,8 @@ class MicrosoftIdentityWorld:
             )
         return True
 
-    def _throttle(self, tenant: str) -> None:
+    def throttle(self, tenant: str) -> None:
+        """Answer AADSTS50196 while the tenant has planted throttled requests left."""
         policy = self.policies.get(tenant)
         if policy is not None and policy.throttle > 0:
             policy.throttle -= 1
@@ -388,7 +406,8 @@ class MicrosoftIdentityWorld:
                 "your app vendor.",
             )
 
-    def _consented(self, tenant: str, app: AppRegistration) -> None:
+    def require_consent(self, tenant: str, app: AppRegistration) -> None:
+        """AADSTS65001 unless the tenant consented to the app."""
         if (tenant, app.client_id) not in self.consents and app.home_tenant != tenant:
             raise SimError(
                 400,
@@ -398,7 +417,8 @@ class MicrosoftIdentityWorld:
                 "Send an interactive authorization request for this user and resource.",
             )
 
-    def _account_state(self, mailbox: TcMailbox, state: UserState, tenant: str, *, interactive: bool) -> None:
+    def check_account(self, mailbox: TcMailbox, state: UserState, tenant: str, *, interactive: bool) -> None:
+        """Account state, then (for non-interactive sign-ins) Conditional Access, security defaults, MFA."""
         if not mailbox.account_enabled:
             raise SimError(400, "invalid_grant", 50057, "The user account is disabled.")
         if state.password_expired:
@@ -427,8 +447,9 @@ class MicrosoftIdentityWorld:
                 "you must use multifactor authentication to access '00000002-0000-0ff1-ce00-000000000000'.",
             )
 
-    def _user(self, username: str, tenant: str) -> tuple[TcMailbox, UserState]:
-        mailbox = self._mailbox(username)
+    def user_for(self, username: str, tenant: str) -> tuple[TcMailbox, UserState]:
+        """The mailbox and sign-in state of ``username`` in ``tenant``; AADSTS50034 when not there."""
+        mailbox = self.mailbox(username)
         if mailbox is None or mailbox.tenant_id.lower() != tenant:
             raise SimError(
                 400,
@@ -439,7 +460,8 @@ class MicrosoftIdentityWorld:
             )
         return mailbox, self.user(mailbox.user_principal_name)
 
-    def _locked(self, state: UserState) -> None:
+    def check_lock(self, state: UserState) -> None:
+        """AADSTS50053 while smart lockout holds the account."""
         if state.locked_until > self._clock.timestamp():
             raise SimError(
                 400,
@@ -449,176 +471,25 @@ class MicrosoftIdentityWorld:
                 "password.",
             )
 
-    def _token(self, tenant_path: str, form: Mapping[str, str]) -> dict[str, Any]:
-        grant_type = form.get("grant_type", "")
-        self.requests.append((grant_type, tenant_path, form.get("username")))
-        tenant = (
-            self._known_tenant(tenant_path, grant_type=grant_type)
-            if tenant_path.lower() != "organizations"
-            else "organizations"
-        )
-        app = self._app(form.get("client_id"), tenant)
-        self._throttle(tenant)
-        if grant_type == "password":
-            return self._password(tenant, app, form)
-        if grant_type == "refresh_token":
-            return self._refresh(tenant, app, form)
-        if grant_type == "authorization_code":
-            return self._redeem(tenant, app, form)
-        raise SimError(
-            400,
-            "unsupported_grant_type",
-            70003,
-            f"The app requested an unsupported grant type '{grant_type}'.",
-        )
-
-    def _password(self, tenant: str, app: AppRegistration, form: Mapping[str, str]) -> dict[str, Any]:
-        confidential = self._client_kind(app, form, public_ok=True)
-        username, password = form.get("username", ""), form.get("password", "")
-        mailbox, state = self._user(username, tenant)
-        self._locked(state)
-        state.password_checks += 1
-        if not password or not hmac.compare_digest(password.encode(), mailbox.password.encode()):
-            state.failed_passwords += 1
-            if state.failed_passwords >= LOCKOUT_THRESHOLD:
-                state.lockouts += 1
-                state.failed_passwords = 0
-                state.locked_until = self._clock.timestamp() + LOCKOUT_SECONDS * (2 ** (state.lockouts - 1))
-            raise SimError(
-                400,
-                "invalid_grant",
-                50126,
-                "Error validating credentials due to invalid username or password.",
-            )
-        state.failed_passwords = 0
-        self._account_state(mailbox, state, tenant, interactive=False)
-        self._consented(tenant, app)
-        return self._mint(
-            app.client_id,
-            tenant,
-            mailbox.user_principal_name,
-            form.get("scope", ""),
-            confidential=confidential,
-        )
-
-    def _refresh(self, tenant: str, app: AppRegistration, form: Mapping[str, str]) -> dict[str, Any]:
-        grant = self.grants.get(form.get("refresh_token", ""))
-        if grant is None or grant.client_id != app.client_id:
-            raise SimError(
-                400, "invalid_grant", 70000, "The provided value for the 'refresh_token' is not valid."
-            )
-        if grant.confidential and "client_secret" not in form:
-            raise SimError(
-                401,
-                "invalid_client",
-                7000218,
-                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-            )
-        if not grant.confidential and "client_secret" in form:
-            raise SimError(
-                401,
-                "invalid_client",
-                700025,
-                "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
-            )
-        if grant.confidential:
-            self._client_kind(app, form, public_ok=False)
-        now = self._clock.timestamp()
-        if grant.revoked:
-            raise SimError(
-                400,
-                "invalid_grant",
-                50173,
-                "The provided grant has expired due to it being revoked, a fresh auth token is needed.",
-            )
-        if now - grant.last_used_at > INACTIVITY_SECONDS:
-            raise SimError(
-                400,
-                "invalid_grant",
-                700082,
-                "The refresh token has expired due to inactivity. The token was issued on "
-                f"{datetime.fromtimestamp(grant.issued_at, tz=UTC).isoformat()} and was inactive for 90.00:00:00.",
-            )
-        mailbox, state = self._user(grant.upn, grant.tenant_id)
-        self._locked(state)
-        self._account_state(mailbox, state, grant.tenant_id, interactive=False)
-        self._consented(grant.tenant_id, app)
-        grant.last_used_at = now
-        return self._mint(
-            app.client_id,
-            grant.tenant_id,
-            grant.upn,
-            form.get("scope") or grant.scope,
-            confidential=grant.confidential,
-        )
-
-    def _redeem(self, tenant: str, app: AppRegistration, form: Mapping[str, str]) -> dict[str, Any]:
-        code = self.codes.get(form.get("code", ""))
-        if code is None or code.client_id != app.client_id or code.tenant_id != tenant:
-            raise SimError(400, "invalid_grant", 70000, "The provided authorization code is invalid.")
-        if code.redeemed:
-            raise SimError(
-                400,
-                "invalid_grant",
-                54005,
-                "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
-            )
-        if code.expires_at <= self._clock.timestamp():
-            raise SimError(
-                400,
-                "invalid_grant",
-                70008,
-                "The provided authorization code or refresh token has expired due to inactivity.",
-            )
-        redirect = form.get("redirect_uri", "")
-        if redirect != code.redirect_uri:
-            raise SimError(
-                400,
-                "invalid_grant",
-                50148,
-                "The redirect_uri does not match the one in the authorization request.",
-            )
-        public = _match_redirect(redirect, app.public_redirects) and not _match_redirect(
-            redirect, app.web_redirects
-        )
-        if public and "client_secret" in form:
-            raise SimError(
-                401,
-                "invalid_client",
-                700025,
-                "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
-            )
-        confidential = False if public else self._client_kind(app, form, public_ok=False)
-        verifier = form.get("code_verifier", "")
-        digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-        if not hmac.compare_digest(digest, code.code_challenge):
-            raise SimError(
-                400,
-                "invalid_grant",
-                501481,
-                "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
-            )
-        code.redeemed = True
-        return self._mint(
-            app.client_id, tenant, code.upn, form.get("scope") or code.scope, confidential=confidential
-        )
-
     # ------------------------------------------------------------------ browser endpoints
 
-    def _redirect(self, uri: str, params: Mapping[str, str]) -> SimResponse:
+    def redirect(self, uri: str, params: Mapping[str, str]) -> SimResponse:
+        """A 302 to ``uri`` with ``params`` in the query."""
         return SimResponse(status=302, headers={"location": f"{uri}?{urlencode(params)}"})
 
-    def _redirect_error(self, uri: str, state: str | None, exc: SimError, **extra: str) -> SimResponse:
+    def redirect_error(self, uri: str, state: str | None, exc: SimError, **extra: str) -> SimResponse:
+        """A 302 carrying an OAuth error (``error``, ``error_description``) to ``uri``."""
         params = {"error": exc.error, "error_description": f"AADSTS{exc.code}: {exc.text}", **extra}
         if state is not None:
             params["state"] = state
-        return self._redirect(uri, params)
+        return self.redirect(uri, params)
 
-    def _browser_app(self, tenant_path: str, query: Mapping[str, str]) -> tuple[str, AppRegistration, str]:
-        tenant = self._known_tenant(tenant_path)
-        app = self._app(query.get("client_id"), tenant)
+    def browser_app(self, tenant_path: str, query: Mapping[str, str]) -> tuple[str, AppRegistration, str]:
+        """Tenant, app and redirect URI of an authorize/adminconsent request (the redirect must be registered)."""
+        tenant = self.known_tenant(tenant_path)
+        app = self.app_for(query.get("client_id"), tenant)
         redirect = query.get("redirect_uri", "")
-        if not _match_redirect(redirect, app.web_redirects + app.public_redirects):
+        if not match_redirect(redirect, app.web_redirects + app.public_redirects):
             raise SimError(
                 400,
                 "invalid_request",
@@ -627,71 +498,6 @@ class MicrosoftIdentityWorld:
                 f"for the application '{app.client_id}'.",
             )
         return tenant, app, redirect
-
-    def _authorize(self, tenant_path: str, query: Mapping[str, str]) -> SimResponse:
-        tenant, app, redirect = self._browser_app(tenant_path, query)
-        state = query.get("state")
-        try:
-            if query.get("response_type") != "code":
-                raise SimError(400, "unsupported_response_type", 70005, "The response_type must be 'code'.")
-            if query.get("code_challenge_method") != "S256" or not query.get("code_challenge"):
-                raise SimError(
-                    400, "invalid_request", 50148, "PKCE with code_challenge_method S256 is required here."
-                )
-            mailbox, user = self._user(query.get("login_hint", ""), tenant)
-            self._locked(user)
-            self._account_state(mailbox, user, tenant, interactive=True)
-            self._consented(tenant, app)
-        except SimError as exc:
-            return self._redirect_error(redirect, state, exc)
-        code = self._token_value("0.AXcA", 90)
-        self.codes[code] = AuthCode(
-            code=code,
-            client_id=app.client_id,
-            tenant_id=tenant,
-            upn=mailbox.user_principal_name,
-            redirect_uri=redirect,
-            code_challenge=query["code_challenge"],
-            scope=query.get("scope", ""),
-            expires_at=self._clock.timestamp() + CODE_SECONDS,
-        )
-        params = {"code": code, "session_state": str(uuid.UUID(int=self._rng.getrandbits(128), version=4))}
-        if state is not None:
-            params["state"] = state
-        return self._redirect(redirect, params)
-
-    def _adminconsent(self, tenant_path: str, query: Mapping[str, str]) -> SimResponse:
-        tenant, app, redirect = self._browser_app(tenant_path, query)
-        state = query.get("state")
-        if self.policy(tenant).declines_consent:
-            exc = SimError(400, "access_denied", 65004, "User declined to consent to access the app.")
-            return self._redirect_error(redirect, state, exc, tenant=tenant)
-        self.grant_consent(tenant, app.client_id)
-        params = {"admin_consent": "True", "tenant": tenant, "scope": query.get("scope", "")}
-        if state is not None:
-            params["state"] = state
-        return self._redirect(redirect, params)
-
-    def _discovery(self, tenant_path: str) -> SimResponse:
-        tenant = self._known_tenant(tenant_path)
-        base = f"https://{HOST}/{tenant}"
-        return json_response(
-            200,
-            {
-                "issuer": f"{base}/v2.0",
-                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-                "token_endpoint": f"{base}/oauth2/v2.0/token",
-                "token_endpoint_auth_methods_supported": [
-                    "client_secret_post",
-                    "private_key_jwt",
-                    "client_secret_basic",
-                ],
-                "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-                "scopes_supported": ["openid", "profile", "email", "offline_access"],
-                "code_challenge_methods_supported": ["plain", "S256"],
-                "tenant_region_scope": "NA",
-            },
-        )
 
     def iter_grants(self, upn: str) -> Iterator[Grant]:
         """Every grant of a user."""
