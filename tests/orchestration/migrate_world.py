@@ -99,11 +99,14 @@ def build_world(
                 warmup=None
                 if spec.warmup is None
                 else SlWarmup(
-                    id=sb.smartlead.next_id("warmup"), status="PAUSED" if spec.suspended else "ACTIVE",
-                    created_at=now - timedelta(days=19), total_sent_count=rng.randint(50, 300),
-                    warmup_key_id=sb.smartlead.warmup_key(), total_warmup_per_day=spec.warmup,
+                    id=sb.smartlead.next_id("warmup"),
+                    status="PAUSED" if spec.suspended else "ACTIVE",
+                    created_at=now - timedelta(days=19),
+                    total_sent_count=rng.randint(50, 300),
+                    warmup_key_id=sb.smartlead.warmup_key(),
+                    total_warmup_per_day=spec.warmup,
                     warmup_max_count=spec.warmup,
-                ),  # fmt: skip
+                ),
             )
             user.accounts[account.id] = account
             for c in spec.campaigns:
@@ -145,7 +148,8 @@ def state(sb: Sandbox) -> dict[str, dict[str, Any]]:
 def settings_only(view: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The state without what a migration is meant to change (type, id, tokens, connection)."""
     return {
-        email: {k: v for k, v in row.items() if k not in ("id", "type", "connected")} for email, row in view.items()
+        email: {k: v for k, v in row.items() if k not in ("id", "type", "connected")}
+        for email, row in view.items()
     }
 
 
@@ -161,9 +165,12 @@ class InterruptingTransport(httpx.BaseTransport):
         self.at = at
         self.after = after
         self.count = 0
+        #: The method of every request seen, in order (a lost GET answer changes nothing).
+        self.methods: list[str] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.count += 1
+        self.methods.append(request.method)
         if self.count == self.at and not self.after:
             raise Interrupted(f"interrupted before request {self.count}")
         response = self.inner.handle_request(request)
@@ -174,7 +181,9 @@ class InterruptingTransport(httpx.BaseTransport):
 
 
 @contextmanager
-def clients(sb: Sandbox, transport: httpx.BaseTransport | None = None) -> Iterator[tuple[TenantCore, Smartlead, MicrosoftIdentity]]:
+def clients(
+    sb: Sandbox, transport: httpx.BaseTransport | None = None
+) -> Iterator[tuple[TenantCore, Smartlead, MicrosoftIdentity]]:
     """A fresh process's clients: TenantCore, Smartlead and the agency app's identity client."""
     through = transport or sb.transport
     clock = {"clock": sb.clock.timestamp, "sleep": sb.clock.sleep}

@@ -300,6 +300,16 @@ def _switch_mode(ctx: Ctx, body: dict[str, Any], verify: Callable[[], str | None
     target = ctx.account(body["id"]) if body.get("id") is not None else None
     if mode == "in_place" or target is None or target.type == body["type"]:
         return
+    if mode == "in_place_reset":
+        for key in ("max_email_per_day", "time_to_wait_in_mins", "custom_tracking_url", "bcc", "signature",
+                    "client_id", "total_warmup_per_day", "reply_rate_percentage"):  # fmt: skip
+            body.pop(key, None)
+        body["warmup_enabled"] = False
+        target.message_per_day, target.min_time_to_wait_in_mins = 100, 3
+        target.signature = target.bcc_email = target.custom_tracking_domain = None
+        if ctx.client_id is None:
+            target.client_id = None
+        return
     if mode == "refuse":
         raise reply(
             400,

@@ -81,7 +81,10 @@ class SmartleadConfig:
         seed: seed for warmup keys, client uuids and client API keys (reproducible runs).
         oauth_switch: what ``save-oauth`` with the ``id`` of an account of another type (an SMTP
             account moving to OAuth) does. ``"in_place"`` (default, the documented update path
-            of §2.6): the account keeps its id, campaigns, tags and history. ``"refuse"``: 400
+            of §2.6): the account keeps its id, campaigns, tags and history. ``"in_place_reset"``:
+            the same, but the switch ignores the body's optional settings and resets them as a
+            new account has them (limit 100, gap 3, no signature/bcc/tracking/client, warmup
+            off) - the pessimistic reading of an unverified path. ``"refuse"``: 400
             ``ACCOUNT_ALREADY_EXIST`` (the in-place switch is unverified live). ``"new_id"``:
             Smartlead drops the old account (as a delete does) and answers a new one's id.
     """
@@ -115,9 +118,10 @@ class SmartleadConfig:
                 raise ValueError(
                     f"rate_limits entries are (requests >= 1, seconds > 0); got ({limit}, {seconds})"
                 )
-        if self.oauth_switch not in ("in_place", "refuse", "new_id"):
+        if self.oauth_switch not in ("in_place", "in_place_reset", "refuse", "new_id"):
             raise ValueError(
-                f"oauth_switch must be 'in_place', 'refuse' or 'new_id'; got {self.oauth_switch!r}"
+                "oauth_switch must be 'in_place', 'in_place_reset', 'refuse' or 'new_id'; "
+                f"got {self.oauth_switch!r}"
             )
         if self.list_password not in ("base64", "plain", "omit"):
             raise ValueError(f"list_password must be 'base64', 'plain' or 'omit'; got {self.list_password!r}")
