@@ -20,11 +20,12 @@ from tenantlead._core.flow import Flow
 from tenantlead.errors import APIError, NotFoundError
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
-from tenantlead.orchestration.results import ItemResult, Progress, describe_error
+from tenantlead.orchestration.results import ItemResult, OnProgress, describe_error
 from tenantlead.smartlead.models import EmailAccount, TagMappingResult
 
 if TYPE_CHECKING:
     from tenantlead.orchestration.connect import ConnectItem, ConnectPlan
+    from tenantlead.smartlead import AsyncSmartlead, Smartlead
 
 __all__ = ["IMAP_HOST", "IMAP_PORT", "SMTP_HOST", "SMTP_PORT", "ConnectRun", "resolve_tokens"]
 
@@ -87,26 +88,22 @@ class ConnectRun(PhasedRun):
     """One connect apply run (see the module docstring); no I/O of its own."""
 
     def __init__(
-        self, plan: ConnectPlan, sl: object, progress: Progress | None, tokens: Tokens | None
+        self,
+        plan: ConnectPlan,
+        sl: Smartlead | AsyncSmartlead | None,
+        on_progress: OnProgress | None,
+        tokens: Tokens | None,
     ) -> None:
         if sl is None:
             raise ValueError("apply() needs sl= (a Smartlead client)")
-        super().__init__(len(plan.items), progress)
+        super().__init__(len(plan.items), on_progress, "connect")
         self.plan = plan
         self.tokens = tokens
         self.settle: list[tuple[ConnectItem, int, str]] = []  # (item, account id, how it was found)
         self.tag_targets: dict[tuple[int, ...], list[tuple[ConnectItem, int]]] = {}
         for item in plan.items:
             if item.action == "skip":
-                self.collector.add(
-                    ItemResult(
-                        subject=item.address,
-                        action="connect",
-                        status="skipped",
-                        detail=item.reason,
-                        account_id=item.account_id,
-                    )
-                )
+                self.skipped(item.address, "connect", item.reason, item.account_id)
 
     def phases(self) -> Sequence[Callable[[], Flow[None]]]:
         """Create, settle, tag."""
@@ -189,13 +186,10 @@ class ConnectRun(PhasedRun):
             )
             return
         if item.action == "manual" and isinstance(error, NotFoundError):
-            self.collector.add(
-                ItemResult(
-                    subject=item.address,
-                    action="find hand-added account",
-                    status="skipped",
-                    detail="not in Smartlead yet: follow the hand-off steps (plan.handoff()), then apply again",
-                )
+            self.skipped(
+                item.address,
+                "find hand-added account",
+                "not in Smartlead yet: follow the hand-off steps (plan.handoff()), then apply again",
             )
             return
         exists, account_id = _already_exists(error)

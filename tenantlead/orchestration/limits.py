@@ -28,7 +28,7 @@ from tenantlead.orchestration._render import Tabular, jsonable, text_table
 from tenantlead.orchestration.fleet import Fleet, FleetRow
 from tenantlead.orchestration.limits_apply import BULK_BATCH, LimitRun
 from tenantlead.orchestration.policy import LimitPolicy
-from tenantlead.orchestration.results import ApplyResult, Progress
+from tenantlead.orchestration.results import ApplyResult, OnProgress, Progress, progress_callback
 from tenantlead.smartlead.models import EmailAccount
 
 if TYPE_CHECKING:
@@ -401,28 +401,33 @@ class LimitPlan(Tabular):
         *,
         tc: TenantCore | None = None,
         sl: Smartlead | None = None,
-        progress: Progress | None = None,
+        on_progress: OnProgress | None = None,
         verify: bool = True,
+        progress: Progress | None = None,
     ) -> ApplyResult:
         """Write the plan: TenantCore first, then Smartlead (bulk where possible), then re-read.
 
         ``tc`` is needed only when the plan has TenantCore changes, ``sl`` only for Smartlead
-        changes. Every change ends succeeded, skipped or failed; ``progress(done, total, item)``
-        runs after each. On ``KeyboardInterrupt`` the writes already made stand: the exception
-        carries ``partial_result`` and a fresh plan finishes the job.
+        changes. Every change ends succeeded, skipped or failed; ``on_progress(event)`` runs
+        after each (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
+        ``"align"``; ``progress=`` is its deprecated older form). On ``KeyboardInterrupt`` the
+        writes already made stand: the exception carries ``partial_result`` and a fresh plan
+        finishes the job.
         """
-        return _drive.apply(LimitRun(self, tc, sl, progress, verify=verify), tc, sl)
+        report = progress_callback("align", on_progress, progress)
+        return _drive.apply(LimitRun(self, tc, sl, report, verify=verify), tc, sl)
 
     async def aapply(
         self,
         *,
         tc: AsyncTenantCore | None = None,
         sl: AsyncSmartlead | None = None,
-        progress: Progress | None = None,
+        on_progress: OnProgress | None = None,
         verify: bool = True,
         concurrency: int = 8,
+        progress: Progress | None = None,
     ) -> ApplyResult:
         """Async :meth:`apply`: independent requests run concurrently, at most ``concurrency`` at a time."""
         _drive.check_concurrency(concurrency)
-        run = LimitRun(self, tc, sl, progress, verify=verify)
+        run = LimitRun(self, tc, sl, progress_callback("align", on_progress, progress), verify=verify)
         return await _drive.aapply(run, tc, sl, concurrency=concurrency)
