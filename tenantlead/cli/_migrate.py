@@ -137,7 +137,7 @@ def cmd_migrate(session: Session, args: argparse.Namespace) -> int:
                     session.out("\nnothing written; run again with --apply to migrate these accounts")
             return OK
         session.note(f"snapshot of every account before any write: {snapshot}")
-        result = plan.apply(sl=session.sl, progress=session.progress.items("migrate"))
+        result = plan.apply(sl=session.sl, on_progress=session.progress.on_progress)
         session.progress.close()
     finally:
         identity.close()

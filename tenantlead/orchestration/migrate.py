@@ -32,7 +32,7 @@ sign-ins alike. Re-running is always safe and finishes an interrupted run from t
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
@@ -49,7 +49,15 @@ from tenantlead.orchestration.fleet import Fleet, FleetRow, normalize_address
 from tenantlead.orchestration.migrate_flows import AccountOutcome, Job, account_flow, snapshot_flow
 from tenantlead.orchestration.migrate_snapshot import AccountSnapshot, MigrationSnapshot
 from tenantlead.orchestration.migrate_tokens import MICROSOFT, TENANT_WIDE_CAUSES, TokenMinter, as_minter
-from tenantlead.orchestration.results import ApplyResult, ItemResult, Progress, _Collector, partial_note
+from tenantlead.orchestration.results import (
+    ApplyResult,
+    ItemResult,
+    OnProgress,
+    Progress,
+    _Collector,
+    partial_note,
+    progress_callback,
+)
 from tenantlead.smartlead.models import EmailAccountType
 
 if TYPE_CHECKING:
@@ -344,6 +352,7 @@ class MigratePlan(Tabular):
         sl: Smartlead,
         tc: TenantCore | None = None,
         microsoft: Any = None,
+        on_progress: OnProgress | None = None,
         progress: Progress | None = None,
         concurrency: int = 1,
     ) -> ApplyResult:
@@ -352,10 +361,13 @@ class MigratePlan(Tabular):
         ``tc`` is not needed (the fleet already holds TenantCore's side) and is accepted for
         symmetry with the other plans. ``microsoft`` is the
         [MicrosoftIdentity][tenantlead.microsoft.MicrosoftIdentity] the tokens are minted through,
-        when the plan was given another one (``aapply`` needs an ``AsyncMicrosoftIdentity``). On ``KeyboardInterrupt`` the exception carries
+        when the plan was given another one (``aapply`` needs an ``AsyncMicrosoftIdentity``).
+        ``on_progress(event)`` runs as each account ends (a
+        [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage ``"migrate"``;
+        ``progress=`` is its deprecated older form). On ``KeyboardInterrupt`` the exception carries
         ``partial_result``; run the same migration again to finish it.
         """
-        run = _MigrationRun(self, progress, concurrency)
+        run = _MigrationRun(self, progress_callback("migrate", on_progress, progress), concurrency)
         try:
             run_flow(
                 run.flow(), _clients(self.minter, sl, microsoft, asynchronous=False), default="smartlead"
@@ -371,11 +383,12 @@ class MigratePlan(Tabular):
         sl: AsyncSmartlead,
         tc: AsyncTenantCore | None = None,
         microsoft: Any = None,
+        on_progress: OnProgress | None = None,
         progress: Progress | None = None,
         concurrency: int = 4,
     ) -> ApplyResult:
         """Async :meth:`apply`: up to ``concurrency`` tenant batches at once."""
-        run = _MigrationRun(self, progress, concurrency)
+        run = _MigrationRun(self, progress_callback("migrate", on_progress, progress), concurrency)
         try:
             await arun_flow(
                 run.flow(), _clients(self.minter, sl, microsoft, asynchronous=True), default="smartlead"
@@ -418,14 +431,14 @@ _ACTIONS = {
 class _MigrationRun:
     """One apply: the snapshot phase, then one batch per tenant; shared by both drivers."""
 
-    def __init__(self, plan: MigratePlan, progress: Progress | None, concurrency: int) -> None:
+    def __init__(self, plan: MigratePlan, on_progress: OnProgress | None, concurrency: int) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be an integer >= 1, got {concurrency!r}")
         if plan.minter is None or plan.credentials is None:
             raise ValueError("this plan has no token minter or credentials: build it with migrate_to_oauth()")
         self.plan = plan
         self.concurrency = concurrency
-        self.collector = _Collector(len(plan.items), progress)
+        self.collector = _Collector(len(plan.items), on_progress, "migrate")
         self.outcomes: list[AccountOutcome] = []
         self._lock = threading.Lock()
         for item in plan.skipped:
@@ -525,7 +538,3 @@ class _MigrationRun:
             self.record(outcome)
             if outcome.status == "failed" and outcome.cause in TENANT_WIDE_CAUSES:
                 stopped = outcome
-
-
-#: ``progress`` hook type re-exported for the CLI.
-ProgressHook = Callable[[int, int, ItemResult], None]

@@ -27,8 +27,8 @@ from tenantlead.errors import APIError, NotFoundError, ValidationError
 from tenantlead.orchestration.migrate_snapshot import AccountSnapshot, setting_differences
 from tenantlead.orchestration.migrate_tokens import TokenMinter, failure_cause
 from tenantlead.smartlead.models import AccountTags, AccountWriteResult, EmailAccount, EmailAccountType
-from tenantlead.smartlead.resources import _email_account_requests as _accounts
 from tenantlead.smartlead.resources import campaigns as _campaigns
+from tenantlead.smartlead.resources import email_accounts as _accounts
 
 __all__ = ["AccountOutcome", "Job", "account_flow", "snapshot_flow"]
 
