@@ -73,14 +73,15 @@ class Router(Generic[C]):
         self.patterns: dict[
             tuple[str, int], list[tuple[tuple[str | None, ...], str, Callable[[C], SimResponse]]]
         ] = {}
-        self._methods: set[str] = set()
+        self._order: list[tuple[str, tuple[str | None, ...]]] = []
         for method, pattern, handler in routes:
-            self._methods.add(method)
             segs = tuple(pattern.strip("/").split("/"))
             if not any(s.startswith("{") for s in segs):
+                self._order.append((method, segs))
                 self.literal[(method, "/".join(segs))] = handler
                 continue
             shape = tuple(None if s.startswith("{") else s for s in segs)
+            self._order.append((method, shape))
             self.patterns.setdefault((method, len(segs)), []).append((shape, pattern, handler))
 
     def match(self, method: str, path: str) -> tuple[Callable[[C], SimResponse], tuple[str, ...]] | None:
@@ -96,21 +97,34 @@ class Router(Generic[C]):
             return handler, ()
         segs = path.split("/")
         for shape, _pattern, handler in self.patterns.get((method, len(segs)), ()):
-            params: list[str] = []
-            for want, got in zip(shape, segs, strict=True):
-                if want is None:
-                    if not got:
-                        break
-                    params.append(got)
-                elif want != got:
-                    break
-            else:
-                return handler, tuple(params)
+            params = _bind(shape, segs)
+            if params is not None:
+                return handler, params
         return None
 
     def methods(self, path: str) -> list[str]:
-        """The methods some route serves at ``path``, in Express's ``Allow`` order (HEAD with GET)."""
-        found = [m for m in sorted(self._methods) if self._match(m, path) is not None]
-        if "GET" in found and "HEAD" not in found:
-            found.insert(found.index("GET") + 1, "HEAD")
+        """The methods some route serves at ``path``, in registration order, HEAD after GET.
+
+        That is the order of Express's automatic ``Allow`` header (``GET,HEAD,POST,DELETE``).
+        """
+        segs = path.split("/")
+        found: list[str] = []
+        for method, shape in self._order:
+            if method not in found and len(shape) == len(segs) and _bind(shape, segs) is not None:
+                found.append(method)
+                if method == "GET" and "HEAD" not in found:
+                    found.append("HEAD")
         return found
+
+
+def _bind(shape: tuple[str | None, ...], segs: list[str]) -> tuple[str, ...] | None:
+    """The path parameters when ``segs`` fits ``shape`` (None marks a parameter), else None."""
+    params: list[str] = []
+    for want, got in zip(shape, segs, strict=True):
+        if want is None:
+            if not got:
+                return None
+            params.append(got)
+        elif want != got:
+            return None
+    return tuple(params)

@@ -12,7 +12,7 @@ import hmac
 import random
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,11 @@ if TYPE_CHECKING:
     from .server import SandboxServer
 
 __all__ = ["MicrosoftAuthority", "Sandbox"]
+
+_NOT_FOUND = b'{"detail": "Not Found"}'
+#: Where the in-process transport and the loopback server serve the TenantCore app's
+#: credentials export (``email,password`` CSV; Bearer TenantCore key required).
+CREDENTIALS_PATH = "/sandbox/credentials.csv"
 
 OUTLOOK_SCOPES = ("https://outlook.office.com/.default", "https://outlook.office.com/SMTP.Send")
 
@@ -264,10 +269,16 @@ class Sandbox:
         """The default Smartlead user's (fake) key."""
         return self.sl_user.api_key
 
-    def credentials_csv(self) -> str:
-        """``email,password`` rows for every TenantCore mailbox, as copied from the TenantCore app."""
+    def credentials_csv(self, account: TcAccount | None = None) -> str:
+        """``email,password`` rows for every TenantCore mailbox, as copied from the TenantCore app.
+
+        ``account`` limits the export to one TenantCore account's mailboxes (the app exports
+        the signed-in account's); by default every account's.
+        """
         lines = ["email,password"]
-        for _account, mailbox in self.tenantcore.iter_mailboxes():
+        for owner, mailbox in self.tenantcore.iter_mailboxes():
+            if account is not None and owner is not account:
+                continue
             password = mailbox.password
             if any(c in password for c in ',"\r\n'):
                 password = '"' + password.replace('"', '""') + '"'
@@ -308,6 +319,52 @@ class Sandbox:
         if sep and first in self.apis:
             return first, "/" + rest
         return None
+
+    def request(
+        self,
+        method: str,
+        host: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> SimResponse:
+        """Serve one HTTP request as the in-process transport and the loopback server receive it.
+
+        Routes by host or path prefix (:meth:`route`), then :meth:`dispatch`; a path no mounted
+        API serves gets ``404 {"detail": "Not Found"}``. ``headers`` keys are lower-case.
+        Raises :class:`~tenantlead.sandbox.faults.Hang` for an injected hung response.
+        """
+        if path == CREDENTIALS_PATH:
+            return self._credentials_export(method, headers)
+        target = self.route(host, path)
+        if target is None:
+            return SimResponse(404, _NOT_FOUND, {"content-type": "application/json"})
+        api, api_path = target
+        return self.dispatch(api, SimRequest(method.upper(), api_path, query, headers, body))
+
+    def _credentials_export(self, method: str, headers: Mapping[str, str]) -> SimResponse:
+        # What the TenantCore app's export gives a signed-in user: the passwords the API never
+        # returns, for the account whose key is presented (so only the key holder reads them).
+        if method.upper() not in ("GET", "HEAD"):
+            return SimResponse(
+                405,
+                b'{"detail": "Method Not Allowed"}',
+                {"content-type": "application/json", "allow": "GET, HEAD"},
+            )
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        with self.lock:
+            account = self.tenantcore.accounts.get(token)
+            if account is None:
+                return SimResponse(
+                    401,
+                    b'{"detail": {"message": "Send a TenantCore API key as Bearer", "code": "invalid_api_key"}}',
+                    {"content-type": "application/json"},
+                )
+            text = self.credentials_csv(account)
+        return SimResponse(
+            200, text.encode(), {"content-type": "text/csv; charset=utf-8", "cache-control": "no-store"}
+        )
 
     def dispatch(self, api: str, req: SimRequest) -> SimResponse:
         """Serve one request to ``api`` ("tenantcore" or "smartlead"), applying faults.

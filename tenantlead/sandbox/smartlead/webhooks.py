@@ -242,7 +242,16 @@ def update_account_webhook(ctx: Ctx) -> SimResponse:
 def delete_account_webhook(ctx: Ctx) -> SimResponse:
     """DELETE /webhook/delete with body ``{"id": N}`` (§3.7)."""
     body = validate(ctx.body, {"id": F("int", required=True)})
-    hook = _account_hook(ctx, str(body["id"]))
+    return _delete_account_webhook(ctx, str(body["id"]))
+
+
+def delete_account_webhook_path(ctx: Ctx) -> SimResponse:
+    """DELETE /webhook/delete/{webhook_id} (the public API file's form)."""
+    return _delete_account_webhook(ctx, ctx.params[0])
+
+
+def _delete_account_webhook(ctx: Ctx, raw_id: str) -> SimResponse:
+    hook = _account_hook(ctx, raw_id)
     del ctx.user.account_webhooks[hook.id]
     return json_response(200, {"ok": True})
 
@@ -256,6 +265,7 @@ def _routes() -> Iterable[tuple[str, str, Handler]]:
     yield "GET", "/webhook/{webhook_id}", get_account_webhook
     yield "PUT", "/webhook/update/{webhook_id}", update_account_webhook
     yield "DELETE", "/webhook/delete", delete_account_webhook
+    yield "DELETE", "/webhook/delete/{webhook_id}", delete_account_webhook_path
 
 
 ROUTES: tuple[tuple[str, str, Handler], ...] = tuple(_routes())

@@ -159,6 +159,26 @@ _BAD_JSON = (
     '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n'
     "</head>\n<body>\n<pre>SyntaxError: Unexpected token in JSON</pre>\n</body>\n</html>\n"
 )
+_JSON_WHITESPACE = b" \t\n\r"
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json_strict(raw: bytes) -> Any:
+    """The body as Express's ``body-parser`` JSON middleware (``strict: true``) accepts it.
+
+    Only an object or an array is a body: ``null``, numbers, strings and booleans at the top
+    level, ``NaN``/``Infinity`` anywhere, and anything that is not JSON raise ``ValueError``
+    (the caller answers 400, as body-parser does).
+    """
+    first = raw.lstrip(_JSON_WHITESPACE)[:1]
+    if first not in (b"{", b"["):
+        raise ValueError("strict JSON bodies are objects or arrays")
+    return json.loads(raw, parse_constant=_no_constants)
+
+
 _INVALID_KEY = json.dumps({"message": "Invalid API Key"}).encode()
 _STUCK_CLOCK_HINT = (
     " (sandbox: the virtual clock has not moved since the last 429, so the window cannot free; "
@@ -299,7 +319,7 @@ class SmartleadWorld:
         body: Any = None
         if req.body:
             try:
-                body = json.loads(req.body)
+                body = parse_json_strict(req.body)
             except ValueError:
                 return text_response(400, _BAD_JSON)
 
@@ -341,7 +361,13 @@ class SmartleadWorld:
         path = raw_path[len(_PREFIX) + 1 :].rstrip("/")
         found = _ROUTER.match(req.method, path)
         if found is None:
-            resp = express_404(req.method, raw_path)
+            served = _ROUTER.methods(path) if req.method == "OPTIONS" else None
+            if served:
+                # Express answers OPTIONS itself for a path some route serves.
+                listed = ",".join(served)
+                resp = text_response(200, listed, headers={"allow": listed})
+            else:
+                resp = express_404(req.method, raw_path)
         else:
             handler, params = found
             try:

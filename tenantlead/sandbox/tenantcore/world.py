@@ -28,7 +28,7 @@ from .._routing import ApiReply, Router
 from ..clock import VirtualClock
 from ..state import TcAccount, TcDomain, TcEvent, TcMailbox, TcTenant
 from . import api_keys, domains, enforcement, mailbox_limits, mailboxes, tenants
-from ._common import NOT_ALLOWED, NOT_FOUND, Ctx, error, format_ts
+from ._common import JSON_CT, NOT_ALLOWED, NOT_FOUND, Ctx, error, format_ts
 
 __all__ = ["TenantCoreConfig", "TenantCoreWorld", "format_ts", "healthy_dns", "key_fingerprint"]
 
@@ -537,7 +537,11 @@ class TenantCoreWorld:
         path = path[1:]
         found = _ROUTER.match(req.method, path)
         if found is None:
-            return NOT_ALLOWED if _ROUTER.methods(path) else NOT_FOUND
+            allowed = _ROUTER.methods(path)
+            if not allowed:
+                return NOT_FOUND
+            # Starlette's 405 names the methods the path does serve.
+            return SimResponse(NOT_ALLOWED.status, NOT_ALLOWED.body, {**JSON_CT, "allow": ", ".join(allowed)})
         handler, params = found
         try:
             account = self._authenticate(req)
