@@ -18,7 +18,7 @@ import attrs
 
 from tenantlead._core.flow import Flow, Gather, Now, Outcome, Sleep
 from tenantlead._core.request import APIRequest, Response
-from tenantlead.errors import APIConnectionError, APIError, RateLimitError
+from tenantlead.errors import APIConnectionError, APIError, APIResponseError, RateLimitError
 from tenantlead.microsoft._app import MicrosoftApp, validate_tenant_id
 from tenantlead.microsoft._profile import oauth_error_fields
 from tenantlead.microsoft._types import MicrosoftToken, SignInError, SignInLedger
@@ -161,6 +161,11 @@ class _NoRefreshToken:
 
     keys: tuple[str, ...]
 
+    @property
+    def has_access_token(self) -> bool:
+        """True when the answer carried an access token (so only the refresh token is missing)."""
+        return "access_token" in self.keys
+
 
 def _token_parser(tenant_id: str, username: str, now: float) -> Callable[[Response], Any]:
     def parse(response: Response) -> MicrosoftToken | _NoRefreshToken:
@@ -181,6 +186,19 @@ def _token_request(
 
 
 def _no_refresh_error(found: _NoRefreshToken, tenant_id: str, username: str | None) -> SignInError:
+    if not found.has_access_token:
+        # Not a token answer at all (a proxy's or a cut-off 200): as transient as a reset connection.
+        return SignInError(
+            Diagnosis(
+                cause=SignInCause.TRANSIENT,
+                code="no_token",
+                retryable=True,
+                message="the token endpoint answered 2xx without a token (a proxy, or a cut-off answer)",
+                fix="Run again; if it persists, check proxies between this machine and Microsoft.",
+            ),
+            tenant_id=tenant_id,
+            username=username,
+        )
     return SignInError(
         Diagnosis(
             cause=SignInCause.APP_MISCONFIGURED,
@@ -210,13 +228,14 @@ def as_sign_in_error(
             exc.tenant_id = exc.tenant_id or tenant_id
             exc.attempts = max(exc.attempts, attempts)
         return exc
-    if isinstance(exc, APIConnectionError):
+    if isinstance(exc, APIConnectionError | APIResponseError):
         diagnosis = Diagnosis(
             cause=SignInCause.TRANSIENT,
             code=type(exc).__name__,
             retryable=True,
             message=exc.message,
-            fix="No answer from Microsoft (timeout or network): run again; completed mailboxes are skipped.",
+            fix="No usable answer from Microsoft (timeout, network, a cut-off body): run again; completed "
+            "mailboxes are skipped.",
         )
         return SignInError(
             diagnosis,
@@ -314,6 +333,8 @@ def password_flow(
                     _token_parser(tenant, username, now),
                     safe=False,
                 )
+                if isinstance(minted, _NoRefreshToken):
+                    raise _no_refresh_error(minted, tenant, username)
             except APIError as exc:
                 last = as_sign_in_error(exc, tenant_id=tenant, username=username, attempts=number)
                 if last.retryable and number < ledger.max_password_attempts:
@@ -321,10 +342,6 @@ def password_flow(
                     continue
                 ledger.record(tenant, username, last.cause)
                 raise last from None
-            if isinstance(minted, _NoRefreshToken):
-                error = _no_refresh_error(minted, tenant, username)
-                ledger.record(tenant, username, error.cause)
-                raise error
             ledger.record(tenant, username, None)
             assert isinstance(minted, MicrosoftToken)
             return minted
@@ -355,14 +372,14 @@ def refresh_flow(app: MicrosoftApp, token: MicrosoftToken) -> Flow[MicrosoftToke
                 _token_parser(tenant, token.username, now),
                 safe=True,
             )
+            if isinstance(fresh, _NoRefreshToken):
+                raise _no_refresh_error(fresh, tenant, token.username)
         except APIError as exc:
             error = as_sign_in_error(exc, tenant_id=tenant, username=token.username)
             if error.retryable and attempt < _REFRESH_TRIES:
                 yield Sleep(_backoff(exc, attempt))
                 continue
             raise error from None
-        if isinstance(fresh, _NoRefreshToken):
-            raise _no_refresh_error(fresh, tenant, token.username)
         assert isinstance(fresh, MicrosoftToken)
         return attrs.evolve(fresh, preflighted=True)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -121,6 +122,7 @@ class SignInError(APIError):
         trace_id: Microsoft's ``trace_id`` (quote it to Microsoft support), when sent.
         correlation_id: Microsoft's ``correlation_id``, when sent.
         attempts: password attempts made for this mailbox in this run (password flow only).
+        detail: Microsoft's own text (the first line of ``error_description``), unchanged.
     """
 
     def __init__(
@@ -146,8 +148,10 @@ class SignInError(APIError):
         self.correlation_id = correlation_id
         self.attempts = attempts
         who = f"{username}: " if username else (f"tenant {tenant_id}: " if tenant_id else "")
+        text = re.sub(r"^AADSTS\d+:\s*", "", diagnosis.message)
+        self.detail = diagnosis.message
         super().__init__(
-            f"{who}{diagnosis.cause.value} — {diagnosis.message}",
+            f"{who}{diagnosis.cause.value} — {text}",
             api="microsoft",
             status_code=status_code,
             code=diagnosis.code,
@@ -161,7 +165,7 @@ class SignInError(APIError):
     def diagnosis(self) -> Diagnosis:
         """The classification as a value (cause, code, retryable, message, fix)."""
         return Diagnosis(
-            cause=self.cause, code=self.code, retryable=self.retryable, message=self.message, fix=self.fix
+            cause=self.cause, code=self.code, retryable=self.retryable, message=self.detail, fix=self.fix
         )
 
 

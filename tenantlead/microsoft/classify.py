@@ -229,9 +229,13 @@ class Diagnosis:
 _AADSTS = re.compile(r"AADSTS(\d{4,7})")
 
 
+_TRAILER = re.compile(r"\s*(Trace ID|Correlation ID|Timestamp):.*$", re.DOTALL)
+
+
 def _first_line(text: str) -> str:
     # Microsoft appends "\r\nTrace ID: ...\r\nCorrelation ID: ...\r\nTimestamp: ..." lines.
-    return text.strip().splitlines()[0].strip() if text.strip() else ""
+    line = text.strip().splitlines()[0].strip() if text.strip() else ""
+    return _TRAILER.sub("", line).strip()
 
 
 def _diagnosis(cause: SignInCause, code: str | None, message: str, number: int | None) -> Diagnosis:

@@ -233,6 +233,11 @@ class SandboxServer:
         return f"{self.base_url}/tenantcore/v1"
 
     @property
+    def microsoft_authority_host(self) -> str:
+        """The simulated Microsoft identity platform on this server (``MicrosoftApp(authority_host=...)``)."""
+        return f"{self.base_url}/microsoft"
+
+    @property
     def smartlead_base_url(self) -> str:
         """Smartlead's base URL on this server (ends in ``/api/v1``)."""
         return f"{self.base_url}/smartlead/api/v1"

@@ -39,6 +39,8 @@ class Grant:
     issued_at: float
     last_used_at: float
     revoked: bool = False
+    #: Minted by an interactive sign-in, whose MFA claim the refreshes keep (Microsoft's behaviour).
+    interactive: bool = False
 
 
 @dataclass

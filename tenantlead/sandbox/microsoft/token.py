@@ -126,7 +126,7 @@ def _refresh(
         )
     mailbox, state = world.user_for(grant.upn, grant.tenant_id)
     world.check_lock(state)
-    world.check_account(mailbox, state, grant.tenant_id, interactive=False)
+    world.check_account(mailbox, state, grant.tenant_id, interactive=grant.interactive)
     world.require_consent(grant.tenant_id, app)
     grant.last_used_at = now
     return world.mint(
@@ -135,6 +135,7 @@ def _refresh(
         grant.upn,
         form.get("scope") or grant.scope,
         confidential=grant.confidential,
+        interactive=grant.interactive,
     )
 
 
@@ -188,7 +189,12 @@ def _redeem(
         )
     code.redeemed = True
     return world.mint(
-        app.client_id, tenant, code.upn, form.get("scope") or code.scope, confidential=confidential
+        app.client_id,
+        tenant,
+        code.upn,
+        form.get("scope") or code.scope,
+        confidential=confidential,
+        interactive=True,
     )
 
 

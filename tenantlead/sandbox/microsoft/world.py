@@ -203,6 +203,7 @@ class MicrosoftIdentityWorld:
         *,
         confidential: bool,
         lifetime: int | None = None,
+        interactive: bool = False,
     ) -> dict[str, Any]:
         """Issue an access token (and a refresh token when ``offline_access`` was asked) for a user."""
         now = self._clock.timestamp()
@@ -227,6 +228,7 @@ class MicrosoftIdentityWorld:
                 upn=upn.lower(),
                 scope=scope,
                 confidential=confidential,
+                interactive=interactive,
                 issued_at=now,
                 last_used_at=now,
             )
@@ -312,8 +314,8 @@ class MicrosoftIdentityWorld:
             exc.status,
             {
                 "error": exc.error,
-                "error_description": f"AADSTS{exc.code}: {exc.text} Trace ID: {trace} Correlation ID: "
-                f"{correlation} Timestamp: {stamp}",
+                "error_description": f"AADSTS{exc.code}: {exc.text}\r\nTrace ID: {trace}\r\nCorrelation ID: "
+                f"{correlation}\r\nTimestamp: {stamp}",
                 "error_codes": [exc.code],
                 "timestamp": stamp,
                 "trace_id": trace,
