@@ -241,6 +241,9 @@ def build_demo(sandbox: Sandbox, tenants: int = 6) -> None:
         built[2].basic_auth_retired = True
     for tenant in built:
         b.client_for(tenant)
+        # The agency's Azure app (the one in Smartlead's OAuth Configuration) was consented in
+        # each tenant at onboarding, so its mailboxes can sign in headless (migrate, connect).
+        sandbox.microsoft.grant_consent(tenant.tenant_id, sandbox.authority.smartlead_app.client_id)
 
     # ---- TenantCore-side plants on the main tenant (before connecting Smartlead accounts).
     boxes = b.mailboxes[main.tenant_id]
