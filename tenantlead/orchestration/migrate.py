@@ -42,6 +42,7 @@ import attrs
 
 from tenantlead._core.flow import Flow, Gather, Now, arun_flow, run_flow
 from tenantlead._core.microsoft365 import BASIC_AUTH_SMTP_CUTOFF
+from tenantlead.microsoft import Secret
 from tenantlead.orchestration._render import Tabular, text_table
 from tenantlead.orchestration.checks_migration import days_left, is_basic_auth_office365
 from tenantlead.orchestration.connect import Credentials, load_credentials
@@ -399,6 +400,12 @@ class MigratePlan(Tabular):
         return run.result()
 
 
+def _secret(credentials: Credentials | None, address: str) -> Secret | None:
+    """The mailbox's password wrapped as a Secret at once (no frame holds it as a plain str)."""
+    found = credentials.get(address) if credentials is not None else None
+    return Secret(found) if found is not None else None
+
+
 def _clients(minter: Any, sl: Any, microsoft: Any, *, asynchronous: bool) -> dict[str, Any]:
     """The driver's clients: Smartlead, plus Microsoft's token endpoint when the minter uses it."""
     clients: dict[str, Any] = {"smartlead": sl}
@@ -507,7 +514,7 @@ class _MigrationRun:
             job = Job(
                 snapshot=entry,
                 login=plan.logins.get(item.address, item.address),
-                password=plan.credentials.get(item.address) if plan.credentials is not None else None,
+                password=_secret(plan.credentials, item.address),
                 allow_recreate=plan.allow_recreate,
                 use_whitelabel_credentials=plan.use_whitelabel_credentials,
                 minter=plan.minter,  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ import attrs
 from tenantlead._core.flow import Flow
 from tenantlead._core.request import APIRequest
 from tenantlead.errors import APIError, NotFoundError, ValidationError
+from tenantlead.microsoft import Secret
 from tenantlead.orchestration.migrate_snapshot import AccountSnapshot, setting_differences
 from tenantlead.orchestration.migrate_tokens import TokenMinter, failure_cause
 from tenantlead.smartlead.models import AccountTags, AccountWriteResult, EmailAccount, EmailAccountType
@@ -52,7 +53,8 @@ class Job:
 
     snapshot: AccountSnapshot
     login: str
-    password: str | None = attrs.field(repr=False)
+    #: The mailbox's password, handed to the minter once and dropped by it (never a plain str here).
+    password: Secret | None = attrs.field(repr=False)
     allow_recreate: bool
     use_whitelabel_credentials: bool
     minter: TokenMinter = attrs.field(repr=False)

@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from tenantlead._core.flow import Flow, on
 from tenantlead.errors import TenantleadError
+from tenantlead.microsoft import Secret
 
 #: The name the migration's flows address Microsoft's token endpoint by (the driver's client map).
 MICROSOFT = "microsoft"
@@ -60,8 +61,8 @@ def failure_cause(error: BaseException) -> str | None:
 class TokenMinter(Protocol):
     """Mints and preflights Smartlead-bound Microsoft tokens, one mailbox at a time, as flows."""
 
-    def mint_flow(self, *, tenant_id: str, username: str, password: str) -> Flow[Any]:
-        """Sign in as ``username`` (password flow) and return the minted token."""
+    def mint_flow(self, *, tenant_id: str, username: str, password: Secret) -> Flow[Any]:
+        """Sign in as ``username`` (password flow, ``password.reveal()``) and return the minted token."""
         ...
 
     def preflight_flow(self, *, tenant_id: str, token: Any) -> Flow[Any]:
@@ -92,7 +93,7 @@ class ProvidedTokens:
     def __repr__(self) -> str:
         return "<ProvidedTokens (tokens hidden)>"
 
-    def mint_flow(self, *, tenant_id: str, username: str, password: str) -> Flow[Any]:
+    def mint_flow(self, *, tenant_id: str, username: str, password: Secret) -> Flow[Any]:
         """Ask the provider for ``username``'s token (no request of its own)."""
         token = self._get(username)
         if inspect.isawaitable(token):
@@ -152,12 +153,14 @@ class IdentityMinter:
     def __repr__(self) -> str:
         return f"<IdentityMinter app {self.app.client_id}>"
 
-    def mint_flow(self, *, tenant_id: str, username: str, password: str) -> Flow[Any]:
-        """The password flow for one mailbox (a ``MicrosoftToken``); raises ``SignInError``."""
-        from tenantlead.microsoft import Secret, password_flow
+    def mint_flow(self, *, tenant_id: str, username: str, password: Secret) -> Flow[Any]:
+        """The password flow for one mailbox (a ``MicrosoftToken``); raises ``SignInError``.
 
-        flow = password_flow(self.app, tenant_id, username, Secret(password), self.ledger)
-        return (yield from on(MICROSOFT, flow))
+        The flow drops the password when it ends, whatever the outcome.
+        """
+        from tenantlead.microsoft import password_flow
+
+        return (yield from on(MICROSOFT, password_flow(self.app, tenant_id, username, password, self.ledger)))
 
     def preflight_flow(self, *, tenant_id: str, token: Any) -> Flow[Any]:
         """Redeem the refresh token once with the secret; the preflighted token in ``save-oauth`` form."""
