@@ -600,7 +600,7 @@ class ConnectPlan(Tabular):
         _drive.check_concurrency(concurrency)
         run = ConnectRun(self, sl, progress_callback("connect", on_progress, progress), {})
         try:
-            run.tokens = await resolve_tokens(self)
+            run.tokens = await resolve_tokens(self, concurrency)
         except BaseException as exc:
             partial_note(exc, run.collector, run.rerun_hint())
             raise

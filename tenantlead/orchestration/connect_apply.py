@@ -12,6 +12,7 @@ blocking clients, ``concurrency`` at a time on async ones):
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -62,25 +63,32 @@ def _check_token(token: Any, email: str) -> Mapping[str, Any]:
     return token
 
 
-async def resolve_tokens(plan: ConnectPlan) -> dict[str, Mapping[str, Any] | Exception]:
-    """For ``aapply``: each planned OAuth mailbox's token, awaiting an async provider's answer.
+async def resolve_tokens(plan: ConnectPlan, concurrency: int) -> dict[str, Mapping[str, Any] | Exception]:
+    """For ``aapply``: each planned OAuth mailbox's token, ``concurrency`` providers' calls at a time.
 
-    A provider's failure is kept as that mailbox's outcome (the create then fails with it);
+    An async provider's ``get_token`` answers with an awaitable, which is awaited here. A
+    provider's failure is kept as that mailbox's outcome (its create then fails with it);
     ``KeyboardInterrupt`` and cancellation propagate.
     """
     out: dict[str, Mapping[str, Any] | Exception] = {}
     provider = plan.tokens
     if plan.strategy != "oauth" or provider is None:
         return out
-    for item in plan.items:
-        if item.action != "create":
-            continue
-        try:
-            token = provider.get_token(item.address)
-            # The provider is the user's code: an async one answers with an awaitable.
-            out[item.address] = await token if inspect.isawaitable(token) else token
-        except Exception as error:
-            out[item.address] = error
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(address: str) -> None:
+        async with gate:
+            try:
+                token = provider.get_token(address)
+                # The provider is the user's code: an async one answers with an awaitable.
+                out[address] = await token if inspect.isawaitable(token) else token
+            except Exception as error:
+                out[address] = error
+
+    async with asyncio.TaskGroup() as group:
+        for item in plan.items:
+            if item.action == "create":
+                group.create_task(one(item.address))
     return out
 
 
