@@ -89,8 +89,8 @@ class WallClock(VirtualClock):
     It starts at ``start`` (default: the current UTC time) and from then on follows
     ``time.monotonic`` (injectable as ``monotonic``), multiplied by ``speed``: with
     ``speed=600`` a simulated minute passes in 0.1 s, a 30-minute quota in 3 s, a day in 144 s.
-    :meth:`advance` still jumps ahead (an offset), so sandbox controls keep their meaning.
-    :meth:`sleep` / :meth:`asleep` really wait, ``seconds / speed`` of wall time: a client given
+    ``advance()`` still jumps ahead (an offset), so sandbox controls keep their meaning.
+    ``sleep()`` / ``asleep()`` really wait, ``seconds / speed`` of wall time: a client given
     them as its sleeper waits out a ``Retry-After`` (world seconds) in the world's time.
     """
 
@@ -132,7 +132,7 @@ class WallClock(VirtualClock):
             time.sleep(seconds / self.speed)
 
     async def asleep(self, seconds: float) -> None:
-        """Async twin of :meth:`sleep`."""
+        """Async twin of ``sleep()``."""
         if seconds > 0:
             await asyncio.sleep(seconds / self.speed)
 

@@ -72,6 +72,10 @@ class _Handler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         """Read one request line and headers, then serve it whatever its method."""
         self.raw_requestline = self.rfile.readline(65537)
+        if self.raw_requestline in (b"\r\n", b"\n"):
+            # An empty line before a request line is ignored (RFC 9112 §2.2): some clients
+            # send a CRLF after a body.
+            self.raw_requestline = self.rfile.readline(65537)
         if not self.raw_requestline:
             self.close_connection = True
             return

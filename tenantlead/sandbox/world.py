@@ -224,7 +224,7 @@ class Sandbox:
         #: One lock around world handling: the loopback server is threaded.
         self.lock = threading.RLock()
         self._transport: httpx.MockTransport | None = None
-        #: Mounted APIs by name, and production host -> API name (see :meth:`mount`).
+        #: Mounted APIs by name, and production host -> API name (see `mount()`).
         self.apis: dict[str, SimApi] = {}
         self.hosts: dict[str, str] = {}
         self.mount("tenantcore", self.tenantcore, host=self.TENANTCORE_HOST)
@@ -331,9 +331,9 @@ class Sandbox:
     ) -> SimResponse:
         """Serve one HTTP request as the in-process transport and the loopback server receive it.
 
-        Routes by host or path prefix (:meth:`route`), then :meth:`dispatch`; a path no mounted
+        Routes by host or path prefix (`route()`), then `dispatch()`; a path no mounted
         API serves gets ``404 {"detail": "Not Found"}``. ``headers`` keys are lower-case.
-        Raises :class:`~tenantlead.sandbox.faults.Hang` for an injected hung response.
+        Raises `Hang` (``tenantlead.sandbox.faults``) for an injected hung response.
         """
         if path == CREDENTIALS_PATH:
             return self._credentials_export(method, headers)
