@@ -200,14 +200,18 @@ class MicrosoftApp:
         redirect_uri: str | None = None,
         login_hint: str | None = None,
         prompt: str | None = None,
+        extra_scopes: Iterable[str] = ("openid",),
     ) -> str:
-        """The authorization-code URL (PKCE S256) a person opens to sign one mailbox in."""
+        """The authorization-code URL (PKCE S256) a person opens to sign one mailbox in.
+
+        ``openid`` is added so the redemption returns an ID token naming who actually signed in.
+        """
         params = {
             "client_id": self.client_id,
             "response_type": "code",
             "redirect_uri": redirect_uri or self.redirect_uri,
             "response_mode": "query",
-            "scope": self.scope,
+            "scope": " ".join(dict.fromkeys([*self.scopes, *extra_scopes])),
             "state": state,
             "code_challenge": code_challenge,
             "code_challenge_method": "S256",

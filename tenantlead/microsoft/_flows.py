@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
@@ -70,6 +71,11 @@ class Secret:
         """Forget the value."""
         self._value = None
 
+    @property
+    def dropped(self) -> bool:
+        """True once ``clear()`` was called."""
+        return self._value is None
+
     def __repr__(self) -> str:
         return "Secret('***')" if self._value is not None else "Secret(<dropped>)"
 
@@ -105,7 +111,7 @@ class MailboxCredential:
     @property
     def used(self) -> bool:
         """True once the password was handed to a flow."""
-        return repr(self._password) == "Secret(<dropped>)"
+        return self._password.dropped
 
     def take_password(self) -> Secret:
         """The password as a [Secret][tenantlead.microsoft.Secret]; the credential drops its copy."""
@@ -415,7 +421,7 @@ def code_flow(
                         "code": code.reveal(),
                         "redirect_uri": redirect_uri,
                         "code_verifier": verifier.reveal(),
-                        "scope": app.scope,
+                        "scope": f"{app.scope} openid",
                     },
                     _token_parser(tenant, username, now),
                     safe=False,
@@ -433,9 +439,44 @@ def code_flow(
         code.clear()
         verifier.clear()
     assert isinstance(minted, MicrosoftToken)
+    signed_in = _id_token_user(minted.id_token)
+    if signed_in is not None and signed_in.lower() != username.lower():
+        # A person may sign in with another account than the pre-filled one: that token would
+        # connect the wrong mailbox, so it is dropped here.
+        raise SignInError(
+            Diagnosis(
+                cause=SignInCause.BAD_CREDENTIALS,
+                code="wrong_account",
+                retryable=False,
+                message=f"the browser sign-in was completed as {signed_in}, not as {username}",
+                fix=f"Sign in again and choose {username} (use another browser profile or a private window "
+                "if the browser keeps picking a signed-in account).",
+            ),
+            tenant_id=tenant,
+            username=username,
+        )
     if not preflight:
         return minted
     return (yield from refresh_flow(app, minted))
+
+
+def _id_token_user(id_token: str | None) -> str | None:
+    """``preferred_username`` (or ``upn``) of an ID token straight from the token endpoint, else None.
+
+    No signature check is needed for this use: the token came over TLS from the token endpoint
+    itself, in answer to our own code redemption.
+    """
+    if not id_token or id_token.count(".") != 2:
+        return None
+    payload = id_token.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(claims, dict):
+        return None
+    user = claims.get("preferred_username") or claims.get("upn")
+    return user if isinstance(user, str) and "@" in user else None
 
 
 def sign_in_flow(

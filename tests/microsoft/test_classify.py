@@ -103,3 +103,21 @@ def test_free_text_without_a_code_is_not_classified() -> None:
     found = classify_text("Smartlead: AADSTS700082: The refresh token has expired due to inactivity.")
     assert found is not None
     assert found.cause is SignInCause.GRANT_EXPIRED
+
+
+def test_sign_in_errors_pickle_with_their_cause() -> None:
+    import pickle
+
+    from tenantlead.microsoft import SignInError
+
+    error = SignInError(classify_oauth_error(error_codes=[50057], description="AADSTS50057: disabled."),
+                        tenant_id="t", username="a@b.com")  # fmt: skip
+    again = pickle.loads(pickle.dumps(error))
+    assert (again.cause, again.code, again.fix, again.username) == (
+        error.cause,
+        error.code,
+        error.fix,
+        "a@b.com",
+    )
+    assert str(again) == str(error)
+    assert again.diagnosis == error.diagnosis

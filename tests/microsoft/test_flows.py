@@ -10,6 +10,7 @@ import pytest
 from tenantlead.microsoft import (
     AsyncMicrosoftIdentity,
     LoopbackListener,
+    MicrosoftApp,
     MicrosoftIdentity,
     MicrosoftToken,
     SignInCause,
@@ -290,3 +291,35 @@ async def test_bulk_sign_in_accounts_for_every_mailbox_with_bounded_concurrency(
     assert all(c.used for c in creds)  # every password was handed over once and dropped
     with pytest.raises(ValueError, match="already used"):
         creds[0].take_password()
+
+
+async def test_the_clients_work_against_the_loopback_server(world: World, mode: str) -> None:
+    with world.sb.serve() as server:
+        app = MicrosoftApp(
+            world.app.client_id, world.app.client_secret, authority_host=server.microsoft_authority_host
+        )
+        mailbox = world.mailbox("b", 0)
+        if mode == "sync":
+            with MicrosoftIdentity(app, clock=world.sb.clock.timestamp, sleep=world.sb.clock.sleep) as ms:
+                token = ms.sign_in_with_password(world.credential(mailbox))
+        else:
+            async with AsyncMicrosoftIdentity(
+                app, clock=world.sb.clock.timestamp, sleep=world.sb.clock.asleep
+            ) as ams:
+                token = await ams.sign_in_with_password(world.credential(mailbox))
+    assert token.preflighted
+    assert world.sb.microsoft.grant_for(token.refresh_token) is not None
+
+
+async def test_browser_sign_in_as_another_account_is_refused(world: World, ms: Client) -> None:
+    wanted, other = world.mailbox("a", 0), world.mailbox("a", 1)
+    world.sb.microsoft.signs_in_as[wanted.user_principal_name.lower()] = other.user_principal_name
+    with pytest.raises(SignInError) as info:
+        await call(
+            ms.browser_sign_in(
+                wanted.tenant_id, wanted.user_principal_name, open_browser=world.browser(), timeout=20
+            )
+        )
+    assert info.value.code == "wrong_account"
+    assert other.user_principal_name in str(info.value)
+    assert [kind for kind, _, _ in world.sb.microsoft.requests] == ["authorization_code"]  # not preflighted

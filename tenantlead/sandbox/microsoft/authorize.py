@@ -32,7 +32,8 @@ def _authorize(world: MicrosoftIdentityWorld, tenant_path: str, query: Mapping[s
             raise SimError(
                 400, "invalid_request", 50148, "PKCE with code_challenge_method S256 is required here."
             )
-        mailbox, user = world.user_for(query.get("login_hint", ""), tenant)
+        hint = query.get("login_hint", "")
+        mailbox, user = world.user_for(world.signs_in_as.get(hint.lower(), hint), tenant)
         world.check_lock(user)
         world.check_account(mailbox, user, tenant, interactive=True)
         world.require_consent(tenant, app)

@@ -91,6 +91,8 @@ class MicrosoftIdentityWorld:
         self.codes: dict[str, AuthCode] = {}
         #: access token -> (upn, client id, expiry Unix seconds, scope)
         self.access_tokens: dict[str, tuple[str, str, float, str]] = {}
+        #: login_hint -> the UPN the simulated person actually signs in with (default: the hint).
+        self.signs_in_as: dict[str, str] = {}
         #: Every token request served, as (grant_type, tenant, username or None).
         self.requests: list[tuple[str, str, str | None]] = []
 
