@@ -445,6 +445,9 @@ class _MigrationRun:
             raise ValueError("this plan has no token minter or credentials: build it with migrate_to_oauth()")
         self.plan = plan
         self.concurrency = concurrency
+        # A new run gets a new sign-in ledger (the password-attempt cap is per run).
+        fresh = getattr(plan.minter, "for_run", None)
+        self.minter: TokenMinter = fresh() if callable(fresh) else plan.minter
         self.collector = _Collector(len(plan.items), on_progress, "migrate")
         self.outcomes: list[AccountOutcome] = []
         self._lock = threading.Lock()
@@ -517,7 +520,7 @@ class _MigrationRun:
                 password=_secret(plan.credentials, item.address),
                 allow_recreate=plan.allow_recreate,
                 use_whitelabel_credentials=plan.use_whitelabel_credentials,
-                minter=plan.minter,  # type: ignore[arg-type]
+                minter=self.minter,
             )
             batches.setdefault(entry.tenant_id or "-", []).append(job)
         yield Gather(

@@ -153,6 +153,10 @@ class IdentityMinter:
     def __repr__(self) -> str:
         return f"<IdentityMinter app {self.app.client_id}>"
 
+    def for_run(self) -> IdentityMinter:
+        """The same app and client with a fresh ledger: at most two password attempts per mailbox *per run*."""
+        return IdentityMinter(self.identity)
+
     def mint_flow(self, *, tenant_id: str, username: str, password: Secret) -> Flow[Any]:
         """The password flow for one mailbox (a ``MicrosoftToken``); raises ``SignInError``.
 

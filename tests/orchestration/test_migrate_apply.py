@@ -399,3 +399,37 @@ def test_property_random_fleets_and_interruption_points_lose_and_duplicate_nothi
 
     assert result.failed == [], [i.detail for i in result.failed]
     assert_migrated(sb, before, same_ids=switch.startswith("in_place"))
+
+
+def test_a_wrong_password_fails_its_account_alone_and_each_run_tries_it_at_most_twice(tmp_path: Path) -> None:
+    sb = build_world([[AccountSpec(), AccountSpec()]])
+    first = next(iter(sb.tc_account.mailboxes.values()))
+    csv = sb.credentials_csv().replace(first.password, "Wrong-" + first.password)
+    attempts: list[str] = []
+
+    class Count(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            body = request.read()
+            if (
+                b"grant_type=password" in body
+                and first.user_principal_name.replace("@", "%40").encode() in body
+            ):
+                attempts.append("try")
+            return sb.transport.handle_request(request)
+
+    per_run: list[int] = []
+    with clients(sb, Count()) as (tc, sl, ms):
+        plan = migrate_to_oauth(load(sb, tc, sl), microsoft=ms, credentials=csv, snapshot=tmp_path / "s.json")
+        for _ in range(3):
+            attempts.clear()
+            result = plan.apply(sl=sl)
+            per_run.append(len(attempts))
+            [failed] = result.failed
+            assert failed.subject == first.primary_smtp
+            assert "AADSTS50126" in failed.detail
+            assert result.counts()["succeeded"] == 1
+
+    # 50126 is not retried: one password request per run, and every run may try again (the cap of two is per run).
+    assert per_run == [1, 1, 1]
+    still = next(a for a in sb.sl_user.accounts.values() if a.from_email == first.primary_smtp)
+    assert still.type == "SMTP"
