@@ -42,10 +42,13 @@ class AccountSpec:
 
 
 def build_world(
-    specs: Sequence[Sequence[AccountSpec]], *, oauth_switch: str = "in_place", seed: int = 3
+    specs: Sequence[Sequence[AccountSpec]], *, oauth_switch: str = "in_place", seed: int = 3, **config: Any
 ) -> Sandbox:
-    """A sandbox with one tenant per entry of ``specs`` and one SMTP account per spec."""
-    sb = Sandbox(seed=seed, smartlead=SmartleadConfig(seed=seed, oauth_switch=oauth_switch))
+    """A sandbox with one tenant per entry of ``specs`` and one SMTP account per spec.
+
+    ``config`` goes to ``SmartleadConfig`` (e.g. ``rate_limits=()``).
+    """
+    sb = Sandbox(seed=seed, smartlead=SmartleadConfig(seed=seed, oauth_switch=oauth_switch, **config))
     rng = random.Random(seed)
     tc, user = sb.tenantcore, sb.sl_user
     now = sb.clock.now()
