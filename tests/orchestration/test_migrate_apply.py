@@ -7,6 +7,7 @@ the simulator directly, not through the SDK under test.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -433,3 +434,19 @@ def test_a_wrong_password_fails_its_account_alone_and_each_run_tries_it_at_most_
     assert per_run == [1, 1, 1]
     still = next(a for a in sb.sl_user.accounts.values() if a.from_email == first.primary_smtp)
     assert still.type == "SMTP"
+
+
+def test_a_duplicate_oauth_account_left_by_a_server_is_removed_and_the_original_switched(
+    tmp_path: Path,
+) -> None:
+    sb = build_world(SPECS[:1])
+    before = state(sb)
+    original = next(iter(sb.sl_user.accounts.values()))
+    duplicate = dataclasses.replace(original, id=sb.smartlead.next_id("account"), type="OUTLOOK", tag_ids=[])
+    sb.sl_user.accounts[duplicate.id] = duplicate  # what a server answering a new id may leave behind
+
+    result = migrate(sb, tmp_path / "snap.json")
+
+    assert result.failed == []
+    assert duplicate.deleted
+    assert_migrated(sb, before, same_ids=True)
