@@ -47,7 +47,14 @@ from tenantlead.orchestration._render import Tabular, text_table
 from tenantlead.orchestration.checks_migration import days_left, is_basic_auth_office365
 from tenantlead.orchestration.connect import Credentials, load_credentials
 from tenantlead.orchestration.fleet import Fleet, FleetRow, normalize_address
-from tenantlead.orchestration.migrate_flows import AccountOutcome, Job, account_flow, snapshot_flow
+from tenantlead.orchestration.migrate_flows import (
+    TAG_LIST_CHUNK,
+    AccountOutcome,
+    Job,
+    account_flow,
+    snapshot_flow,
+    tags_flow,
+)
 from tenantlead.orchestration.migrate_snapshot import AccountSnapshot, MigrationSnapshot
 from tenantlead.orchestration.migrate_tokens import MICROSOFT, TENANT_WIDE_CAUSES, TokenMinter, as_minter
 from tenantlead.orchestration.results import (
@@ -244,8 +251,14 @@ def migrate_to_oauth(
         for r in fleet.rows
         if r.mailbox is not None
     }
+    gaps = {
+        normalize_address(r.address): r.account.min_time_to_wait_in_mins
+        for r in fleet.rows
+        if r.account is not None
+    }
     return MigratePlan(
         items=tuple(items),
+        gaps=gaps,
         allow_recreate=allow_recreate,
         use_whitelabel_credentials=use_whitelabel_credentials,
         snapshot_path=saved.path,
@@ -268,6 +281,8 @@ class MigratePlan(Tabular):
     minter: TokenMinter | None = attrs.field(default=None, repr=False, eq=False)
     credentials: Credentials | None = attrs.field(default=None, repr=False, eq=False)
     logins: Mapping[str, str] = attrs.field(factory=dict, repr=False, eq=False)
+    #: Each account's sending gap from the fleet's list rows (get-by-id does not return it).
+    gaps: Mapping[str, int | None] = attrs.field(factory=dict, repr=False, eq=False)
 
     columns = ("address", "action", "path", "reason")
 
@@ -486,23 +501,44 @@ class _MigrationRun:
         snapshot = MigrationSnapshot.load(plan.snapshot_path)
         todo = [i for i in plan.to_migrate if snapshot.get(i.address) is None]
         if todo:
+            chunks = [todo[i : i + TAG_LIST_CHUNK] for i in range(0, len(todo), TAG_LIST_CHUNK)]
+            tag_reads = yield Gather(
+                [tags_flow([i.address for i in chunk]) for chunk in chunks], concurrency=self.concurrency
+            )
+            tags: dict[str, Any] = {}
+            for chunk, read in zip(chunks, tag_reads, strict=True):
+                for item in chunk:
+                    tags[item.address] = read.value if read.ok else read.error
+            readable = [i for i in todo if not isinstance(tags[i.address], Exception)]
             outcomes = yield Gather(
-                [snapshot_flow(i.address, i.account_id or 0, i.tenant_id) for i in todo],
+                [
+                    snapshot_flow(
+                        i.address,
+                        i.account_id or 0,
+                        i.tenant_id,
+                        gap=plan.gaps.get(i.address),
+                        tags=tags[i.address],
+                    )
+                    for i in readable
+                ],
                 concurrency=self.concurrency,
             )
+            done = dict(zip((i.address for i in readable), outcomes, strict=True))
             taken: list[AccountSnapshot] = []
-            for item, outcome in zip(todo, outcomes, strict=True):
-                if outcome.ok:
+            for item in todo:
+                outcome = done.get(item.address)
+                if outcome is not None and outcome.ok:
                     taken.append(outcome.value)
                 else:
+                    error = outcome.error if outcome is not None else tags[item.address]
                     # Never migrate an account whose settings are not safely on disk.
                     self._add(
                         ItemResult(
                             subject=item.address,
                             action="snapshot before migrating",
                             status="failed",
-                            detail=f"could not read it for the snapshot, so it was not touched: {outcome.error}",
-                            error=outcome.error,
+                            detail=f"could not read it for the snapshot, so it was not touched: {error}",
+                            error=error,
                             account_id=item.account_id,
                         )
                     )

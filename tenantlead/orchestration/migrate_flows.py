@@ -31,7 +31,7 @@ from tenantlead.smartlead.models import AccountTags, AccountWriteResult, EmailAc
 from tenantlead.smartlead.resources import campaigns as _campaigns
 from tenantlead.smartlead.resources import email_accounts as _accounts
 
-__all__ = ["AccountOutcome", "Job", "account_flow", "snapshot_flow"]
+__all__ = ["TAG_LIST_CHUNK", "AccountOutcome", "Job", "account_flow", "snapshot_flow", "tags_flow"]
 
 #: What ``update()`` writes for each restorable setting (read name -> write name).
 _WRITE_NAMES: Mapping[str, str] = {
@@ -101,13 +101,28 @@ def _find(email: str) -> Flow[list[EmailAccount]]:
     return [a for a in page.items if a.from_email.lower() == email]
 
 
-def _tags(email: str, account_id: int) -> Flow[list[int]]:
-    rows: list[AccountTags] = yield _accounts.tags_for_request([email])
+#: Addresses per ``tag-list`` read while snapshotting (the API documents no cap; 100 like a page).
+TAG_LIST_CHUNK = 100
+
+
+def _tags_in(rows: list[AccountTags], email: str, account_id: int) -> list[int]:
+    """The tag ids ``tag-list`` reported for this address and account."""
     out: list[int] = []
     for row in rows:
         if row.email_account_id in (None, account_id) and (row.email_id or email).lower() == email:
             out.extend(t.id for t in row.tags if t.id is not None)
     return out
+
+
+def _tags(email: str, account_id: int) -> Flow[list[int]]:
+    rows: list[AccountTags] = yield _accounts.tags_for_request([email])
+    return _tags_in(rows, email, account_id)
+
+
+def tags_flow(emails: list[str]) -> Flow[list[AccountTags]]:
+    """The ``tag-list`` rows of up to :data:`TAG_LIST_CHUNK` addresses (one request)."""
+    rows: list[AccountTags] = yield _accounts.tags_for_request(emails)
+    return rows
 
 
 def _read(email: str, account_id: int) -> Flow[tuple[EmailAccount, int | None, list[int]]]:
@@ -119,10 +134,18 @@ def _read(email: str, account_id: int) -> Flow[tuple[EmailAccount, int | None, l
     return account, gap, tags
 
 
-def snapshot_flow(email: str, account_id: int, tenant_id: str | None) -> Flow[AccountSnapshot]:
-    """Read one account completely (get-by-id with campaigns, list row, tags) into its snapshot."""
-    account, gap, tags = yield from _read(email, account_id)
-    return AccountSnapshot.of(account, tenant_id=tenant_id, gap=gap, tag_ids=tags)
+def snapshot_flow(
+    email: str, account_id: int, tenant_id: str | None, *, gap: int | None, tags: list[AccountTags]
+) -> Flow[AccountSnapshot]:
+    """Read one account by id (with its campaigns) into its snapshot.
+
+    ``gap`` is the sending gap from the fleet's list rows (get-by-id omits it) and ``tags`` the
+    ``tag-list`` rows read for a batch of addresses.
+    """
+    account: EmailAccount = yield _accounts.get_request(account_id, fetch_campaigns=True)
+    return AccountSnapshot.of(
+        account, tenant_id=tenant_id, gap=gap, tag_ids=_tags_in(tags, email, account_id)
+    )
 
 
 # ----------------------------------------------------------------------------- writes
