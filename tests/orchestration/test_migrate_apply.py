@@ -451,3 +451,30 @@ def test_a_duplicate_oauth_account_left_by_a_server_is_removed_and_the_original_
     assert result.failed == []
     assert duplicate.deleted
     assert_migrated(sb, before, same_ids=True)
+
+
+def test_an_exception_mid_run_fails_its_account_only_and_the_next_run_finishes_it(tmp_path: Path) -> None:
+    sb = build_world(MATRIX, oauth_switch="refuse")
+    before = state(sb)
+    snap = tmp_path / "snap.json"
+
+    class Boom(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self.deletes = 0
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "DELETE" and "/campaigns/" not in request.url.path:
+                self.deletes += 1
+                if self.deletes == 1:
+                    sb.transport.handle_request(request)
+                    raise RuntimeError("a bug after the delete landed")
+            return sb.transport.handle_request(request)
+
+    first = migrate(sb, snap, allow_recreate=True, transport=Boom())
+
+    assert len(first.failed) == 1
+    assert "RuntimeError" in first.failed[0].detail
+    assert len(first.succeeded) == 1  # the other tenant's account is unaffected
+    again = migrate(sb, snap, allow_recreate=True)
+    assert again.failed == []
+    assert_migrated(sb, before, same_ids=False)
