@@ -187,6 +187,13 @@ def _configure_env_logging() -> None:
         logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
 
 
+class _RedactedRequest(httpx.Request):
+    """An httpx request whose ``repr`` hides secret query parameters (the request is unchanged)."""
+
+    def __repr__(self) -> str:
+        return f"<Request({self.method!r}, {redact.redact_url(self.url)!r})>"
+
+
 class BaseAPIClient:
     """Configuration and pure decision logic shared by the sync and async clients."""
 
@@ -322,7 +329,7 @@ class BaseAPIClient:
             content = urlencode(request.form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         timeout = self.timeout if isinstance(request.timeout, NotGiven) else request.timeout
-        return http.build_request(
+        built = http.build_request(
             request.method.upper(),
             self._url_for(request),
             params=params or None,  # an empty mapping makes httpx re-parse the URL
@@ -330,6 +337,10 @@ class BaseAPIClient:
             content=content,
             timeout=timeout,
         )
+        # Tracebacks that capture locals (rich, Sentry) print this request while it is in flight;
+        # Smartlead's key is in its URL.
+        built.__class__ = _RedactedRequest
+        return built
 
     def _scrub(self, info: ErrorInfo) -> ErrorInfo:
         # A server (or proxy) may echo the request's key or a token back in its error message.

@@ -67,7 +67,8 @@ class APIRequest(Generic[T]):
         method: HTTP method.
         path: path relative to the client's base URL (``/tenants``), or absolute URL.
         params: query parameters (``None`` values are dropped).
-        json: JSON body; ``NOT_GIVEN`` sends no body.
+        json: JSON body; ``NOT_GIVEN`` sends no body. Left out of ``repr`` (a body may carry a
+            password or an OAuth token).
         form: form fields sent as an ``application/x-www-form-urlencoded`` body (OAuth token
             endpoints); mutually exclusive with ``json``. Left out of ``repr`` because form
             bodies carry credentials (passwords, client secrets, codes).
@@ -84,7 +85,9 @@ class APIRequest(Generic[T]):
     method: str
     path: str
     params: Mapping[str, Any] | None = None
-    json: Any = NOT_GIVEN
+    # Out of repr, like form: a body may carry a password or an OAuth token (save, save-oauth),
+    # and flow drivers hold the request in a local that locals-capturing tracebacks print.
+    json: Any = attrs.field(default=NOT_GIVEN, repr=False)
     form: Mapping[str, str] | None = attrs.field(default=None, repr=False)
     parse: Callable[[Response], T] = _identity
     retry_safe: bool | None = None

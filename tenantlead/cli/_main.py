@@ -31,7 +31,7 @@ sending fails. Real APIs by default (keys from TENANTCORE_API_KEY / SMARTLEAD_AP
 
 _EPILOG = """\
 exit codes: 0 ok; 1 findings, failed items or an API error; 2 usage or configuration error.
-Commands that write (align, connect) only print their plan unless you add --apply."""
+Commands that write (align, connect, migrate) only print their plan unless you add --apply."""
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (exposed for the CLI reference and tests)."""
     from tenantlead.cli import _commands as c
     from tenantlead.cli._demo import cmd_demo
+    from tenantlead.cli._migrate import add_migrate_command
 
     parser = argparse.ArgumentParser(
         prog="tenantlead",
@@ -172,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="smtp: the credentials export (CSV or tab-separated with email and password columns, or "
         "email:password lines); - reads stdin",
     )
+
+    add_migrate_command(command)
 
     sandbox = sub.add_parser("sandbox", help="run the simulator", description="run the simulator")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
@@ -330,6 +333,7 @@ def _known_secrets(args: argparse.Namespace) -> list[str]:
         getattr(args, "smartlead_key", None),
         os.environ.get("TENANTCORE_API_KEY"),
         os.environ.get("SMARTLEAD_API_KEY"),
+        os.environ.get("MICROSOFT_CLIENT_SECRET"),
     ]
     return [v for v in values if v and len(v) >= _MIN_SECRET_LENGTH]
 

@@ -17,6 +17,7 @@ from tenantlead.orchestration.connect import (
 )
 from tenantlead.orchestration.fleet import Fleet, FleetRow
 from tenantlead.orchestration.limits import Change, LimitPlan, Skip, align_limits
+from tenantlead.orchestration.migrate import migrate_to_oauth
 from tenantlead.orchestration.policy import LimitPolicy
 from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, ProgressEvent
 
@@ -47,6 +48,7 @@ __all__ = [
     "await_until_connected",
     "connect",
     "load_credentials",
+    "migrate_to_oauth",
     "troubleshoot",
     "wait_connected",
     "wait_until_connected",

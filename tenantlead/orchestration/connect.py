@@ -34,6 +34,7 @@ import attrs
 from tenantlead.orchestration import _drive
 from tenantlead.orchestration._render import Tabular, text_table
 from tenantlead.orchestration._rules import find_tenants, not_ready_reasons, tenant_matches
+from tenantlead.orchestration.checks_migration import is_basic_auth_office365
 from tenantlead.orchestration.connect_apply import (
     IMAP_HOST,
     IMAP_PORT,
@@ -410,6 +411,19 @@ def connect(
                         settings=ConnectSettings(client_id=client_id),
                     )
                 )
+            elif is_basic_auth_office365(account):
+                # Connected, but over basic-auth SMTP: connect creates nothing; the migration moves it.
+                items.append(
+                    ConnectItem(
+                        **common,
+                        action="skip",
+                        reason=f"migrate with `tenantlead migrate --credentials FILE --apply` (account {account.id} "
+                        "is on basic-auth SMTP, which Microsoft turns off at the end of December 2026; in Python "
+                        "migrate_to_oauth(fleet, ...))",
+                        account_id=account.id,
+                        code="TL206",
+                    )
+                )
             else:
                 items.append(
                     ConnectItem(
@@ -559,11 +573,19 @@ class ConnectPlan(Tabular):
     def __str__(self) -> str:
         lines = [f"ConnectPlan {self._html_summary()}"]
         lines += [f"WARNING: {w}" for w in self.warnings]
-        connected = [i for i in self.items if i.action == "skip" and i.account_id is not None]
+        existing = [i for i in self.items if i.action == "skip" and i.account_id is not None]
+        basic = [i for i in existing if i.code == "TL206"]
         shown = [i.to_record() for i in self.items if not (i.action == "skip" and i.account_id is not None)]
         lines.append(text_table(shown, list(self.columns), max_rows=self.max_display_rows))
-        if connected:
-            lines.append(f"{len(connected)} mailboxes already connected (see to_records() for each)")
+        if len(existing) > len(basic):
+            lines.append(
+                f"{len(existing) - len(basic)} mailboxes already connected (see to_records() for each)"
+            )
+        if basic:
+            lines.append(
+                f"{len(basic)} mailboxes are on basic-auth SMTP: migrate with `tenantlead migrate --credentials FILE "
+                "--apply` (TL206)"
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -18,6 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from tenantlead._core.microsoft365 import (
+    BASIC_AUTH_RETIRED_REPLY,
+    BASIC_AUTH_SMTP_CUTOFF,
+    is_office365_smtp_host,
+)
+
 from ._http import SimRequest, SimResponse
 from ._routing import SimApi
 from .clock import VirtualClock
@@ -45,7 +51,8 @@ SMTP_BAD_CREDENTIALS = "535 5.7.3 Authentication unsuccessful"
 SMTP_AUTH_DISABLED = (
     "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."
 )
-SMTP_BASIC_RETIRED = "550 5.7.30 Basic authentication is not supported for Client Submission."
+#: After Microsoft's cutoff every tenant answers basic-auth logins with this (shared constant).
+SMTP_BASIC_RETIRED = BASIC_AUTH_RETIRED_REPLY
 #: Sandbox choice: a mailbox still propagating is not known to Exchange yet.
 SMTP_NOT_YET_AVAILABLE = "550 5.1.1 Recipient address rejected: mailbox not yet available"
 
@@ -94,6 +101,9 @@ class MicrosoftAuthority:
         mailbox = found[1]
         tenant = found[0].tenants.get(mailbox.tenant_id)
         if tenant is not None and tenant.basic_auth_retired:
+            return SMTP_BASIC_RETIRED
+        if self._clock.now() >= BASIC_AUTH_SMTP_CUTOFF and is_office365_smtp_host(smtp_host):
+            # Microsoft's default for existing tenants from the end of December 2026.
             return SMTP_BASIC_RETIRED
         if tenant is not None and not tenant.smtp_auth_enabled:
             return SMTP_AUTH_DISABLED

@@ -63,8 +63,14 @@ class SMTPAccountOptions(TypedDict, total=False):
 
 
 class OAuthAccountOptions(TypedDict, total=False):
-    """Optional fields of ``POST /email-accounts/save-oauth``."""
+    """Optional fields of ``POST /email-accounts/save-oauth``.
 
+    ``id`` names an existing account to update instead of creating one (reference §2.6, the
+    documented update path: an SMTP account switched to OAuth keeps its id, campaigns and
+    history). Unverified live; ``migrate_to_oauth`` reads the account back to check.
+    """
+
+    id: int | None
     max_email_per_day: int
     time_to_wait_in_mins: int
     warmup_enabled: bool
