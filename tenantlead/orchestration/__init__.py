@@ -14,11 +14,14 @@ from tenantlead.orchestration.connect import (
     wait_until_connected,
 )
 from tenantlead.orchestration.fleet import Fleet, FleetRow
+from tenantlead.orchestration.guard import Cut, DrasticPlanError, cuts_summary
+from tenantlead.orchestration.journal import ApplyJournal, JournalError
 from tenantlead.orchestration.limits import Change, LimitPlan, Skip, align_limits
 from tenantlead.orchestration.policy import LimitPolicy
 from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult
 
 __all__ = [
+    "ApplyJournal",
     "ApplyResult",
     "CHECKS",
     "Change",
@@ -28,11 +31,14 @@ __all__ = [
     "ConnectSettings",
     "Credentials",
     "CredentialsError",
+    "Cut",
+    "DrasticPlanError",
     "Drift",
     "Finding",
     "Fleet",
     "FleetRow",
     "ItemResult",
+    "JournalError",
     "LimitPlan",
     "LimitPolicy",
     "MicrosoftTokenProvider",
@@ -42,6 +48,7 @@ __all__ = [
     "align_limits",
     "await_until_connected",
     "connect",
+    "cuts_summary",
     "load_credentials",
     "troubleshoot",
     "wait_until_connected",

@@ -256,8 +256,9 @@ def _notes(fleet: Fleet, policy: CheckPolicy, codes: Sequence[str]) -> list[str]
         unknown = sum(1 for r in connected if r.warmup_per_day is None)
         if unknown:
             notes.append(
-                f"TL302 skipped {unknown} account(s) with active warmup of unknown volume (Smartlead's list "
-                "omits it): load with Fleet.load(..., with_warmup_details=True) or set "
+                f"TL302 counted the warmup of {unknown} account(s) with active warmup of unknown volume "
+                "(Smartlead's list omits it) as Smartlead's minimum, 1/day, so only certain overruns are "
+                "found: load with Fleet.load(..., with_warmup_details=True) or set "
                 "CheckPolicy(assumed_warmup_per_day=...)."
             )
     if "TL304" in codes:

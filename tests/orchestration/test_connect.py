@@ -138,7 +138,8 @@ def test_manual_strategy_gives_a_handoff_list():
     handoff = {row["address"]: row for row in plan.handoff()}
     assert set(handoff) == {"new@acme.com", "nolimit@acme2.com"}
     assert "Microsoft 365" in handoff["new@acme.com"]["steps"]
-    assert handoff["new@acme.com"]["then_set"] == "daily limit 25"
+    # The default policy spreads the limit over a 09:00-17:00 day: 480 // 25 = 19 minutes apart.
+    assert handoff["new@acme.com"]["then_set"] == "daily limit 25, gap 19 min"
 
 
 def test_plan_output_never_contains_a_password():
