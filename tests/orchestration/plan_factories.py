@@ -142,7 +142,11 @@ def applied(f: Fleet, plan: Any) -> Fleet:
         edits = dict(sl.get(a.id, {}))
         if "warmup_per_day" in edits:
             assert a.warmup_details is not None
-            details = attrs.evolve(a.warmup_details, max_email_per_day=edits.pop("warmup_per_day"))
+            volume = edits.pop("warmup_per_day")
+            if volume == 0:  # the plan turns warmup off (the apply writes warmup_status INACTIVE)
+                details = attrs.evolve(a.warmup_details, status=WarmupStatus.INACTIVE)
+            else:
+                details = attrs.evolve(a.warmup_details, max_email_per_day=volume)
             edits["warmup_details"] = details
         return attrs.evolve(a, **edits)
 
