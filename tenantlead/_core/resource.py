@@ -1,9 +1,11 @@
 """Resource namespaces and response parsers shared by both API packages.
 
 A resource module defines its requests once, as pure builder functions returning
-:class:`~tenantlead._core.request.APIRequest`, and two thin classes that execute them: a
-:class:`SyncResource` (``def m(...) -> T: return self._client._run(build(...))``) and an
-:class:`AsyncResource` (``async def m(...) -> T: return await self._client._run(build(...))``).
+``APIRequest``, and two thin classes that execute them: a ``SyncResource``
+(``def m(...) -> T: return self._client._run(m_request(...))``) and an ``AsyncResource``
+(``async def m(...) -> T: return await self._client._run(m_request(...))``). A call that makes
+several requests is written once as a flow (``m_flow(...)``, see ``tenantlead._core.flow``) and
+both classes run it with ``self._flow(m_flow(...))``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tenantlead._core.convert import converter
+from tenantlead._core.flow import Flow, arun_flow, run_flow
 from tenantlead._core.request import Response
+from tenantlead._core.validate import require_id
 
 if TYPE_CHECKING:
     from tenantlead._core.http import AsyncAPIClient, SyncAPIClient
@@ -36,6 +40,10 @@ class SyncResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    def _flow(self, flow: Flow[T]) -> T:
+        """Run a multi-request ``flow`` on this resource's client and return its value."""
+        return run_flow(flow, self._client)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
 
@@ -45,6 +53,10 @@ class AsyncResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    async def _flow(self, flow: Flow[T]) -> T:
+        """Run a multi-request ``flow`` on this resource's client and return its value."""
+        return await arun_flow(flow, self._client)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
@@ -93,18 +105,3 @@ def parse_list(cls: type[T], *, key: str | None = None) -> Callable[[Response], 
 def parse_none(response: Response) -> None:
     """A parser for calls whose answer carries nothing the caller needs."""
     return None
-
-
-def require_id(value: object, name: str) -> str:
-    """Validate a path identifier before it is put into a URL; returns it as a string."""
-    if isinstance(value, bool) or value is None:
-        raise ValueError(f"{name} is required, got {value!r}")
-    if isinstance(value, int):
-        if value < 0:
-            raise ValueError(f"{name} must be a positive integer, got {value}")
-        return str(value)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
-    if any(ch in value for ch in "/?#% \t\r\n"):
-        raise ValueError(f"{name} contains characters not allowed in a URL path: {value!r}")
-    return value

@@ -6,11 +6,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from tenantlead._core.convert import converter
+from tenantlead._core.flow import Flow
 from tenantlead._core.request import APIRequest, Response
 from tenantlead.errors import APIError
 from tenantlead.smartlead.models import BatchResult, ChunkOutcome
 
-__all__ = ["ChunkPlan", "finish_batch", "parse_items", "parse_object", "parse_ok"]
+__all__ = ["ChunkPlan", "batch_flow", "finish_batch", "parse_items", "parse_object", "parse_ok"]
 
 T = TypeVar("T")
 B = TypeVar("B", bound=BatchResult[Any])
@@ -74,3 +75,18 @@ def finish_batch(result: B) -> B:
 def outcome(ids: list[int], value: T | None = None, error: APIError | None = None) -> ChunkOutcome[T]:
     """A chunk outcome (small constructor so sync and async loops stay one-liners)."""
     return ChunkOutcome(ids=tuple(ids), value=value, error=error)
+
+
+def batch_flow(plan: ChunkPlan[T], result: Callable[[list[ChunkOutcome[T]]], B]) -> Flow[B]:
+    """Send each chunk's request in turn; an API error in one chunk never stops the others.
+
+    Every outcome goes into ``result(chunks)``, which is returned, or raised as its first error
+    when every chunk failed (see ``finish_batch``).
+    """
+    chunks: list[ChunkOutcome[T]] = []
+    for ids, request in plan:
+        try:
+            chunks.append(outcome(ids, (yield request)))
+        except APIError as error:
+            chunks.append(outcome(ids, error=error))
+    return finish_batch(result(chunks))
