@@ -33,7 +33,7 @@ import attrs
 
 from tenantlead.orchestration import _drive
 from tenantlead.orchestration._render import Tabular, text_table
-from tenantlead.orchestration._rules import find_tenants, not_ready_reasons, tenant_matches
+from tenantlead.orchestration._rules import close_tenants, find_tenants, not_ready_reasons, tenant_matches
 from tenantlead.orchestration.connect_apply import (
     IMAP_HOST,
     IMAP_PORT,
@@ -225,10 +225,14 @@ def _check_tenant_keys(fleet: Fleet, mapping: Any, what: str) -> None:
         return
     unknown = sorted(str(k) for k in mapping if not find_tenants(fleet.tenants, k))
     if unknown:
-        names = ", ".join(sorted(f"{t.tenant_name!r} ({t.tenant_id})" for t in fleet.tenants)) or "none"
+        shown = []
+        for key in unknown:
+            close = close_tenants(fleet.tenants, key)
+            shown.append(repr(key) + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""))
         raise ValueError(
-            f"{what}= names tenants that are not in the fleet: {', '.join(repr(u) for u in unknown)}; "
-            f"use a tenant GUID or its exact name (the fleet has {names})"
+            f"{what}= names tenants that are not in the fleet: {', '.join(shown)}; "
+            f"use a tenant GUID or its name (case and spaces do not matter; the fleet has {len(fleet.tenants)} "
+            "tenant(s))"
         )
 
 

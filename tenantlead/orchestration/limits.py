@@ -27,6 +27,7 @@ from tenantlead.orchestration import _drive
 from tenantlead.orchestration._render import Tabular, jsonable, text_table
 from tenantlead.orchestration.fleet import Fleet
 from tenantlead.orchestration.guard import Cut, DrasticPlanError, cuts_summary, find_cuts
+from tenantlead.orchestration.journal import ApplyJournal
 from tenantlead.orchestration.limit_rows import Change, Skip, plan_row
 from tenantlead.orchestration.limits_apply import BULK_BATCH, LimitRun
 from tenantlead.orchestration.policy import LimitPolicy
@@ -129,13 +130,20 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
             unsafe.append(planned.unsafe)
 
     provision_for = limited_tenants if policy.enforce == "all" else list(stored_on)
-    for tenant_id in provision_for:
+    # A tenant an earlier apply stored limits on without finishing provisioning (the journal):
+    # the API shows those limits as stored, so only this keeps them from staying unenforced.
+    provision_for += [t.tenant_id for t in fleet.tenants if t.tenant_id in fleet.unenforced]
+    for tenant_id in dict.fromkeys(provision_for):
         n = stored_on.get(tenant_id, 0)
-        reason = (
-            f"stored limits only bite once Exchange's transport rule is written ({n} new limit(s) on this tenant)"
-            if n
-            else "enforce='all': re-provision so every stored limit of this tenant is enforced"
-        )
+        if n:
+            reason = f"stored limits only bite once Exchange's transport rule is written ({n} new limit(s) on this tenant)"
+        elif tenant_id in fleet.unenforced:
+            reason = (
+                "TL110: an earlier apply stored limits on this tenant but did not finish provisioning them "
+                "(apply journal): provision so Exchange enforces them"
+            )
+        else:
+            reason = "enforce='all': re-provision so every stored limit of this tenant is enforced"
         tc_changes.append(_provision(tenant_id, reason))
     changes = (*tc_changes, *sl_changes)
     return LimitPlan(
@@ -269,6 +277,7 @@ class LimitPlan(Tabular):
         progress: Progress | None = None,
         verify: bool = True,
         allow_drastic: bool = False,
+        journal: ApplyJournal | bool = True,
     ) -> ApplyResult:
         """Write the plan: TenantCore first, then Smartlead (bulk where possible), then re-read.
 
@@ -278,10 +287,15 @@ class LimitPlan(Tabular):
         carries ``partial_result`` and a fresh plan finishes the job. A plan that sets a limit
         to 0 or halves a tenant's sending (``plan.cuts``) raises
         [DrasticPlanError][tenantlead.orchestration.guard.DrasticPlanError] before writing
-        anything, unless ``allow_drastic=True``.
+        anything, unless ``allow_drastic=True``. Before storing limits on a tenant the
+        [apply journal][tenantlead.orchestration.journal.ApplyJournal] records it as not yet
+        enforced, and after provisioning as enforced, so an interruption between the two is
+        finished by the next plan (``journal``: True for the default file, an ``ApplyJournal``,
+        or False for none).
         """
         self.check_drastic(allow_drastic)
-        return _drive.apply(LimitRun(self, tc, sl, progress, verify=verify), tc, sl)
+        run = LimitRun(self, tc, sl, progress, verify=verify, journal=_open_journal(journal))
+        return _drive.apply(run, tc, sl)
 
     async def aapply(
         self,
@@ -292,9 +306,18 @@ class LimitPlan(Tabular):
         verify: bool = True,
         concurrency: int = 8,
         allow_drastic: bool = False,
+        journal: ApplyJournal | bool = True,
     ) -> ApplyResult:
         """Async :meth:`apply`: independent requests run concurrently, at most ``concurrency`` at a time."""
         self.check_drastic(allow_drastic)
         _drive.check_concurrency(concurrency)
-        run = LimitRun(self, tc, sl, progress, verify=verify)
+        run = LimitRun(self, tc, sl, progress, verify=verify, journal=_open_journal(journal))
         return await _drive.aapply(run, tc, sl, concurrency=concurrency)
+
+
+def _open_journal(journal: ApplyJournal | bool) -> ApplyJournal | None:
+    if isinstance(journal, ApplyJournal):
+        return journal
+    if not isinstance(journal, bool):
+        raise TypeError(f"journal must be True, False or an ApplyJournal, got {journal!r}")
+    return ApplyJournal() if journal else None

@@ -261,8 +261,11 @@ def test_clients_or_tags_naming_no_tenant_are_refused_with_the_fleets_tenants() 
     fleet = _fleet_for_unknown_keys()
     with pytest.raises(ValueError, match=r"clients= names tenants that are not in the fleet: 'Acme Dental'"):
         plan_connect(fleet, "manual", clients={"Acme Dental": 7})
-    with pytest.raises(ValueError, match=r"tags= names tenants .*'acme'.*exact name"):
-        plan_connect(fleet, "manual", tags={"acme": [5]})
+    with pytest.raises(ValueError, match=r"tags= names tenants .*'Acne' \(did you mean 'Acme'\?\)"):
+        plan_connect(fleet, "manual", tags={"Acne": [5]})
+    # Case and spaces do not matter: " acme " names the tenant Acme.
+    plan = plan_connect(fleet, "manual", clients={" acme ": 7})
+    assert [i.settings.client_id for i in plan.items if i.action != "skip"] == [7]
 
 
 def test_an_unquoted_comma_in_a_password_is_refused_not_cut() -> None:
