@@ -214,19 +214,12 @@ def project(fleet: Fleet, plan: LimitPlan, result: ApplyResult | None = None) ->
                 edits["warmup_details"] = attrs.evolve(a.warmup_details, max_email_per_day=volume)
         return attrs.evolve(a, **edits)
 
-    return attrs.evolve(
-        Fleet.build(
-            tenants=fleet.tenants,
-            domains=fleet.domains,
-            mailboxes={t: [mailbox(m) for m in ms] for t, ms in fleet.mailboxes.items()},
-            accounts=[account(a) for a in fleet.accounts],
-            events=fleet.events,
-            loaded_at=fleet.loaded_at,
-        ),
-        **_carried(fleet, provisioned),
+    return Fleet.build(
+        tenants=fleet.tenants,
+        domains=fleet.domains,
+        mailboxes={t: [mailbox(m) for m in ms] for t, ms in fleet.mailboxes.items()},
+        accounts=[account(a) for a in fleet.accounts],
+        events=fleet.events,
+        loaded_at=fleet.loaded_at,
+        unenforced=fleet.unenforced - provisioned,
     )
-
-
-def _carried(fleet: Fleet, provisioned: set[str]) -> dict[str, Any]:
-    """Fleet fields ``build`` does not take, carried into the projection."""
-    return {}

@@ -17,7 +17,14 @@ from tenantlead._core.validate import MAX_DAILY_LIMIT
 if TYPE_CHECKING:
     from tenantlead.orchestration.checks_model import CheckPolicy
 
-__all__ = ["DEFAULT_WINDOW", "SMARTLEAD_MIN_GAP", "LimitMode", "LimitPolicy", "parse_window"]
+__all__ = [
+    "CONNECT_WARMUP_PER_DAY",
+    "DEFAULT_WINDOW",
+    "SMARTLEAD_MIN_GAP",
+    "LimitMode",
+    "LimitPolicy",
+    "parse_window",
+]
 
 #: Smartlead rejects gaps under 3 minutes (``"min_time_btw_emails" must be larger than or equal to 3``).
 SMARTLEAD_MIN_GAP = 3
@@ -28,6 +35,9 @@ LimitMode = Literal["cap", "match"]
 
 #: The sending window planned by default: the 8-hour business day the checks (TL304) assume.
 DEFAULT_WINDOW = "09:00-17:00"
+#: Warmup volume ``connect`` gives new accounts when the policy names none (a slow start within
+#: Smartlead's 1-50 range; the warmup budget page's example).
+CONNECT_WARMUP_PER_DAY = 5
 
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 

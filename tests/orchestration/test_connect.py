@@ -137,8 +137,9 @@ def test_manual_strategy_gives_a_handoff_list():
     handoff = {row["address"]: row for row in plan.handoff()}
     assert set(handoff) == {"new@acme.com", "nolimit@acme2.com"}
     assert "Microsoft 365" in handoff["new@acme.com"]["steps"]
-    # The default policy spreads the limit over a 09:00-17:00 day: 480 // 25 = 19 minutes apart.
-    assert handoff["new@acme.com"]["then_set"] == "daily limit 25, gap 19 min"
+    # The default policy warms up at 5/day under the ceiling (25 - 5 = 20) and spreads the limit
+    # over a 09:00-17:00 day: 480 // 20 = 24 minutes apart.
+    assert handoff["new@acme.com"]["then_set"] == "daily limit 20, gap 24 min, warmup 5/day"
 
 
 def test_plan_output_never_contains_a_password():
