@@ -146,7 +146,7 @@ def test_every_command_prints_a_json_error_object(sb: Sandbox, run: Run) -> None
 
 
 def test_doctor_fail_on_lets_warnings_pass(sb: Sandbox, run: Run) -> None:
-    code, out, _ = run("--sandbox", "doctor", "--json")
+    _, out, _ = run("--sandbox", "doctor", "--json")
     report = json.loads(out)
     errors = sorted({f["code"] for f in report["findings"] if f["severity"] == "error"})
     ignore = [arg for c in errors for arg in ("--ignore", c)]
