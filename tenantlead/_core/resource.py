@@ -29,6 +29,7 @@ __all__ = [
     "parse_model",
     "parse_none",
     "require_id",
+    "structure_list",
 ]
 
 T = TypeVar("T")
@@ -66,9 +67,7 @@ def expect_object(response: Response, *, key: str | None = None) -> Mapping[str,
     """The body as a JSON object (or ``body[key]`` when ``key`` is given); TypeError otherwise."""
     data = response.data
     if not isinstance(data, Mapping):
-        raise TypeError(
-            f"expected a JSON object, got {'an empty body' if data is None else type(data).__name__}"
-        )
+        raise TypeError(f"expected a JSON object, got {_shape(data)}")
     if key is not None:
         inner = data[key]
         if not isinstance(inner, Mapping):
@@ -90,16 +89,21 @@ def parse_list(cls: type[T], *, key: str | None = None) -> Callable[[Response], 
     """A parser for a bare JSON array (``key=None``) or an array under ``body[key]``."""
 
     def parse(response: Response) -> list[T]:
-        data = response.data
-        if key is not None:
-            data = expect_object(response)[key]
-        if not isinstance(data, list):
-            raise TypeError(
-                f"expected a JSON array, got {'an empty body' if data is None else type(data).__name__}"
-            )
-        return [converter.structure(item, cls) for item in data]
+        data = response.data if key is None else expect_object(response)[key]
+        return structure_list(data, cls)
 
     return parse
+
+
+def _shape(data: object) -> str:
+    return "an empty body" if data is None else type(data).__name__
+
+
+def structure_list(data: object, cls: type[T]) -> list[T]:
+    """``data`` (a decoded JSON array) as a list of ``cls``; TypeError when it is not an array."""
+    if not isinstance(data, list):
+        raise TypeError(f"expected a JSON array, got {_shape(data)}")
+    return [converter.structure(item, cls) for item in data]
 
 
 def parse_none(response: Response) -> None:

@@ -94,7 +94,7 @@ def cmd_align(session: Session, args: argparse.Namespace) -> int:
     result = plan.apply(
         tc=session.tc,
         sl=session.sl,
-        progress=session.progress.items("align"),
+        on_progress=session.progress.on_progress,
         allow_drastic=args.allow_drastic,
     )
     session.progress.close()
@@ -152,7 +152,7 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
         return OK
     for warning in plan.warnings:
         session.note(f"WARNING: {warning}")  # stderr: shown with --apply (and --json) too
-    result = plan.apply(sl=session.sl, progress=session.progress.items("connect"))
+    result = plan.apply(sl=session.sl, on_progress=session.progress.on_progress)
     session.progress.close()
     return _print_result(session, plan, result)
 

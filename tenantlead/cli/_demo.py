@@ -124,7 +124,7 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
     smtp_plan = connect(
         fleet.filter(predicate=lambda r: r.address not in manual), "smtp", credentials=credentials
     )
-    smtp_result = smtp_plan.apply(sl=session.sl, progress=session.progress.items("connect"))
+    smtp_result = smtp_plan.apply(sl=session.sl, on_progress=session.progress.on_progress)
     session.progress.close()
     handoff = connect(fleet.filter(predicate=lambda r: r.address in manual), "manual").handoff()
     rc = smtp_result.counts()
@@ -161,7 +161,7 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
         # The guard rail at work: storing 25 on the new client's uncapped accounts is a real cut.
         out(f"   guard rail: the plan {cuts_summary(plan.cuts)}; the demo applies it with allow_drastic=True")
     result = plan.apply(
-        tc=session.tc, sl=session.sl, progress=session.progress.items("align"), allow_drastic=True
+        tc=session.tc, sl=session.sl, on_progress=session.progress.on_progress, allow_drastic=True
     )
     session.progress.close()
     ac = result.counts()

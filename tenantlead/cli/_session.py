@@ -121,7 +121,7 @@ class Session:
                 self.sl,
                 list(self.tenants) or None,
                 with_warmup_details=with_warmup_details,
-                progress=self.progress,
+                on_progress=self.progress.on_progress,
             )
         except UnknownTenantError as exc:
             raise CliError(

@@ -22,7 +22,7 @@ from tenantlead.orchestration.journal import ApplyJournal, JournalError
 from tenantlead.orchestration.limits import Change, LimitPlan, Skip, align_limits
 from tenantlead.orchestration.nightly import CheckRun, nightly_check
 from tenantlead.orchestration.policy import LimitPolicy
-from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult
+from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, ProgressEvent
 
 __all__ = [
     "ApplyJournal",
@@ -47,6 +47,7 @@ __all__ = [
     "LimitPlan",
     "LimitPolicy",
     "MicrosoftTokenProvider",
+    "ProgressEvent",
     "Report",
     "Severity",
     "Skip",

@@ -51,7 +51,13 @@ from tenantlead.orchestration.connect_wait import (
 from tenantlead.orchestration.credentials import Credentials, CredentialsError, load_credentials
 from tenantlead.orchestration.fleet import Fleet, FleetRow
 from tenantlead.orchestration.policy import CONNECT_WARMUP_PER_DAY, LimitPolicy
-from tenantlead.orchestration.results import ApplyResult, Progress, partial_note
+from tenantlead.orchestration.results import (
+    ApplyResult,
+    OnProgress,
+    Progress,
+    partial_note,
+    progress_callback,
+)
 
 if TYPE_CHECKING:
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
@@ -553,18 +559,27 @@ class ConnectPlan(Tabular):
 
     # ------------------------------------------------------------------ apply
 
-    def apply(self, *, sl: Smartlead, progress: Progress | None = None) -> ApplyResult:
+    def apply(
+        self, *, sl: Smartlead, on_progress: OnProgress | None = None, progress: Progress | None = None
+    ) -> ApplyResult:
         """Create the planned accounts, then apply settings and tags; never stops at a failed item.
 
         An address Smartlead already has (``ACCOUNT_ALREADY_EXIST``, e.g. after an interrupted
-        run) is not created twice: its settings are applied instead. ``progress(done, total,
-        item)`` runs as each item ends. On ``KeyboardInterrupt`` the accounts already created
-        stand; the exception carries ``partial_result``.
+        run) is not created twice: its settings are applied instead. ``on_progress(event)`` runs
+        as each item ends (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
+        ``"connect"``; ``progress=`` is its deprecated older form). On ``KeyboardInterrupt``
+        the accounts already created stand; the exception carries ``partial_result``.
         """
-        return _drive.apply(ConnectRun(self, sl, progress, None), None, sl)
+        report = progress_callback("connect", on_progress, progress)
+        return _drive.apply(ConnectRun(self, sl, report, None), None, sl)
 
     async def aapply(
-        self, *, sl: AsyncSmartlead, progress: Progress | None = None, concurrency: int = 4
+        self,
+        *,
+        sl: AsyncSmartlead,
+        on_progress: OnProgress | None = None,
+        progress: Progress | None = None,
+        concurrency: int = 4,
     ) -> ApplyResult:
         """Async :meth:`apply`, at most ``concurrency`` requests at a time.
 
@@ -572,9 +587,9 @@ class ConnectPlan(Tabular):
         awaited before the accounts are created.
         """
         _drive.check_concurrency(concurrency)
-        run = ConnectRun(self, sl, progress, {})
+        run = ConnectRun(self, sl, progress_callback("connect", on_progress, progress), {})
         try:
-            run.tokens = await resolve_tokens(self)
+            run.tokens = await resolve_tokens(self, concurrency)
         except BaseException as exc:
             partial_note(exc, run.collector, run.rerun_hint())
             raise

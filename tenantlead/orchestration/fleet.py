@@ -21,6 +21,7 @@ from tenantlead.orchestration._drive import check_concurrency
 from tenantlead.orchestration._render import Tabular, text_table
 from tenantlead.orchestration._rules import resolve_tenants, tenant_matches
 from tenantlead.orchestration.journal import ApplyJournal
+from tenantlead.orchestration.results import OnProgress, ProgressEvent, deprecated_progress
 from tenantlead.smartlead.models import EmailAccount, WarmupStatus
 from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, Tenant
 
@@ -34,7 +35,7 @@ __all__ = ["Fleet", "FleetRow", "RowStatus", "address_domain", "normalize_addres
 #: ``orphan``: Smartlead account on a TenantCore domain with no TenantCore mailbox behind it.
 RowStatus = Literal["connected", "not_connected", "orphan"]
 
-#: ``progress(stage, done, total)`` of ``Fleet.load`` (stages: tenants, accounts, warmup details).
+#: Deprecated: ``progress(stage, done, total)`` of ``Fleet.load``; pass ``on_progress=`` instead.
 LoadProgress = Callable[[str, int, int], None]
 
 #: How far back ``Fleet.load`` reads the enforcement log by default.
@@ -278,6 +279,7 @@ class Fleet(Tabular):
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
         workers: int = 1,
+        on_progress: OnProgress | None = None,
         progress: LoadProgress | None = None,
         journal: ApplyJournal | bool = True,
     ) -> Fleet:
@@ -297,8 +299,11 @@ class Fleet(Tabular):
                 page Smartlead on one thread while the others read tenants, so the Smartlead
                 rate limit, not the sum of both APIs' latencies, bounds the load. Both clients
                 are thread-safe. (``Fleet.aload`` does the same on an event loop.)
-            progress: ``progress(stage, done, total)`` callback, one call at a time (with
-                ``workers`` > 1, from the reading threads).
+            on_progress: ``on_progress(event)`` as each stage advances: a
+                [ProgressEvent][tenantlead.orchestration.ProgressEvent] with stage ``"tenants"``
+                (per tenant read), ``"accounts"`` or ``"warmup details"``; one call at a time
+                (with ``workers`` > 1, from the reading threads).
+            progress: deprecated older form, ``progress(stage, done, total)``.
             journal: where ``unenforced`` comes from: True (default) reads the apply journal at
                 its default location, an [ApplyJournal][tenantlead.orchestration.journal.ApplyJournal]
                 that one, False none.
@@ -306,7 +311,8 @@ class Fleet(Tabular):
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
         now = tc.now()
-        flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, workers, progress)
+        report = _load_progress(on_progress, progress)
+        flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, workers, report)
         parts = run_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
         return cls.build(**parts, loaded_at=now, unenforced=_journal(journal).unenforced())
 
@@ -320,17 +326,19 @@ class Fleet(Tabular):
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
         concurrency: int = 8,
+        on_progress: OnProgress | None = None,
         progress: LoadProgress | None = None,
         journal: ApplyJournal | bool = True,
     ) -> Fleet:
         """Async :meth:`load`: the same reads.
 
         Tenants are read concurrently (at most ``concurrency`` requests at a time) while the
-        Smartlead accounts page in.
+        Smartlead accounts page in. ``on_progress`` as in :meth:`load`.
         """
         check_concurrency(concurrency)
         now = tc.now()
-        flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, concurrency, progress)
+        report = _load_progress(on_progress, progress)
+        flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, concurrency, report)
         parts = await arun_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
         return cls.build(**parts, loaded_at=now, unenforced=_journal(journal).unenforced())
 
@@ -485,7 +493,7 @@ def _load_flow(
     since: datetime,
     with_warmup_details: bool,
     parallel: int,
-    progress: LoadProgress | None,
+    progress: OnProgress | None,
 ) -> Flow[dict[str, Any]]:
     """Everything ``Fleet.load`` reads, as one flow: ``parallel`` requests at a time at most.
 
@@ -549,16 +557,25 @@ def _values(outcomes: Sequence[Outcome[Any]]) -> list[Any]:
     return [outcome.value for outcome in outcomes]
 
 
-def _serialised(progress: LoadProgress | None) -> LoadProgress:
-    """``progress``, called one call at a time whichever thread reports (a no-op for None)."""
+def _serialised(progress: OnProgress | None) -> Callable[[str, int, int], None]:
+    """``report(stage, done, total)`` for ``progress``, one call at a time whichever thread reports."""
     lock = threading.Lock()
 
     def report(stage: str, done: int, total: int) -> None:
         if progress is not None:
             with lock:
-                progress(stage, done, total)
+                progress(ProgressEvent(stage=stage, done=done, total=total))
 
     return report
+
+
+def _load_progress(on_progress: OnProgress | None, progress: LoadProgress | None) -> OnProgress | None:
+    """The ``on_progress`` of a load, adapting (with a DeprecationWarning) the old ``progress=`` form."""
+    if progress is None:
+        return on_progress
+    return deprecated_progress(
+        "Fleet.load(progress=(stage, done, total))", on_progress, lambda e: progress(e.stage, e.done, e.total)
+    )
 
 
 def _select_tenants(tenants: list[Tenant], tenant_ids: Sequence[str] | None) -> list[Tenant]:

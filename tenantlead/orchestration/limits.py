@@ -31,7 +31,7 @@ from tenantlead.orchestration.journal import ApplyJournal
 from tenantlead.orchestration.limit_rows import Change, Skip, plan_row
 from tenantlead.orchestration.limits_apply import BULK_BATCH, LimitRun
 from tenantlead.orchestration.policy import LimitPolicy
-from tenantlead.orchestration.results import ApplyResult, Progress
+from tenantlead.orchestration.results import ApplyResult, OnProgress, Progress, progress_callback
 
 if TYPE_CHECKING:
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
@@ -274,27 +274,30 @@ class LimitPlan(Tabular):
         *,
         tc: TenantCore | None = None,
         sl: Smartlead | None = None,
-        progress: Progress | None = None,
+        on_progress: OnProgress | None = None,
         verify: bool = True,
+        progress: Progress | None = None,
         allow_drastic: bool = False,
         journal: ApplyJournal | bool = True,
     ) -> ApplyResult:
         """Write the plan: TenantCore first, then Smartlead (bulk where possible), then re-read.
 
         ``tc`` is needed only when the plan has TenantCore changes, ``sl`` only for Smartlead
-        changes. Every change ends succeeded, skipped or failed; ``progress(done, total, item)``
-        runs after each. On ``KeyboardInterrupt`` the writes already made stand: the exception
-        carries ``partial_result`` and a fresh plan finishes the job. A plan that sets a limit
-        to 0 or halves a tenant's sending (``plan.cuts``) raises
-        [DrasticPlanError][tenantlead.orchestration.guard.DrasticPlanError] before writing
-        anything, unless ``allow_drastic=True``. Before storing limits on a tenant the
-        [apply journal][tenantlead.orchestration.journal.ApplyJournal] records it as not yet
+        changes. Every change ends succeeded, skipped or failed; ``on_progress(event)`` runs
+        after each (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
+        ``"align"``; ``progress=`` is its deprecated older form). On ``KeyboardInterrupt`` the
+        writes already made stand: the exception carries ``partial_result`` and a fresh plan
+        finishes the job. A plan that sets a limit to 0 or halves a tenant's sending
+        (``plan.cuts``) raises [DrasticPlanError][tenantlead.orchestration.guard.DrasticPlanError]
+        before writing anything, unless ``allow_drastic=True``. Before storing limits on a tenant
+        the [apply journal][tenantlead.orchestration.journal.ApplyJournal] records it as not yet
         enforced, and after provisioning as enforced, so an interruption between the two is
         finished by the next plan (``journal``: True for the default file, an ``ApplyJournal``,
         or False for none).
         """
         self.check_drastic(allow_drastic)
-        run = LimitRun(self, tc, sl, progress, verify=verify, journal=_open_journal(journal))
+        report = progress_callback("align", on_progress, progress)
+        run = LimitRun(self, tc, sl, report, verify=verify, journal=_open_journal(journal))
         return _drive.apply(run, tc, sl)
 
     async def aapply(
@@ -302,16 +305,18 @@ class LimitPlan(Tabular):
         *,
         tc: AsyncTenantCore | None = None,
         sl: AsyncSmartlead | None = None,
-        progress: Progress | None = None,
+        on_progress: OnProgress | None = None,
         verify: bool = True,
         concurrency: int = 8,
+        progress: Progress | None = None,
         allow_drastic: bool = False,
         journal: ApplyJournal | bool = True,
     ) -> ApplyResult:
         """Async :meth:`apply`: independent requests run concurrently, at most ``concurrency`` at a time."""
         self.check_drastic(allow_drastic)
         _drive.check_concurrency(concurrency)
-        run = LimitRun(self, tc, sl, progress, verify=verify, journal=_open_journal(journal))
+        report = progress_callback("align", on_progress, progress)
+        run = LimitRun(self, tc, sl, report, verify=verify, journal=_open_journal(journal))
         return await _drive.aapply(run, tc, sl, concurrency=concurrency)
 
 

@@ -212,3 +212,27 @@ def test_manual_and_already_existing_accounts_get_the_planned_warmup(sb, apis):
         5,
     )
     assert accounts_for(sb, second) == 1
+
+
+async def test_aapply_awaits_an_async_token_provider_and_one_failing_token_fails_only_its_mailbox(sb):
+    wanted = not_connected(sb)
+    asked: list[str] = []
+
+    class Provider:
+        async def get_token(self, email):
+            asked.append(email)
+            if email == wanted[0]:
+                raise RuntimeError("consent not granted")
+            return sb.microsoft_token(email)
+
+    atc, asl = async_clients(sb)
+    async with atc, asl:
+        plan = connect(await Fleet.aload(atc, asl), "oauth", tokens=Provider(), policy=POLICY)
+        result = await plan.aapply(sl=asl, concurrency=2)
+
+    assert sorted(asked) == wanted
+    assert [(i.subject, i.detail) for i in result.failed] == [
+        (wanted[0], "RuntimeError: consent not granted")
+    ]
+    assert sl_account(sb, wanted[0]) is None
+    assert all(sl_account(sb, e) is not None for e in wanted[1:])

@@ -1,4 +1,8 @@
-"""Parsers and chunk helpers shared by the Smartlead resource modules (pure; no I/O)."""
+"""Smartlead's own parsers and the chunk helpers of its resource modules (pure; no I/O).
+
+The parsers both APIs share (``expect_object``, ``parse_model``, ``parse_list``, ``parse_none``)
+are in ``tenantlead._core.resource``; these add Smartlead's ``{ok, data: ...}`` envelope.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any, TypeVar
 from tenantlead._core.convert import converter
 from tenantlead._core.flow import Flow
 from tenantlead._core.request import APIRequest, Response
+from tenantlead._core.resource import expect_object, parse_none, structure_list
 from tenantlead.errors import APIError
 from tenantlead.smartlead.models import BatchResult, ChunkOutcome
 
@@ -31,11 +36,7 @@ def parse_items(cls: type[T]) -> Callable[[Response], list[T]]:
         data = response.data
         if isinstance(data, Mapping) and isinstance(data.get("data"), list):
             data = data["data"]
-        if not isinstance(data, list):
-            raise TypeError(
-                f"expected a JSON array, got {'an empty body' if data is None else type(data).__name__}"
-            )
-        return [converter.structure(item, cls) for item in data]
+        return structure_list(data, cls)
 
     return parse
 
@@ -44,11 +45,7 @@ def parse_object(cls: type[T], *, unwrap: bool = False) -> Callable[[Response], 
     """A JSON object as ``cls``; with ``unwrap``, ``body["data"]`` when it is an object."""
 
     def parse(response: Response) -> T:
-        data = response.data
-        if not isinstance(data, Mapping):
-            raise TypeError(
-                f"expected a JSON object, got {'an empty body' if data is None else type(data).__name__}"
-            )
+        data = expect_object(response)
         if unwrap and isinstance(data.get("data"), Mapping):
             data = data["data"]
         return converter.structure(data, cls)
@@ -56,9 +53,8 @@ def parse_object(cls: type[T], *, unwrap: bool = False) -> Callable[[Response], 
     return parse
 
 
-def parse_ok(response: Response) -> None:
-    """For ``{ok: true}`` answers; errors inside 2xx bodies were already raised by the profile."""
-    return None
+#: For ``{ok: true}`` answers; errors inside 2xx bodies were already raised by the profile.
+parse_ok = parse_none
 
 
 def finish_batch(result: B) -> B:

@@ -22,6 +22,7 @@ from typing_extensions import Unpack
 
 from tenantlead._core.pager import AsyncPager, SyncPager
 from tenantlead._core.resource import AsyncResource, SyncResource
+from tenantlead._core.validate import MAX_DAILY_LIMIT
 from tenantlead.smartlead.models import (
     AccountTags,
     AccountWriteResult,
@@ -34,10 +35,9 @@ from tenantlead.smartlead.models import (
     TagMappingResult,
     WarmupStats,
 )
-from tenantlead.smartlead.resources._email_account_requests import (
+from tenantlead.smartlead.resources._email_account_fields import (
     BULK_UPDATE_CHUNK,
     ESP,
-    MAX_DAILY_LIMIT,
     PAGE_LIMIT,
     TAG_MAPPING_CHUNK,
     AccountSettings,
@@ -45,6 +45,8 @@ from tenantlead.smartlead.resources._email_account_requests import (
     OAuthAccountOptions,
     SMTPAccountOptions,
     WarmupSettings,
+)
+from tenantlead.smartlead.resources._email_account_requests import (
     _list_filters,
     _list_page,
     add_tags_flow,
@@ -357,14 +359,9 @@ class AsyncEmailAccounts(AsyncResource):
         page_size: int = PAGE_LIMIT,
         max_items: int | None = None,
     ) -> AsyncPager[EmailAccount]:
-        """Every email account, fetched lazily 100 per page (``for a in sl.email_accounts.list()``).
+        """Every email account, fetched lazily 100 per page: ``async for``, or ``await`` for a list.
 
-        Filters map to Smartlead's query parameters: ``is_in_use`` → ``isInUse``, ``warmup_status``
-        → ``emailWarmupStatus``, ``is_smtp_success`` → ``isSmtpSuccess``, ``is_warmup_blocked`` →
-        ``isWarmupBlocked``, ``esp`` (``GMAIL``/``OUTLOOK``/``SMTP``), ``username`` (substring
-        match), ``client_id``; ``fetch_campaigns`` adds ``campaign_ids``. Paging stops at the first
-        short or empty page (Smartlead reports no total). ``max_items`` stops early.
-        Use ``async for`` or ``await`` (collects every page).
+        Same filters as [EmailAccounts.list][tenantlead.smartlead.resources.email_accounts.EmailAccounts.list].
         """
         filters = _list_filters(
             is_in_use=is_in_use, warmup_status=warmup_status, is_smtp_success=is_smtp_success,
