@@ -151,7 +151,7 @@ def cmd_check(session: Session, args: argparse.Namespace) -> int:
         apply=args.apply,
         allow_drastic=args.allow_drastic,
         fleet=fleet,
-        progress=session.progress.items("check"),
+        on_progress=session.progress.on_progress,
     )
     session.progress.close()
     status = run.exit_status(args.fail_on, ignore)

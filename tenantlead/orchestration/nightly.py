@@ -14,7 +14,7 @@ mailbox the plan aligned is not flagged by the very next check.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -25,7 +25,7 @@ from tenantlead.orchestration.checks_model import CheckPolicy, Finding, Severity
 from tenantlead.orchestration.fleet import Fleet
 from tenantlead.orchestration.limits import LimitPlan, align_limits
 from tenantlead.orchestration.policy import LimitPolicy
-from tenantlead.orchestration.results import ApplyResult, Progress
+from tenantlead.orchestration.results import ApplyResult, OnProgress
 from tenantlead.smartlead.models import EmailAccount, WarmupStatus
 from tenantlead.tenantcore.models import Mailbox
 
@@ -136,8 +136,7 @@ def nightly_check(
     tenant_ids: Sequence[str] | None = None,
     check_policy: CheckPolicy | None = None,
     fleet: Fleet | None = None,
-    progress: Progress | None = None,
-    load_progress: Callable[[str, int, int], None] | None = None,
+    on_progress: OnProgress | None = None,
 ) -> CheckRun:
     """Load the fleet once, run the doctor, plan alignment, optionally apply it, and run the doctor again.
 
@@ -151,13 +150,13 @@ def nightly_check(
         tenant_ids: only these tenants (GUIDs or names, as for ``Fleet.load``).
         check_policy: the doctor's thresholds; its window and gap default to the limit policy's.
         fleet: an already-loaded snapshot to use instead of loading one.
-        progress: the apply's ``progress(done, total, item)`` callback.
-        load_progress: the load's ``progress(stage, done, total)`` callback.
+        on_progress: ``on_progress(event)`` for the load and the apply (a
+            [ProgressEvent][tenantlead.orchestration.ProgressEvent] per step).
     """
     policy = policy if policy is not None else LimitPolicy()
     checks = policy.check_policy(check_policy)
     if fleet is None:
-        fleet = Fleet.load(tc, sl, tenant_ids, with_warmup_details=True, progress=load_progress)
+        fleet = Fleet.load(tc, sl, tenant_ids, with_warmup_details=True, on_progress=on_progress)
     before = troubleshoot(fleet, policy=checks)
     plan = align_limits(fleet, policy)
     if not apply:
@@ -166,7 +165,7 @@ def nightly_check(
     result = None
     after_fleet = fleet
     if not plan.is_empty:
-        result = plan.apply(tc=tc, sl=sl, progress=progress, allow_drastic=allow_drastic)
+        result = plan.apply(tc=tc, sl=sl, on_progress=on_progress, allow_drastic=allow_drastic)
         after_fleet = project(fleet, plan, result)
     after = troubleshoot(after_fleet, policy=checks)
     return CheckRun(
