@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("status", "fleet summary per tenant: mailboxes, connected, limits, sends, blocks", c.cmd_status)
     doctor = command(
         "doctor",
-        "run every troubleshooting check (TL101-TL305); exit 1 on findings at or above --fail-on",
+        "run every troubleshooting check (TL101-TL305, TL110); exit 1 on findings at or above --fail-on",
         c.cmd_doctor,
     )
     _warmup_flag(doctor)

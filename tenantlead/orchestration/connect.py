@@ -317,7 +317,7 @@ def _settings_for(
     # New accounts warm up by default; the warmup never takes more than the ceiling leaves.
     volume = CONNECT_WARMUP_PER_DAY if policy.warmup_per_day is None else policy.warmup_per_day
     if ceiling is not None and policy.count_warmup:
-        volume = min(volume, max(0, ceiling - policy.headroom))
+        volume = policy.warmup_that_fits(ceiling, volume)
     warmup = volume or None  # nothing fits under the ceiling: warmup stays off
     limit = policy.allowed(ceiling, warmup or 0) if ceiling is not None else None
     gap = policy.needed_gap(limit) if limit is not None else None

@@ -192,7 +192,7 @@ def plan_row(row: FleetRow, account: EmailAccount, ceiling: int, policy: LimitPo
                 "(LimitPolicy(warmup_per_day=...)) or raise the TenantCore limit",
             )
         else:
-            warmup_target = room
+            warmup_target = policy.warmup_that_fits(ceiling, warmup)
     else:
         budget = room - warmup
         warmup_target = warmup if policy.warmup_per_day is not None else None

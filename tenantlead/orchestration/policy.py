@@ -151,6 +151,15 @@ class LimitPolicy:
         budget = warmup if self.count_warmup else 0
         return max(0, ceiling - self.headroom - budget)
 
+    def warmup_that_fits(self, ceiling: int, warmup: int) -> int:
+        """The warmup volume a mailbox with ``ceiling`` can carry: ``warmup``, or what the ceiling leaves (0: off).
+
+        Exchange counts warmup like campaign mail, so a warmup above the ceiling less headroom
+        gets the mailbox blocked by itself; ``align_limits`` (``warmup_over_ceiling="lower"``)
+        and ``connect`` both lower it to this.
+        """
+        return min(warmup, max(0, ceiling - self.headroom))
+
     def needed_gap(self, limit: int) -> int | None:
         """The gap that spreads ``limit`` sends over the window (None without a window or sends)."""
         window = self.window_minutes
