@@ -116,7 +116,7 @@ def cmd_migrate(session: Session, args: argparse.Namespace) -> int:
     from tenantlead.cli._commands import _read_credentials
     from tenantlead.orchestration.migrate import DEFAULT_SNAPSHOT, migrate_to_oauth
 
-    credentials = _read_credentials(Path(args.credentials))
+    credentials = _read_credentials(session, str(args.credentials))
     identity = _identity(session, args)
     snapshot = Path(args.snapshot) if args.snapshot is not None else Path(DEFAULT_SNAPSHOT)
     try:
