@@ -3,14 +3,28 @@
 Both APIs page with ``offset``/``limit``. Smartlead returns bare arrays with no total, so the
 only end signal is a short or empty page; TenantCore's enforcement log also reports ``total``.
 The cursor logic is pure (:class:`OffsetCursor`); :class:`SyncPager` and :class:`AsyncPager`
-only run the page requests. Pages are fetched lazily, one at a time, so breaking out of a loop
-stops the requests.
+only run the page requests. Pages are fetched lazily, so breaking out of a loop stops the
+requests.
+
+**Read-ahead.** With no total, a pager cannot know the next page exists before the current one
+arrives, so one page at a time leaves the rate limit idle for a round trip per page. With
+``read_ahead=N`` (or [with_read_ahead][tenantlead._core.pager.SyncPager.with_read_ahead]) the
+pager keeps the next ``N`` pages in flight beside the one it waits for (threads for the sync
+pager, tasks for the async one). They are always the *next* pages in order and are requested
+after every page before them, so under the client's first-come-first-served rate limiter a
+speculative page never takes a slot a needed page was waiting for. When a short or empty page
+(or the reported total, or ``max_items``) ends the walk, pages still waiting are cancelled and
+pages already sent are dropped unread: at most ``N`` extra requests, never extra items.
+Pages are yielded in order and each is checked by the same pure cursor as without read-ahead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -19,9 +33,20 @@ from tenantlead._core.request import APIRequest
 
 logger = logging.getLogger("tenantlead")
 
-__all__ = ["AsyncPager", "OffsetCursor", "Page", "SyncPager"]
+__all__ = ["DEFAULT_READ_AHEAD", "MAX_READ_AHEAD", "AsyncPager", "OffsetCursor", "Page", "SyncPager"]
 
 T = TypeVar("T")
+
+#: Pages kept in flight ahead of the one awaited, for bulk reads of a list with no total.
+DEFAULT_READ_AHEAD = 3
+#: The most pages a pager keeps in flight ahead (a bound on wasted requests at the end).
+MAX_READ_AHEAD = 8
+
+
+def _check_read_ahead(depth: int) -> int:
+    if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= MAX_READ_AHEAD:
+        raise ValueError(f"read_ahead must be a whole number from 0 to {MAX_READ_AHEAD}, got {depth!r}")
+    return depth
 
 
 @attrs.frozen
@@ -41,6 +66,8 @@ class OffsetCursor:
     max_items: int | None = None
     seen: int = 0
     done: bool = False
+    #: The total the API reported on the last page, if any.
+    total: int | None = None
     #: Set when the server sent the same full page twice (it ignores ``offset``): paging stopped.
     repeated: bool = False
     _previous: list[Any] | None = attrs.field(default=None, repr=False)
@@ -78,6 +105,8 @@ class OffsetCursor:
             logger.warning("the API returned the same page twice (offset ignored?); paging stopped")
             return
         self._previous = list(page.items)
+        if page.total is not None:
+            self.total = page.total
         self.seen += count
         self.offset += count
         if (
@@ -87,6 +116,25 @@ class OffsetCursor:
             or (self.max_items is not None and self.seen >= self.max_items)
         ):
             self.done = True
+
+    def planned(self, after: tuple[int, int] | None) -> tuple[int, int] | None:
+        """``(offset, size)`` of the page after ``after`` (or the next page) if every page is full.
+
+        None when that page cannot be wanted: past ``max_items`` or the reported total.
+        """
+        if self.done:
+            return None
+        if after is None:
+            return self.offset, self.page_size()
+        offset = after[0] + after[1]
+        if self.total is not None and offset >= self.total:
+            return None
+        if self.max_items is None:
+            return offset, self.limit
+        wanted = self.max_items - (self.seen + offset - self.offset)
+        if wanted <= 0:
+            return None
+        return offset, min(self.limit, wanted)
 
 
 PageRequest = Callable[[int, int], APIRequest[Page[T]]]
@@ -106,22 +154,62 @@ class SyncPager(Generic[T]):
         limit: int,
         offset: int = 0,
         max_items: int | None = None,
+        read_ahead: int = 0,
     ) -> None:
         self._run = run
         self._make = make_request
         self._limit, self._offset, self._max = limit, offset, max_items
+        self._depth = _check_read_ahead(read_ahead)
         OffsetCursor(limit, offset, max_items)  # validate eagerly: bad input fails at the call
+
+    def with_read_ahead(self, depth: int = DEFAULT_READ_AHEAD) -> SyncPager[T]:
+        """The same pager keeping ``depth`` pages in flight ahead of the one awaited (see the module docs)."""
+        return SyncPager(
+            self._run,
+            self._make,
+            limit=self._limit,
+            offset=self._offset,
+            max_items=self._max,
+            read_ahead=depth,
+        )
 
     def pages(self) -> Iterator[Page[T]]:
         """Yield each page as it is fetched."""
         cursor = OffsetCursor(self._limit, self._offset, self._max)
-        while not cursor.done:
-            asked = cursor.page_size()
-            page = cursor.clip(self._run(self._make(cursor.offset, asked)))
-            cursor.advance(page, asked)
-            if cursor.repeated:
-                break
-            yield page
+        if not self._depth:
+            while not cursor.done:
+                asked = cursor.page_size()
+                page = cursor.clip(self._run(self._make(cursor.offset, asked)))
+                cursor.advance(page, asked)
+                if cursor.repeated:
+                    break
+                yield page
+            return
+        pool = ThreadPoolExecutor(max_workers=self._depth + 1, thread_name_prefix="tenantlead-pager")
+        inflight: deque[tuple[tuple[int, int], Future[Page[T]]]] = deque()
+        try:
+            while not cursor.done:
+                while len(inflight) <= self._depth:
+                    nxt = cursor.planned(inflight[-1][0] if inflight else None)
+                    if nxt is None:
+                        break
+                    inflight.append((nxt, pool.submit(self._run, self._make(*nxt))))
+                (offset, asked), future = inflight.popleft()
+                if (offset, asked) != (cursor.offset, cursor.page_size()):
+                    # A page held more (or other) items than asked: re-plan from the cursor.
+                    for _, other in inflight:
+                        other.cancel()
+                    inflight.clear()
+                    continue
+                page = cursor.clip(future.result())
+                cursor.advance(page, asked)
+                if cursor.repeated:
+                    break
+                yield page
+        finally:
+            for _, other in inflight:
+                other.cancel()
+            pool.shutdown(wait=True)  # requests already sent finish; their answers are dropped
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
@@ -132,7 +220,8 @@ class SyncPager(Generic[T]):
         return list(self)
 
     def __repr__(self) -> str:
-        return f"SyncPager(limit={self._limit}, offset={self._offset})"
+        ahead = f", read_ahead={self._depth}" if self._depth else ""
+        return f"SyncPager(limit={self._limit}, offset={self._offset}{ahead})"
 
 
 class AsyncPager(Generic[T]):
@@ -146,22 +235,61 @@ class AsyncPager(Generic[T]):
         limit: int,
         offset: int = 0,
         max_items: int | None = None,
+        read_ahead: int = 0,
     ) -> None:
         self._run = run
         self._make = make_request
         self._limit, self._offset, self._max = limit, offset, max_items
+        self._depth = _check_read_ahead(read_ahead)
         OffsetCursor(limit, offset, max_items)
+
+    def with_read_ahead(self, depth: int = DEFAULT_READ_AHEAD) -> AsyncPager[T]:
+        """The same pager keeping ``depth`` pages in flight ahead of the one awaited (see the module docs)."""
+        return AsyncPager(
+            self._run,
+            self._make,
+            limit=self._limit,
+            offset=self._offset,
+            max_items=self._max,
+            read_ahead=depth,
+        )
+
+    async def _fetch(self, request: APIRequest[Page[T]]) -> Page[T]:
+        return await self._run(request)
 
     async def pages(self) -> AsyncIterator[Page[T]]:
         """Yield each page as it is fetched."""
         cursor = OffsetCursor(self._limit, self._offset, self._max)
-        while not cursor.done:
-            asked = cursor.page_size()
-            page = cursor.clip(await self._run(self._make(cursor.offset, asked)))
-            cursor.advance(page, asked)
-            if cursor.repeated:
-                break
-            yield page
+        if not self._depth:
+            while not cursor.done:
+                asked = cursor.page_size()
+                page = cursor.clip(await self._run(self._make(cursor.offset, asked)))
+                cursor.advance(page, asked)
+                if cursor.repeated:
+                    break
+                yield page
+            return
+        inflight: deque[tuple[tuple[int, int], asyncio.Task[Page[T]]]] = deque()
+        try:
+            while not cursor.done:
+                while len(inflight) <= self._depth:
+                    nxt = cursor.planned(inflight[-1][0] if inflight else None)
+                    if nxt is None:
+                        break
+                    inflight.append((nxt, asyncio.ensure_future(self._fetch(self._make(*nxt)))))
+                (offset, asked), task = inflight.popleft()
+                if (offset, asked) != (cursor.offset, cursor.page_size()):
+                    task.cancel()
+                    await _drop([task, *(t for _, t in inflight)])
+                    inflight.clear()
+                    continue
+                page = cursor.clip(await task)
+                cursor.advance(page, asked)
+                if cursor.repeated:
+                    break
+                yield page
+        finally:
+            await _drop([t for _, t in inflight])
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for page in self.pages():
@@ -176,4 +304,13 @@ class AsyncPager(Generic[T]):
         return self.to_list().__await__()
 
     def __repr__(self) -> str:
-        return f"AsyncPager(limit={self._limit}, offset={self._offset})"
+        ahead = f", read_ahead={self._depth}" if self._depth else ""
+        return f"AsyncPager(limit={self._limit}, offset={self._offset}{ahead})"
+
+
+async def _drop(tasks: list[asyncio.Task[Any]]) -> None:
+    """Cancel speculative page tasks and collect their outcomes (errors of unneeded pages are moot)."""
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)
