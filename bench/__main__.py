@@ -10,11 +10,12 @@ from pathlib import Path
 
 from bench._common import REPORT_PATH, RESULTS_DIR, SCALES, Result, Scale
 from bench._report import write_report
-from bench.scenarios import align_apply, capacity, fleet_load, memory, overhead
+from bench.scenarios import align_apply, capacity, fleet_load, memory, overhead, real_limits
 
 __all__ = ["SCENARIOS", "main", "run_all"]
 
 SCENARIOS: dict[str, Callable[[Scale, Path], Result]] = {
+    "real_limits": real_limits.run,
     "fleet_load": fleet_load.run,
     "align_apply": align_apply.run,
     "overhead": overhead.run,

@@ -50,6 +50,8 @@ class Scale:
     capacity_requests: int
     subprocess_server: bool
     concurrency: int = 8
+    #: Tenants of the real-limits scenario (12 domains x 3 mailboxes each: 100 -> 3,600 mailboxes).
+    real_tenants: int = 100
 
     def to_json(self) -> dict[str, Any]:
         """The scale as a JSON-ready dict."""
@@ -90,6 +92,7 @@ SCALES: dict[str, Scale] = {
         parse_accounts=200,
         capacity_requests=40,
         subprocess_server=False,
+        real_tenants=2,
     ),
 }
 

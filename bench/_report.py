@@ -9,7 +9,7 @@ from typing import Any
 __all__ = ["ORDER", "render", "write_report"]
 
 #: Scenario order in the report (others follow alphabetically).
-ORDER = ("fleet_load", "align_apply", "overhead", "memory", "capacity")
+ORDER = ("real_limits", "fleet_load", "align_apply", "overhead", "memory", "capacity")
 
 _HEADER = """# Benchmark results
 
