@@ -1,9 +1,11 @@
 """Resource namespaces and response parsers shared by both API packages.
 
 A resource module defines its requests once, as pure builder functions returning
-:class:`~tenantlead._core.request.APIRequest`, and two thin classes that execute them: a
-:class:`SyncResource` (``def m(...) -> T: return self._client._run(build(...))``) and an
-:class:`AsyncResource` (``async def m(...) -> T: return await self._client._run(build(...))``).
+``APIRequest``, and two thin classes that execute them: a ``SyncResource``
+(``def m(...) -> T: return self._client._run(m_request(...))``) and an ``AsyncResource``
+(``async def m(...) -> T: return await self._client._run(m_request(...))``). A call that makes
+several requests is written once as a flow (``m_flow(...)``, see ``tenantlead._core.flow``) and
+both classes run it with ``self._flow(m_flow(...))``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tenantlead._core.convert import converter
+from tenantlead._core.flow import Flow, arun_flow, run_flow
 from tenantlead._core.request import Response
+from tenantlead._core.validate import require_id
 
 if TYPE_CHECKING:
     from tenantlead._core.http import AsyncAPIClient, SyncAPIClient
@@ -25,6 +29,7 @@ __all__ = [
     "parse_model",
     "parse_none",
     "require_id",
+    "structure_list",
 ]
 
 T = TypeVar("T")
@@ -36,6 +41,10 @@ class SyncResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    def _flow(self, flow: Flow[T]) -> T:
+        """Run a multi-request ``flow`` on this resource's client and return its value."""
+        return run_flow(flow, self._client)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
 
@@ -46,6 +55,10 @@ class AsyncResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    async def _flow(self, flow: Flow[T]) -> T:
+        """Run a multi-request ``flow`` on this resource's client and return its value."""
+        return await arun_flow(flow, self._client)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
 
@@ -54,9 +67,7 @@ def expect_object(response: Response, *, key: str | None = None) -> Mapping[str,
     """The body as a JSON object (or ``body[key]`` when ``key`` is given); TypeError otherwise."""
     data = response.data
     if not isinstance(data, Mapping):
-        raise TypeError(
-            f"expected a JSON object, got {'an empty body' if data is None else type(data).__name__}"
-        )
+        raise TypeError(f"expected a JSON object, got {_shape(data)}")
     if key is not None:
         inner = data[key]
         if not isinstance(inner, Mapping):
@@ -78,33 +89,23 @@ def parse_list(cls: type[T], *, key: str | None = None) -> Callable[[Response], 
     """A parser for a bare JSON array (``key=None``) or an array under ``body[key]``."""
 
     def parse(response: Response) -> list[T]:
-        data = response.data
-        if key is not None:
-            data = expect_object(response)[key]
-        if not isinstance(data, list):
-            raise TypeError(
-                f"expected a JSON array, got {'an empty body' if data is None else type(data).__name__}"
-            )
-        return [converter.structure(item, cls) for item in data]
+        data = response.data if key is None else expect_object(response)[key]
+        return structure_list(data, cls)
 
     return parse
+
+
+def _shape(data: object) -> str:
+    return "an empty body" if data is None else type(data).__name__
+
+
+def structure_list(data: object, cls: type[T]) -> list[T]:
+    """``data`` (a decoded JSON array) as a list of ``cls``; TypeError when it is not an array."""
+    if not isinstance(data, list):
+        raise TypeError(f"expected a JSON array, got {_shape(data)}")
+    return [converter.structure(item, cls) for item in data]
 
 
 def parse_none(response: Response) -> None:
     """A parser for calls whose answer carries nothing the caller needs."""
     return None
-
-
-def require_id(value: object, name: str) -> str:
-    """Validate a path identifier before it is put into a URL; returns it as a string."""
-    if isinstance(value, bool) or value is None:
-        raise ValueError(f"{name} is required, got {value!r}")
-    if isinstance(value, int):
-        if value < 0:
-            raise ValueError(f"{name} must be a positive integer, got {value}")
-        return str(value)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
-    if any(ch in value for ch in "/?#% \t\r\n"):
-        raise ValueError(f"{name} contains characters not allowed in a URL path: {value!r}")
-    return value

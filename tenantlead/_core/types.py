@@ -1,4 +1,4 @@
-"""Small shared types: the ``NOT_GIVEN`` sentinel and the clock/sleeper protocols."""
+"""Small shared types: the ``NOT_GIVEN`` sentinel and the clock (wall time) / sleeper protocols."""
 
 from __future__ import annotations
 
@@ -61,14 +61,19 @@ def drop_not_given(mapping: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if not isinstance(v, NotGiven)}
 
 
-#: A monotonic clock in seconds (``time.monotonic`` by default; inject a fake in tests).
+#: A wall clock: the current Unix time in seconds, as a float (``time.time`` by default; inject a
+#: fake in tests, e.g. the sandbox's virtual clock). It is *not* monotonic: the clients compare it
+#: with server times (``Retry-After`` dates, reset timestamps, a mailbox's ``ready_at``), so it must
+#: tell the real time, and a fake one may be moved by hand.
 Clock = Callable[[], float]
 #: A blocking sleeper (``time.sleep`` by default).
 Sleeper = Callable[[float], None]
 #: An async sleeper (``asyncio.sleep`` by default).
 AsyncSleeper = Callable[[float], Awaitable[None]]
 
-monotonic: Clock = time.monotonic
+#: ``time.monotonic``: *not* a ``Clock`` (its zero is arbitrary, so it cannot be compared with
+#: server times; the clients default to ``time.time``); for measuring elapsed time only.
+monotonic: Callable[[], float] = time.monotonic
 sleep: Sleeper = time.sleep
 
 

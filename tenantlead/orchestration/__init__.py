@@ -8,9 +8,11 @@ from tenantlead.orchestration.connect import (
     Credentials,
     CredentialsError,
     MicrosoftTokenProvider,
+    await_connected,
     await_until_connected,
     connect,
     load_credentials,
+    wait_connected,
     wait_until_connected,
 )
 from tenantlead.orchestration.fleet import Fleet, FleetRow
@@ -40,9 +42,11 @@ __all__ = [
     "Severity",
     "Skip",
     "align_limits",
+    "await_connected",
     "await_until_connected",
     "connect",
     "load_credentials",
     "troubleshoot",
+    "wait_connected",
     "wait_until_connected",
 ]

@@ -1,4 +1,9 @@
-"""Input checks run before a request is sent: each error names the argument and what to fix."""
+"""Smartlead's own input checks (integer ids, schedules, colours), run before a request is sent.
+
+The checks both APIs share (whole numbers, booleans, e-mail addresses, one-of) live in
+``tenantlead._core.validate`` and are re-exported here, so a Smartlead resource imports every
+check from one place; TenantCore's own checks are in ``tenantlead.tenantcore._validate``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import re
 import zoneinfo
 from collections.abc import Iterable
 from typing import Any
+
+from tenantlead._core.validate import check_bool, check_email, check_int, check_one_of
 
 __all__ = [
     "check_bool",
@@ -16,11 +23,11 @@ __all__ = [
     "check_id",
     "check_ids",
     "check_int",
+    "check_one_of",
     "check_timezone",
     "chunked",
 ]
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -48,32 +55,6 @@ def check_ids(values: Iterable[Any], name: str, *, allow_empty: bool = False) ->
     if not out and not allow_empty:
         raise ValueError(f"{name} must contain at least one id")
     return out
-
-
-def check_email(value: Any, name: str) -> str:
-    """A string that looks like an email address."""
-    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
-        raise ValueError(f"{name} must be an email address like 'ana@example.com', got {value!r}")
-    return value.strip()
-
-
-def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    """An integer within ``[minimum, maximum]``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        low = "" if minimum is None else f">= {minimum}"
-        high = "" if maximum is None else f"<= {maximum}"
-        bounds = " and ".join(b for b in (low, high) if b)
-        raise ValueError(f"{name} must be {bounds}, got {value}")
-    return value
-
-
-def check_bool(value: Any, name: str) -> bool:
-    """A real boolean (not a truthy string)."""
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return value
 
 
 def check_hhmm(value: Any, name: str) -> str:

@@ -7,8 +7,7 @@ import pytest
 from tenantlead.errors import ServerError
 from tenantlead.orchestration import Fleet, LimitPolicy, align_limits
 from tenantlead.sandbox import FaultRule, Sandbox
-
-from .plan_factories import async_clients, sl_account, sync_clients
+from tests.orchestration.factories import async_clients, sl_account, sync_clients
 
 POLICY = LimitPolicy(default_ceiling=25, sending_window="09:00-17:00")
 

@@ -10,8 +10,9 @@ from tenantlead.sandbox import Sandbox
 
 
 def clients(sb: Sandbox) -> tuple[TenantCore, Smartlead]:
-    common = {"http_client": sb.http_client(), "clock": sb.clock.timestamp, "sleep": sb.clock.sleep}
-    return TenantCore(sb.tenantcore_api_key, **common), Smartlead(sb.smartlead_api_key, **common)
+    return TenantCore(sb.tenantcore_api_key, **sb.client_options()), Smartlead(
+        sb.smartlead_api_key, **sb.client_options()
+    )
 
 
 def test_threaded_load_reads_the_same_fleet_with_the_same_requests() -> None:
@@ -41,10 +42,9 @@ async def test_aload_refuses_bad_concurrency_before_any_request(concurrency: obj
     from tenantlead import AsyncSmartlead, AsyncTenantCore
 
     sb = Sandbox(seed=0)
-    common = {"http_client": sb.async_http_client(), "clock": sb.clock.timestamp, "sleep": sb.clock.asleep}
     async with (
-        AsyncTenantCore(sb.tenantcore_api_key, **common) as tc,
-        AsyncSmartlead(sb.smartlead_api_key, **common) as sl,
+        AsyncTenantCore(sb.tenantcore_api_key, **sb.client_options(asynchronous=True)) as tc,
+        AsyncSmartlead(sb.smartlead_api_key, **sb.client_options(asynchronous=True)) as sl,
     ):
         with pytest.raises(ValueError, match="concurrency must be an integer >= 1"):
             await Fleet.aload(tc, sl, concurrency=concurrency)  # type: ignore[arg-type]

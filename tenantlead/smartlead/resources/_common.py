@@ -1,4 +1,8 @@
-"""Parsers and chunk helpers shared by the Smartlead resource modules (pure; no I/O)."""
+"""Smartlead's own parsers and the chunk helpers of its resource modules (pure; no I/O).
+
+The parsers both APIs share (``expect_object``, ``parse_model``, ``parse_list``, ``parse_none``)
+are in ``tenantlead._core.resource``; these add Smartlead's ``{ok, data: ...}`` envelope.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from tenantlead._core.convert import converter
+from tenantlead._core.flow import Flow
 from tenantlead._core.request import APIRequest, Response
+from tenantlead._core.resource import expect_object, parse_none, structure_list
 from tenantlead.errors import APIError
 from tenantlead.smartlead.models import BatchResult, ChunkOutcome
 
-__all__ = ["ChunkPlan", "finish_batch", "parse_items", "parse_object", "parse_ok"]
+__all__ = ["ChunkPlan", "batch_flow", "finish_batch", "parse_items", "parse_object", "parse_ok"]
 
 T = TypeVar("T")
 B = TypeVar("B", bound=BatchResult[Any])
@@ -30,11 +36,7 @@ def parse_items(cls: type[T]) -> Callable[[Response], list[T]]:
         data = response.data
         if isinstance(data, Mapping) and isinstance(data.get("data"), list):
             data = data["data"]
-        if not isinstance(data, list):
-            raise TypeError(
-                f"expected a JSON array, got {'an empty body' if data is None else type(data).__name__}"
-            )
-        return [converter.structure(item, cls) for item in data]
+        return structure_list(data, cls)
 
     return parse
 
@@ -43,11 +45,7 @@ def parse_object(cls: type[T], *, unwrap: bool = False) -> Callable[[Response], 
     """A JSON object as ``cls``; with ``unwrap``, ``body["data"]`` when it is an object."""
 
     def parse(response: Response) -> T:
-        data = response.data
-        if not isinstance(data, Mapping):
-            raise TypeError(
-                f"expected a JSON object, got {'an empty body' if data is None else type(data).__name__}"
-            )
+        data = expect_object(response)
         if unwrap and isinstance(data.get("data"), Mapping):
             data = data["data"]
         return converter.structure(data, cls)
@@ -55,9 +53,8 @@ def parse_object(cls: type[T], *, unwrap: bool = False) -> Callable[[Response], 
     return parse
 
 
-def parse_ok(response: Response) -> None:
-    """For ``{ok: true}`` answers; errors inside 2xx bodies were already raised by the profile."""
-    return None
+#: For ``{ok: true}`` answers; errors inside 2xx bodies were already raised by the profile.
+parse_ok = parse_none
 
 
 def finish_batch(result: B) -> B:
@@ -74,3 +71,18 @@ def finish_batch(result: B) -> B:
 def outcome(ids: list[int], value: T | None = None, error: APIError | None = None) -> ChunkOutcome[T]:
     """A chunk outcome (small constructor so sync and async loops stay one-liners)."""
     return ChunkOutcome(ids=tuple(ids), value=value, error=error)
+
+
+def batch_flow(plan: ChunkPlan[T], result: Callable[[list[ChunkOutcome[T]]], B]) -> Flow[B]:
+    """Send each chunk's request in turn; an API error in one chunk never stops the others.
+
+    Every outcome goes into ``result(chunks)``, which is returned, or raised as its first error
+    when every chunk failed (see ``finish_batch``).
+    """
+    chunks: list[ChunkOutcome[T]] = []
+    for ids, request in plan:
+        try:
+            chunks.append(outcome(ids, (yield request)))
+        except APIError as error:
+            chunks.append(outcome(ids, error=error))
+    return finish_batch(result(chunks))

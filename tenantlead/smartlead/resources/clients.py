@@ -1,4 +1,9 @@
-"""Agency clients (sub-accounts) and their API keys (reference §3.6)."""
+"""Agency clients (sub-accounts) and their API keys (reference §3.6).
+
+``Clients.list``/``get``/``save`` each send one request, built by ``list_request``,
+``get_request`` and ``save_request`` (same arguments as the methods), which other layers may
+compose into flows.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,15 @@ from tenantlead.smartlead._validate import check_bool, check_email, check_id, ch
 from tenantlead.smartlead.models import Client, ClientAPIKey, SavedClient
 from tenantlead.smartlead.resources._common import parse_items, parse_object, parse_ok
 
-__all__ = ["AsyncClientAPIKeys", "AsyncClients", "ClientAPIKeys", "Clients"]
+__all__ = [
+    "AsyncClientAPIKeys",
+    "AsyncClients",
+    "ClientAPIKeys",
+    "Clients",
+    "get_request",
+    "list_request",
+    "save_request",
+]
 
 ClientList = list[Client]
 Categories = list[str]
@@ -22,11 +35,26 @@ KeyList = list[ClientAPIKey]
 _KEY_NAME = re.compile(r"^[A-Za-z0-9 _-]+$")
 
 
-def _list() -> APIRequest[list[Client]]:
+def list_request() -> APIRequest[list[Client]]:
+    """``Clients.list``: every client of the agency."""
     return APIRequest(method="GET", path="/client/", parse=parse_items(Client))
 
 
-def _get(client_id: int, flags: dict[str, bool]) -> APIRequest[Client]:
+def get_request(
+    client_id: int,
+    *,
+    include_permissions: bool = False,
+    include_credits: bool = False,
+    include_code_integrations: bool = False,
+    include_whitelabel: bool = False,
+) -> APIRequest[Client]:
+    """``Clients.get``: one client; each ``include_*`` flag adds that block to the answer."""
+    flags = {
+        "includePermissions": include_permissions,
+        "includeCredits": include_credits,
+        "includeCodeIntegrations": include_code_integrations,
+        "includeWhitelabel": include_whitelabel,
+    }
     return APIRequest(
         method="GET",
         path=f"/client/{check_id(client_id, 'client_id')}",
@@ -48,17 +76,26 @@ def _find_client(email: str) -> APIRequest[SavedClient | None]:
     return APIRequest(method="GET", path="/client/", parse=parse)
 
 
-def _save(
+def save_request(
     *,
     name: str,
     email: str,
-    permission: Iterable[str],
-    client_id: int | None,
-    password: str | NotGiven,
-    logo: str | None,
-    logo_url: str | None,
-    extra: dict[str, Any],
+    permission: Iterable[str] = ("full_access",),
+    client_id: int | None = None,
+    password: str | NotGiven = NOT_GIVEN,
+    logo: str | None = None,
+    logo_url: str | None = None,
+    restricted_category: Categories | None = None,
+    is_credit_assigned: bool | None = None,
+    email_credits: int | None = None,
+    lead_credits: int | None = None,
 ) -> APIRequest[SavedClient]:
+    """``Clients.save``: create a client, or update it when ``client_id`` is given.
+
+    A create is not retried blindly: an uncertain outcome is reconciled by looking the client up
+    by email.
+    """
+    extra = _save_extra(restricted_category, is_credit_assigned, email_credits, lead_credits)
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"name must be a non-empty string, got {name!r}")
     email = check_email(email, "email")
@@ -214,7 +251,7 @@ class Clients(SyncResource):
 
     def list(self) -> ClientList:
         """Every client of the agency."""
-        return self._client._run(_list())
+        return self._client._run(list_request())
 
     def get(
         self,
@@ -226,13 +263,12 @@ class Clients(SyncResource):
         include_whitelabel: bool = False,
     ) -> Client:
         """One client (newer endpoint; its field list is undocumented, extras land in ``.extra``)."""
-        flags = {
-            "includePermissions": include_permissions,
-            "includeCredits": include_credits,
-            "includeCodeIntegrations": include_code_integrations,
-            "includeWhitelabel": include_whitelabel,
-        }
-        return self._client._run(_get(client_id, flags))
+        return self._client._run(
+            get_request(
+                client_id, include_permissions=include_permissions, include_credits=include_credits,
+                include_code_integrations=include_code_integrations, include_whitelabel=include_whitelabel,
+            )
+        )  # fmt: skip
 
     def save(
         self,
@@ -254,11 +290,11 @@ class Clients(SyncResource):
         A create whose outcome is uncertain is reconciled by looking the client up by email.
         The answer echoes the password; :class:`SavedClient` keeps it out of repr.
         """
-        extra = _save_extra(restricted_category, is_credit_assigned, email_credits, lead_credits)
         return self._client._run(
-            _save(
+            save_request(
                 name=name, email=email, permission=permission, client_id=client_id, password=password,
-                logo=logo, logo_url=logo_url, extra=extra,
+                logo=logo, logo_url=logo_url, restricted_category=restricted_category,
+                is_credit_assigned=is_credit_assigned, email_credits=email_credits, lead_credits=lead_credits,
             )
         )  # fmt: skip
 
@@ -273,7 +309,7 @@ class AsyncClients(AsyncResource):
 
     async def list(self) -> ClientList:
         """Every client of the agency."""
-        return await self._client._run(_list())
+        return await self._client._run(list_request())
 
     async def get(
         self,
@@ -285,13 +321,12 @@ class AsyncClients(AsyncResource):
         include_whitelabel: bool = False,
     ) -> Client:
         """One client."""
-        flags = {
-            "includePermissions": include_permissions,
-            "includeCredits": include_credits,
-            "includeCodeIntegrations": include_code_integrations,
-            "includeWhitelabel": include_whitelabel,
-        }
-        return await self._client._run(_get(client_id, flags))
+        return await self._client._run(
+            get_request(
+                client_id, include_permissions=include_permissions, include_credits=include_credits,
+                include_code_integrations=include_code_integrations, include_whitelabel=include_whitelabel,
+            )
+        )  # fmt: skip
 
     async def save(
         self,
@@ -309,10 +344,10 @@ class AsyncClients(AsyncResource):
         lead_credits: int | None = None,
     ) -> SavedClient:
         """Create or update a client; see :meth:`Clients.save`."""
-        extra = _save_extra(restricted_category, is_credit_assigned, email_credits, lead_credits)
         return await self._client._run(
-            _save(
+            save_request(
                 name=name, email=email, permission=permission, client_id=client_id, password=password,
-                logo=logo, logo_url=logo_url, extra=extra,
+                logo=logo, logo_url=logo_url, restricted_category=restricted_category,
+                is_credit_assigned=is_credit_assigned, email_credits=email_credits, lead_credits=lead_credits,
             )
         )  # fmt: skip

@@ -1,55 +1,82 @@
 """Email accounts (mailboxes): list, get, create, update, warmup, reconnect, suspend, tags (reference §2).
 
-Builders are module-level pure functions returning :class:`~tenantlead._core.request.APIRequest`;
-:class:`EmailAccounts` and :class:`AsyncEmailAccounts` only execute them.
+[EmailAccounts][tenantlead.smartlead.resources.email_accounts.EmailAccounts] and
+[AsyncEmailAccounts][tenantlead.smartlead.resources.email_accounts.AsyncEmailAccounts] only
+execute what the wire half (``_email_account_requests``) builds; its builders are re-exported
+here under stable names so other layers can compose them: ``m_request(...)`` for a method that
+sends one request, ``m_flow(...)`` for one that sends several (run it with ``run_flow`` /
+``arun_flow``, or ``yield from`` it inside another flow)::
+
+    from tenantlead.smartlead.resources.email_accounts import bulk_update_flow, update_request
+
+    result = run_flow(bulk_update_flow(ids, message_per_day=40), sl)
 """
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 
 from typing_extensions import Unpack
 
-from tenantlead._core.convert import format_datetime
-from tenantlead._core.pager import AsyncPager, Page, SyncPager
-from tenantlead._core.request import APIRequest, Response
+from tenantlead._core.pager import AsyncPager, SyncPager
 from tenantlead._core.resource import AsyncResource, SyncResource
-from tenantlead.errors import APIError, NotFoundError
-from tenantlead.smartlead._validate import (
-    check_bool,
-    check_email,
-    check_id,
-    check_ids,
-    check_int,
-    chunked,
-)
+from tenantlead._core.validate import MAX_DAILY_LIMIT
 from tenantlead.smartlead.models import (
     AccountTags,
     AccountWriteResult,
     BatchResult,
-    ChunkOutcome,
     EmailAccount,
     MultiFetchResult,
     OAuthToken,
     ReconnectResult,
     SuspendResult,
-    TagMappingResponse,
     TagMappingResult,
     WarmupStats,
 )
-from tenantlead.smartlead.resources._common import (
-    ChunkPlan,
-    finish_batch,
-    outcome,
-    parse_items,
-    parse_object,
+from tenantlead.smartlead.resources._email_account_fields import (
+    BULK_UPDATE_CHUNK,
+    ESP,
+    PAGE_LIMIT,
+    TAG_MAPPING_CHUNK,
+    AccountSettings,
+    BulkAccountUpdate,
+    OAuthAccountOptions,
+    SMTPAccountOptions,
+    WarmupSettings,
+)
+from tenantlead.smartlead.resources._email_account_requests import (
+    _list_filters,
+    _list_page,
+    add_tags_flow,
+    bulk_update_flow,
+    create_oauth_flow,
+    create_oauth_request,
+    create_smtp_flow,
+    create_smtp_request,
+    delete_request,
+    fetch_messages_multi_request,
+    fetch_messages_request,
+    fetch_replies_request,
+    get_by_email_request,
+    get_request,
+    list_page_request,
+    reconnect_failed_flow,
+    remove_tags_flow,
+    send_otp_request,
+    suspend_request,
+    tags_for_request,
+    unsuspend_request,
+    update_request,
+    update_warmup_request,
+    verify_otp_request,
+    warmup_stats_request,
 )
 
 __all__ = [
     "BULK_UPDATE_CHUNK",
+    "MAX_DAILY_LIMIT",
     "PAGE_LIMIT",
     "TAG_MAPPING_CHUNK",
     "AccountSettings",
@@ -59,671 +86,34 @@ __all__ = [
     "OAuthAccountOptions",
     "SMTPAccountOptions",
     "WarmupSettings",
+    "add_tags_flow",
+    "bulk_update_flow",
+    "create_oauth_flow",
+    "create_oauth_request",
+    "create_smtp_flow",
+    "create_smtp_request",
+    "delete_request",
+    "fetch_messages_multi_request",
+    "fetch_messages_request",
+    "fetch_replies_request",
+    "get_by_email_request",
+    "get_request",
+    "list_page_request",
+    "reconnect_failed_flow",
+    "remove_tags_flow",
+    "send_otp_request",
+    "suspend_request",
+    "tags_for_request",
+    "unsuspend_request",
+    "update_request",
+    "update_warmup_request",
+    "verify_otp_request",
+    "warmup_stats_request",
 ]
 
-#: Smartlead's page-size maximum for the account list.
-PAGE_LIMIT = 100
-#: Accounts per ``bulk-update-email-account-config`` request (the server batches by 100).
-BULK_UPDATE_CHUNK = 100
-#: Accounts per ``tag-mapping`` request (the server accepts at most 25).
-TAG_MAPPING_CHUNK = 25
-
-ESP = Literal["GMAIL", "OUTLOOK", "SMTP"]
 #: Aliases used in the resource classes (whose ``list`` method shadows the builtin there).
 Messages = list[dict[str, Any]]
 AccountTagsList = list[AccountTags]
-
-
-class AccountSettings(TypedDict, total=False):
-    """Fields of a partial account update (``POST /email-accounts/{id}``); omit what should not change.
-
-    ``max_email_per_day`` is the daily sending limit (read back as ``message_per_day``; 0 stops
-    sending but keeps warmup running). ``time_to_wait_in_mins`` is read back as
-    ``min_time_to_wait_in_mins``. ``client_id=None`` detaches the account from its client.
-    """
-
-    max_email_per_day: int
-    time_to_wait_in_mins: int
-    client_id: int | None
-    custom_tracking_url: str
-    bcc: str
-    signature: str
-    is_suspended: bool
-    from_name: str
-
-
-class SMTPAccountOptions(TypedDict, total=False):
-    """Optional fields of ``POST /email-accounts/save`` (SMTP/IMAP create)."""
-
-    max_email_per_day: int
-    time_to_wait_in_mins: int
-    warmup_enabled: bool
-    total_warmup_per_day: int | None
-    daily_rampup: int | None
-    reply_rate_percentage: int | None
-    client_id: int | None
-    imap_user_name: str
-    imap_password: str
-    custom_tracking_url: str
-    bcc: str
-    signature: str
-    different_reply_to_address: str
-    type: Literal["SMTP", "GMAIL", "OUTLOOK"]
-
-
-class OAuthAccountOptions(TypedDict, total=False):
-    """Optional fields of ``POST /email-accounts/save-oauth``."""
-
-    max_email_per_day: int
-    time_to_wait_in_mins: int
-    warmup_enabled: bool
-    total_warmup_per_day: int
-    daily_rampup: int
-    reply_rate_percentage: int
-    client_id: int | None
-    custom_tracking_url: str
-    bcc: str
-    signature: str
-
-
-class WarmupSettings(TypedDict, total=False):
-    """Fields of ``POST /email-accounts/{id}/warmup`` besides ``warmup_enabled`` (ranges per the docs)."""
-
-    total_warmup_per_day: int  # 1-50
-    daily_rampup: int  # 5-20 (below 5 is refused live)
-    reply_rate_percentage: int  # 20-100
-    warmup_key_id: str
-    auto_adjust_warmup: bool
-    is_rampup_enabled: bool
-
-
-class BulkAccountUpdate(TypedDict, total=False):
-    """Fields of the bulk update, in snake_case; sent camelCase (``messagePerDay``...).
-
-    ``message_per_day`` is the daily *sending* limit; ``warmup_max_email_per_day`` is the
-    warmup volume (wire ``maxEmailPerDay``, 1-250); ``warmup_status`` is ``ACTIVE``/``INACTIVE``;
-    ``tags`` *replaces* the accounts' tags.
-    """
-
-    message_per_day: int
-    min_time_to_wait_in_mins: int
-    from_name: str
-    signature: str
-    custom_tracking_domain: str
-    warmup_status: Literal["ACTIVE", "INACTIVE"]
-    warmup_max_email_per_day: int
-    warmup_min_count: int
-    warmup_max_count: int
-    reply_rate: int
-    is_rampup_enabled: bool
-    rampup_value: int
-    send_warmups_only_on_weekdays: bool
-    auto_adjust_warmup: bool
-    use_custom_domain: bool
-    warmup_tag_identifier: str
-    daily_reply_limit: int
-    tags: list[int]
-    client_id: int | None
-
-
-# ----------------------------------------------------------------------------- validation
-
-
-def _optional_id(value: Any, name: str) -> int | None:
-    return None if value is None else check_id(value, name)
-
-
-def _text(value: Any, name: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{name} must be a string, got {type(value).__name__}")
-    return value
-
-
-#: Upper bound for daily sending limits (Exchange Online allows 10,000 recipients/day per mailbox).
-MAX_DAILY_LIMIT = 10_000
-
-#: name -> (validator) for account setting keys shared by update and the create bodies.
-_SETTING_CHECKS: dict[str, Any] = {
-    # No mailbox provider allows more than 10,000 sends a day (Exchange Online's cap): a bigger
-    # number is a typo, caught before it reaches the account.
-    "max_email_per_day": lambda v, n: check_int(v, n, minimum=0, maximum=MAX_DAILY_LIMIT),
-    "time_to_wait_in_mins": lambda v, n: check_int(v, n, minimum=0),
-    "client_id": _optional_id,
-    "custom_tracking_url": _text,
-    "bcc": _text,
-    "signature": _text,
-    "is_suspended": check_bool,
-    "from_name": _text,
-    "warmup_enabled": check_bool,
-    "total_warmup_per_day": lambda v, n: None if v is None else check_int(v, n, minimum=1, maximum=50),
-    "daily_rampup": lambda v, n: None if v is None else check_int(v, n, minimum=5, maximum=20),
-    "reply_rate_percentage": lambda v, n: None if v is None else check_int(v, n, minimum=20, maximum=100),
-    "imap_user_name": _text,
-    "imap_password": _text,
-    "different_reply_to_address": _text,
-    "type": lambda v, n: _one_of(v, n, ("SMTP", "GMAIL", "OUTLOOK")),
-    "warmup_key_id": _text,
-    "auto_adjust_warmup": check_bool,
-    "is_rampup_enabled": check_bool,
-}
-
-
-def _one_of(value: Any, name: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
-    return str(value)
-
-
-def _checked(fields: Mapping[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
-    allowed = set(allowed)
-    out: dict[str, Any] = {}
-    for key, value in fields.items():
-        if key not in allowed:
-            hint = " (write the daily limit as max_email_per_day)" if key == "message_per_day" else ""
-            raise TypeError(f"unexpected field {key!r}{hint}; allowed: {', '.join(sorted(allowed))}")
-        out[key] = _SETTING_CHECKS[key](value, key)
-    return out
-
-
-def _account_path(account_id: int, suffix: str = "") -> str:
-    return f"/email-accounts/{check_id(account_id, 'account_id')}{suffix}"
-
-
-# ----------------------------------------------------------------------------- parsers
-
-
-def _page(response: Response) -> Page[EmailAccount]:
-    return Page(items=parse_items(EmailAccount)(response))
-
-
-def _saved(response: Response) -> AccountWriteResult:
-    result = parse_object(AccountWriteResult)(response)
-    if result.email_account_id is None:
-        raise KeyError(
-            "emailAccountId missing from the save answer (the account may exist: look it up by email)"
-        )
-    return result
-
-
-def _message(response: Response) -> str:
-    """The human message of a ``{ok, message}`` / ``{ok, data: "..."}`` / text answer."""
-    data = response.data
-    if isinstance(data, Mapping):
-        for key in ("message", "data"):
-            if isinstance(data.get(key), str):
-                return str(data[key])
-        return ""
-    return "" if data is None else str(data)
-
-
-def _messages(response: Response) -> list[dict[str, Any]]:
-    data = response.data
-    if isinstance(data, Mapping):
-        data = data.get("messages", data.get("data"))
-    if not isinstance(data, list):
-        raise TypeError(f"expected a messages array, got {type(data).__name__}")
-    return [dict(m) if isinstance(m, Mapping) else {"value": m} for m in data]
-
-
-# ----------------------------------------------------------------------------- builders
-
-
-def _list_page(offset: int, limit: int, filters: Mapping[str, Any]) -> APIRequest[Page[EmailAccount]]:
-    return APIRequest(
-        method="GET",
-        path="/email-accounts/",
-        params={"offset": offset, "limit": limit, **filters},
-        parse=_page,
-    )
-
-
-def _list_filters(
-    *,
-    is_in_use: bool | None,
-    warmup_status: Literal["ACTIVE", "INACTIVE"] | None,
-    is_smtp_success: bool | None,
-    is_warmup_blocked: bool | None,
-    esp: ESP | None,
-    username: str | None,
-    client_id: int | None,
-    fetch_campaigns: bool,
-    page_size: int,
-) -> dict[str, Any]:
-    check_int(page_size, "page_size", minimum=1, maximum=PAGE_LIMIT)
-    for name, flag in (
-        ("is_in_use", is_in_use),
-        ("is_smtp_success", is_smtp_success),
-        ("is_warmup_blocked", is_warmup_blocked),
-    ):
-        if flag is not None:
-            check_bool(flag, name)
-    if warmup_status is not None:
-        _one_of(warmup_status, "warmup_status", ("ACTIVE", "INACTIVE"))
-    if esp is not None:
-        _one_of(esp, "esp", ("GMAIL", "OUTLOOK", "SMTP"))
-    if username is not None and (not isinstance(username, str) or not username.strip()):
-        raise ValueError(f"username must be a non-empty string, got {username!r}")
-    return {
-        "isInUse": is_in_use,
-        "emailWarmupStatus": warmup_status,
-        "isSmtpSuccess": is_smtp_success,
-        "isWarmupBlocked": is_warmup_blocked,
-        "esp": esp,
-        "username": username,
-        "client_id": _optional_id(client_id, "client_id"),
-        "fetch_campaigns": check_bool(fetch_campaigns, "fetch_campaigns") or None,
-    }
-
-
-def _get(
-    account_id: int, *, fetch_campaigns: bool = False, fetch_tags: bool = False
-) -> APIRequest[EmailAccount]:
-    return APIRequest(
-        method="GET",
-        path=_account_path(account_id, "/"),
-        params={
-            "fetch_campaigns": check_bool(fetch_campaigns, "fetch_campaigns") or None,
-            "fetch_tags": check_bool(fetch_tags, "fetch_tags") or None,
-        },
-        parse=parse_object(EmailAccount),
-    )
-
-
-def _get_by_email(
-    email: str, *, fetch_campaigns: bool = False, fetch_tags: bool = False
-) -> APIRequest[EmailAccount]:
-    return APIRequest(
-        method="GET",
-        path="/email-accounts/fetch-email-account-details",
-        params={
-            "email": check_email(email, "email"),
-            "fetch_campaigns": check_bool(fetch_campaigns, "fetch_campaigns") or None,
-            "fetch_tags": check_bool(fetch_tags, "fetch_tags") or None,
-        },
-        parse=parse_object(EmailAccount),
-    )
-
-
-def _find_created(from_email: str, login: str) -> APIRequest[AccountWriteResult | None]:
-    """Reconcile lookup after an uncertain create: the account with this address, or None.
-
-    Uses the list endpoint's ``username`` filter (documented by every source) rather than
-    get-by-email, whose 404 for "no such account" would surface as an error.
-    """
-    wanted = from_email.lower()
-
-    def parse(response: Response) -> AccountWriteResult | None:
-        for account in parse_items(EmailAccount)(response):
-            if account.from_email.lower() == wanted:
-                return AccountWriteResult(
-                    ok=True, message="found by email after an uncertain create", email_account_id=account.id
-                )
-        return None
-
-    return APIRequest(
-        method="GET",
-        path="/email-accounts/",
-        params={"offset": 0, "limit": PAGE_LIMIT, "username": login},
-        parse=parse,
-    )
-
-
-def _create_smtp(
-    *,
-    from_name: str,
-    from_email: str,
-    user_name: str,
-    password: str,
-    smtp_host: str,
-    smtp_port: int,
-    imap_host: str,
-    imap_port: int,
-    options: Mapping[str, Any],
-) -> APIRequest[AccountWriteResult]:
-    from_email = check_email(from_email, "from_email")
-    body: dict[str, Any] = {
-        "id": None,
-        "from_name": _text(from_name, "from_name"),
-        "from_email": from_email,
-        "user_name": _nonempty(user_name, "user_name"),
-        "password": _nonempty(password, "password"),
-        "smtp_host": _nonempty(smtp_host, "smtp_host"),
-        "smtp_port": check_int(smtp_port, "smtp_port", minimum=1, maximum=65535),
-        "imap_host": _nonempty(imap_host, "imap_host"),
-        "imap_port": check_int(imap_port, "imap_port", minimum=1, maximum=65535),
-        "warmup_enabled": False,
-    }
-    body.update(_checked(options, SMTPAccountOptions.__annotations__))
-    return APIRequest(
-        method="POST",
-        path="/email-accounts/save",
-        json=body,
-        parse=_saved,
-        retry_safe=False,
-        reconcile=_find_created(from_email, user_name),
-    )
-
-
-def _create_oauth(
-    *,
-    from_name: str,
-    from_email: str,
-    username: str,
-    token: OAuthToken | Mapping[str, Any],
-    type: Literal["OUTLOOK", "GMAIL"],
-    use_whitelabel_credentials: bool,
-    options: Mapping[str, Any],
-) -> APIRequest[AccountWriteResult]:
-    from_email = check_email(from_email, "from_email")
-    if isinstance(token, Mapping):
-        token = _token_from_mapping(token)
-    if not isinstance(token, OAuthToken):
-        raise ValueError("token must be an OAuthToken or a mapping with scope and expiry_date")
-    if not token.access_token and not token.refresh_token:
-        raise ValueError("token needs an access_token or a refresh_token")
-    body: dict[str, Any] = {
-        "id": None,
-        "from_name": _text(from_name, "from_name"),
-        "from_email": from_email,
-        "username": _nonempty(username, "username"),
-        "type": _one_of(type, "type", ("OUTLOOK", "GMAIL")),
-        "token": {k: v for k, v in token.to_wire().items() if v is not None},
-        "warmup_enabled": False,
-        "use_whitelabel_credentials": check_bool(use_whitelabel_credentials, "use_whitelabel_credentials"),
-    }
-    body.update(_checked(options, OAuthAccountOptions.__annotations__))
-    return APIRequest(
-        method="POST",
-        path="/email-accounts/save-oauth",
-        json=body,
-        parse=_saved,
-        retry_safe=False,
-        reconcile=_find_created(from_email, username),
-    )
-
-
-def _token_from_mapping(token: Mapping[str, Any]) -> OAuthToken:
-    """An :class:`OAuthToken` from a dict, with errors that name the field (never its value)."""
-    scope = token.get("scope")
-    if not isinstance(scope, str) or not scope.strip():
-        raise ValueError(
-            "token is missing scope (a string such as 'https://outlook.office.com/.default')"
-            if scope is None
-            else "token scope must be a non-empty string such as 'https://outlook.office.com/.default'"
-        )
-    expiry = token.get("expiry_date")
-    if expiry is None:
-        raise ValueError(
-            "token is missing expiry_date (milliseconds since the epoch); "
-            "OAuthToken.from_microsoft() computes it from expires_in"
-        )
-    if isinstance(expiry, bool) or not isinstance(expiry, int):
-        raise ValueError(
-            f"token expiry_date must be milliseconds since the epoch (an int), got {type(expiry).__name__}"
-        )
-    try:
-        return OAuthToken.from_dict(token)
-    except (TypeError, ValueError, KeyError, ExceptionGroup):
-        # A wrongly typed optional field. cattrs' own text may quote the value (a token), so
-        # the error names the fields only, and drops the cause.
-        fields = sorted(str(k) for k in token if k not in ("scope", "expiry_date"))
-        raise ValueError(
-            f"token has a field of the wrong type (check {', '.join(fields)}); "
-            "build it with OAuthToken(...) or OAuthToken.from_microsoft()"
-        ) from None
-
-
-def _nonempty(value: Any, name: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name} must be a non-empty string")
-    return value
-
-
-def _update(account_id: int, fields: Mapping[str, Any]) -> APIRequest[AccountWriteResult]:
-    body = _checked(fields, AccountSettings.__annotations__)
-    if not body:
-        raise ValueError("update() needs at least one field to change, e.g. max_email_per_day=40")
-    return APIRequest(
-        method="POST",
-        path=_account_path(account_id),
-        json=body,
-        parse=parse_object(AccountWriteResult),
-        retry_safe=True,
-    )
-
-
-_BULK_WIRE: dict[str, tuple[str, Any]] = {
-    "message_per_day": ("messagePerDay", lambda v, n: check_int(v, n, minimum=0, maximum=MAX_DAILY_LIMIT)),
-    "min_time_to_wait_in_mins": ("minTimeToWaitInMins", lambda v, n: check_int(v, n, minimum=0)),
-    "from_name": ("fromName", _text),
-    "signature": ("signature", _text),
-    "custom_tracking_domain": ("customTrackingDomain", _text),
-    "warmup_status": ("status", lambda v, n: _one_of(v, n, ("ACTIVE", "INACTIVE"))),
-    "warmup_max_email_per_day": ("maxEmailPerDay", lambda v, n: check_int(v, n, minimum=1, maximum=250)),
-    "warmup_min_count": ("warmupMinCount", lambda v, n: check_int(v, n, minimum=1, maximum=50)),
-    "warmup_max_count": ("warmupMaxCount", lambda v, n: check_int(v, n, minimum=1, maximum=250)),
-    "reply_rate": ("replyRate", lambda v, n: check_int(v, n, minimum=1, maximum=100)),
-    "is_rampup_enabled": ("isRampupEnabled", check_bool),
-    "rampup_value": ("rampupValue", lambda v, n: check_int(v, n, minimum=1)),
-    "send_warmups_only_on_weekdays": ("sendWarmupsOnlyOnWeekdays", check_bool),
-    "auto_adjust_warmup": ("autoAdjustWarmup", check_bool),
-    "use_custom_domain": ("useCustomDomain", check_bool),
-    "warmup_tag_identifier": ("warmupTagIdentifier", _text),
-    "daily_reply_limit": ("dailyReplyLimit", lambda v, n: check_int(v, n, minimum=8, maximum=80)),
-    "tags": ("tags", lambda v, n: check_ids(v, n, allow_empty=True)),
-    "client_id": ("clientId", _optional_id),
-}
-
-
-#: update()'s names, which mean something else (or nothing) in the bulk body.
-_BULK_RENAMES: dict[str, str] = {
-    # In the bulk body maxEmailPerDay is the *warmup* volume; the sending limit is messagePerDay.
-    "max_email_per_day": "message_per_day (the daily sending limit; warmup_max_email_per_day is the "
-    "warmup volume)",
-    "time_to_wait_in_mins": "min_time_to_wait_in_mins",
-    "custom_tracking_url": "custom_tracking_domain",
-    "warmup_enabled": "warmup_status='ACTIVE' or 'INACTIVE'",
-}
-
-
-def _bulk_update_plan(account_ids: Iterable[int], fields: Mapping[str, Any]) -> ChunkPlan[str]:
-    ids = check_ids(account_ids, "account_ids")
-    update: dict[str, Any] = {}
-    for key, value in fields.items():
-        if key not in _BULK_WIRE:
-            hint = f" (in bulk_update() use {_BULK_RENAMES[key]})" if key in _BULK_RENAMES else ""
-            raise TypeError(f"unexpected field {key!r}{hint}; allowed: {', '.join(sorted(_BULK_WIRE))}")
-        wire, check = _BULK_WIRE[key]
-        update[wire] = check(value, key)
-    if not update:
-        raise ValueError("bulk_update() needs at least one field to change, e.g. message_per_day=40")
-    return [
-        (
-            chunk,
-            APIRequest(
-                method="POST",
-                path="/email-accounts/bulk-update-email-account-config",
-                json={"emailAccountIds": chunk, "updateData": update},
-                parse=_message,
-                retry_safe=True,
-            ),
-        )
-        for chunk in chunked(ids, BULK_UPDATE_CHUNK)
-    ]
-
-
-def _update_warmup(
-    account_id: int, warmup_enabled: bool, fields: Mapping[str, Any]
-) -> APIRequest[AccountWriteResult]:
-    body = {"warmup_enabled": check_bool(warmup_enabled, "warmup_enabled")}
-    body.update(_checked(fields, WarmupSettings.__annotations__))
-    return APIRequest(
-        method="POST",
-        path=_account_path(account_id, "/warmup"),
-        json=body,
-        parse=parse_object(AccountWriteResult),
-        retry_safe=True,
-    )
-
-
-def _warmup_stats(account_id: int) -> APIRequest[WarmupStats]:
-    return APIRequest(
-        method="GET", path=_account_path(account_id, "/warmup-stats"), parse=parse_object(WarmupStats)
-    )
-
-
-def _reconnect_failed() -> APIRequest[ReconnectResult]:
-    # Never retried: each call spends one of the 3 daily reconnects.
-    return APIRequest(
-        method="POST",
-        path="/email-accounts/reconnect-failed-email-accounts",
-        json={},
-        parse=parse_object(ReconnectResult),
-        retry_safe=False,
-    )
-
-
-def _nothing_to_reconnect(error: NotFoundError) -> ReconnectResult | None:
-    """The old docs' (and help-centre article 125's) 404 for "no failed account", else None.
-
-    That answer carries ``ok: true`` and means the same as the newer 200 with the same message,
-    so it is a result (``queued`` False), not an error; any other 404 stays an error.
-    """
-    body = error.body
-    if isinstance(body, Mapping) and body.get("ok") is True:
-        message = body.get("message")
-        if isinstance(message, str) and "no failed email account" in message.lower():
-            return ReconnectResult(ok=True, message=message)
-    return None
-
-
-def _delete(account_id: int) -> APIRequest[AccountWriteResult]:
-    return APIRequest(method="DELETE", path=_account_path(account_id), parse=parse_object(AccountWriteResult))
-
-
-def _suspend(account_id: int, suspend: bool) -> APIRequest[SuspendResult]:
-    action = "suspend" if suspend else "unsuspend"
-    return APIRequest(
-        method="PUT" if suspend else "DELETE",
-        path=f"/email-accounts/{action}/{check_id(account_id, 'account_id')}",
-        parse=parse_object(SuspendResult),
-        retry_safe=True,
-    )
-
-
-def _tag_mapping_plan(
-    method: Literal["POST", "DELETE"], account_ids: Iterable[int], tag_ids: Iterable[int]
-) -> ChunkPlan[TagMappingResponse]:
-    ids = check_ids(account_ids, "account_ids")
-    tags = check_ids(tag_ids, "tag_ids")
-    return [
-        (
-            chunk,
-            APIRequest(
-                method=method,
-                path="/email-accounts/tag-mapping",
-                json={"email_account_ids": chunk, "tag_ids": tags},
-                parse=parse_object(TagMappingResponse),
-                retry_safe=True,  # additive/removal mappings are idempotent
-            ),
-        )
-        for chunk in chunked(ids, TAG_MAPPING_CHUNK)
-    ]
-
-
-def _tags_for(emails: Iterable[str]) -> APIRequest[list[AccountTags]]:
-    if isinstance(emails, str):
-        raise ValueError("emails must be a list of addresses, not one string")
-    addresses = [check_email(e, f"emails[{i}]") for i, e in enumerate(emails)]
-    if not addresses:
-        raise ValueError("emails must contain at least one address")
-    return APIRequest(
-        method="POST",
-        path="/email-accounts/tag-list",
-        json={"email_ids": addresses},
-        parse=parse_items(AccountTags),
-        retry_safe=True,  # a read
-    )
-
-
-def _send_otp(account_id: int) -> APIRequest[str]:
-    return APIRequest(method="POST", path=_account_path(account_id, "/send-otp-email"), parse=_message)
-
-
-def _verify_otp(account_id: int, otp: str) -> APIRequest[str]:
-    if not isinstance(otp, str) or not otp.strip().isdigit():
-        raise ValueError("otp must be the digits from the OTP email, as a string such as '123456'")
-    return APIRequest(
-        method="POST",
-        path=_account_path(account_id, "/verify-otp"),
-        json={"otp": otp.strip()},
-        parse=_message,
-    )
-
-
-def _fetch_replies() -> APIRequest[str]:
-    return APIRequest(method="POST", path="/email-accounts/fetch-account-reply", json={}, parse=_message)
-
-
-def _when(value: datetime | str | None, name: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, datetime):
-        return format_datetime(value)
-    raise ValueError(f"{name} must be a datetime or an ISO-8601 string, got {value!r}")
-
-
-def _fetch_body(
-    *,
-    limit: int,
-    folder: str | None,
-    include_body: bool | None,
-    since: datetime | str | None,
-    until: datetime | str | None,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {"limit": check_int(limit, "limit", minimum=1, maximum=500)}
-    if folder is not None:
-        body["folder"] = _nonempty(folder, "folder")
-    if include_body is not None:
-        body["includeBody"] = check_bool(include_body, "include_body")
-    if since is not None:
-        body["from"] = _when(since, "since")
-    if until is not None:
-        body["to"] = _when(until, "until")
-    return body
-
-
-def _fetch_messages(account_id: int, **kw: Any) -> APIRequest[list[dict[str, Any]]]:
-    return APIRequest(
-        method="POST",
-        path=_account_path(account_id, "/fetch-messages"),
-        json=_fetch_body(**kw),
-        parse=_messages,
-        retry_safe=True,  # a read
-    )
-
-
-def _fetch_messages_multi(account_ids: Iterable[int], **kw: Any) -> APIRequest[MultiFetchResult]:
-    ids = check_ids(account_ids, "account_ids")
-    if len(ids) > 10:
-        raise ValueError(f"fetch_messages_multi() takes 1-10 account ids per call, got {len(ids)}")
-    body = _fetch_body(**kw)
-    return APIRequest(
-        method="POST",
-        path="/email-accounts/multi/fetch-messages",
-        json=[{"account_id": i, **body} for i in ids],
-        parse=parse_object(MultiFetchResult),
-        retry_safe=True,
-    )
-
-
-def _chunk_result(chunks: list[ChunkOutcome[TagMappingResponse]]) -> TagMappingResult:
-    return finish_batch(TagMappingResult(chunks=chunks))
-
-
-def _to_account(result: AccountWriteResult) -> APIRequest[EmailAccount]:
-    assert result.email_account_id is not None  # _saved guarantees it
-    return _get(result.email_account_id)
 
 
 # ----------------------------------------------------------------------------- resources
@@ -771,13 +161,17 @@ class EmailAccounts(SyncResource):
         ``min_time_to_wait_in_mins`` is None here: Smartlead only returns it in list responses.
         Raises :class:`~tenantlead.errors.NotFoundError` for an unknown id.
         """
-        return self._client._run(_get(account_id, fetch_campaigns=fetch_campaigns, fetch_tags=fetch_tags))
+        return self._client._run(
+            get_request(account_id, fetch_campaigns=fetch_campaigns, fetch_tags=fetch_tags)
+        )
 
     def get_by_email(
         self, email: str, *, fetch_campaigns: bool = False, fetch_tags: bool = False
     ) -> EmailAccount:
         """One account by its address (``fetch-email-account-details``); NotFoundError when absent."""
-        return self._client._run(_get_by_email(email, fetch_campaigns=fetch_campaigns, fetch_tags=fetch_tags))
+        return self._client._run(
+            get_by_email_request(email, fetch_campaigns=fetch_campaigns, fetch_tags=fetch_tags)
+        )
 
     def create_smtp(
         self,
@@ -802,14 +196,13 @@ class EmailAccounts(SyncResource):
         Not retried blindly: when the outcome is uncertain (timeout, 5xx) the client first looks
         the address up and returns the account if the create did land.
         """
-        written = self._client._run(
-            _create_smtp(
+        return self._flow(
+            create_smtp_flow(
                 from_name=from_name, from_email=from_email, user_name=user_name, password=password,
                 smtp_host=smtp_host, smtp_port=smtp_port, imap_host=imap_host, imap_port=imap_port,
-                options=options,
+                **options,
             )
         )  # fmt: skip
-        return self._client._run(_to_account(written))
 
     def create_oauth(
         self,
@@ -829,13 +222,12 @@ class EmailAccounts(SyncResource):
         in Smartlead. Returns the account (a second GET, as for :meth:`create_smtp`); an uncertain
         outcome is reconciled by looking the address up before any resend.
         """
-        written = self._client._run(
-            _create_oauth(
+        return self._flow(
+            create_oauth_flow(
                 from_name=from_name, from_email=from_email, username=username, token=token, type=type,
-                use_whitelabel_credentials=use_whitelabel_credentials, options=options,
+                use_whitelabel_credentials=use_whitelabel_credentials, **options,
             )
         )  # fmt: skip
-        return self._client._run(_to_account(written))
 
     def update(self, account_id: int, **fields: Unpack[AccountSettings]) -> AccountWriteResult:
         """Change an account's settings (``POST /email-accounts/{id}``, partial: send only what changes).
@@ -843,7 +235,7 @@ class EmailAccounts(SyncResource):
         Write the daily limit as ``max_email_per_day`` (it reads back as ``message_per_day``;
         0 is allowed and stops campaign sending while warmup continues).
         """
-        return self._client._run(_update(account_id, fields))
+        return self._client._run(update_request(account_id, **fields))
 
     def bulk_update(
         self, account_ids: Iterable[int], **fields: Unpack[BulkAccountUpdate]
@@ -853,24 +245,18 @@ class EmailAccounts(SyncResource):
         Every chunk is sent even when one fails; the result lists each chunk's ids and outcome.
         Raises only when every chunk failed (then nothing changed).
         """
-        chunks: builtins.list[ChunkOutcome[str]] = []
-        for ids, request in _bulk_update_plan(account_ids, fields):
-            try:
-                chunks.append(outcome(ids, self._client._run(request)))
-            except APIError as error:
-                chunks.append(outcome(ids, error=error))
-        return finish_batch(BatchResult(chunks=chunks))
+        return self._flow(bulk_update_flow(account_ids, **fields))
 
     def update_warmup(
         self, account_id: int, *, warmup_enabled: bool, **settings: Unpack[WarmupSettings]
     ) -> AccountWriteResult:
         """Enable, disable or tune warmup (``total_warmup_per_day`` 1-50, ``daily_rampup`` 5-20,
         ``reply_rate_percentage`` 20-100)."""  # noqa: D205, D209
-        return self._client._run(_update_warmup(account_id, warmup_enabled, settings))
+        return self._client._run(update_warmup_request(account_id, warmup_enabled=warmup_enabled, **settings))
 
     def warmup_stats(self, account_id: int) -> WarmupStats:
         """Warmup statistics for the last 7 days (string counts parsed to int)."""
-        return self._client._run(_warmup_stats(account_id))
+        return self._client._run(warmup_stats_request(account_id))
 
     def reconnect_failed(self) -> ReconnectResult:
         """Queue every disconnected account for reconnection (asynchronous; Smartlead emails you after).
@@ -880,64 +266,46 @@ class EmailAccounts(SyncResource):
         ``result.queued`` is False when no account needed reconnecting (Smartlead answers that
         with a 200, or a 404 in older deployments; both give the same result).
         """
-        try:
-            return self._client._run(_reconnect_failed())
-        except NotFoundError as error:
-            result = _nothing_to_reconnect(error)
-            if result is None:
-                raise
-            return result
+        return self._flow(reconnect_failed_flow())
 
     def delete(self, account_id: int) -> AccountWriteResult:
         """Delete an account (soft delete; it leaves every campaign and its warmup stops)."""
-        return self._client._run(_delete(account_id))
+        return self._client._run(delete_request(account_id))
 
     def suspend(self, account_id: int) -> SuspendResult:
         """Suspend an account: campaign sending *and* warmup stop."""
-        return self._client._run(_suspend(account_id, True))
+        return self._client._run(suspend_request(account_id))
 
     def unsuspend(self, account_id: int) -> SuspendResult:
         """Lift a suspension."""
-        return self._client._run(_suspend(account_id, False))
+        return self._client._run(unsuspend_request(account_id))
 
     def add_tags(self, account_ids: Iterable[int], tag_ids: Iterable[int]) -> TagMappingResult:
         """Attach tags to accounts (additive, idempotent), 25 accounts per request.
 
         Items Smartlead reports as ``failed`` inside a 200 are in ``result.failed_items``.
         """
-        chunks: builtins.list[ChunkOutcome[TagMappingResponse]] = []
-        for ids, request in _tag_mapping_plan("POST", account_ids, tag_ids):
-            try:
-                chunks.append(outcome(ids, self._client._run(request)))
-            except APIError as error:
-                chunks.append(outcome(ids, error=error))
-        return _chunk_result(chunks)
+        return self._flow(add_tags_flow(account_ids, tag_ids))
 
     def remove_tags(self, account_ids: Iterable[int], tag_ids: Iterable[int]) -> TagMappingResult:
         """Detach tags from accounts, 25 accounts per request (see :meth:`add_tags`)."""
-        chunks: builtins.list[ChunkOutcome[TagMappingResponse]] = []
-        for ids, request in _tag_mapping_plan("DELETE", account_ids, tag_ids):
-            try:
-                chunks.append(outcome(ids, self._client._run(request)))
-            except APIError as error:
-                chunks.append(outcome(ids, error=error))
-        return _chunk_result(chunks)
+        return self._flow(remove_tags_flow(account_ids, tag_ids))
 
     def tags_for(self, emails: Iterable[str]) -> AccountTagsList:
         """The tags of accounts, by address (``POST /email-accounts/tag-list``)."""
-        return self._client._run(_tags_for(emails))
+        return self._client._run(tags_for_request(emails))
 
     def send_otp(self, account_id: int) -> str:
         """Email a one-time code that unblocks the account's warmup (valid 10 minutes)."""
-        return self._client._run(_send_otp(account_id))
+        return self._client._run(send_otp_request(account_id))
 
     def verify_otp(self, account_id: int, otp: str) -> str:
         """Submit the code from :meth:`send_otp` to unblock warmup."""
-        return self._client._run(_verify_otp(account_id, otp))
+        return self._client._run(verify_otp_request(account_id, otp))
 
     def fetch_replies(self) -> str:
         """Queue a live reply fetch for every account (406 QuotaExceededError while one runs)."""
-        return self._client._run(_fetch_replies())
+        return self._client._run(fetch_replies_request())
 
     def fetch_messages(
         self,
@@ -951,7 +319,7 @@ class EmailAccounts(SyncResource):
     ) -> Messages:
         """Read a mailbox's messages (fields undocumented, so returned as dicts); ``limit`` 1-500."""
         return self._client._run(
-            _fetch_messages(
+            fetch_messages_request(
                 account_id, limit=limit, folder=folder, include_body=include_body, since=since, until=until
             )
         )
@@ -968,7 +336,7 @@ class EmailAccounts(SyncResource):
     ) -> MultiFetchResult:
         """Read messages of 1-10 accounts at once; per-account failures are in ``result.errors``."""
         return self._client._run(
-            _fetch_messages_multi(
+            fetch_messages_multi_request(
                 account_ids, limit=limit, folder=folder, include_body=include_body, since=since, until=until
             )
         )
@@ -1014,7 +382,7 @@ class AsyncEmailAccounts(AsyncResource):
     ) -> EmailAccount:
         """One account by id; see :meth:`EmailAccounts.get`."""
         return await self._client._run(
-            _get(account_id, fetch_campaigns=fetch_campaigns, fetch_tags=fetch_tags)
+            get_request(account_id, fetch_campaigns=fetch_campaigns, fetch_tags=fetch_tags)
         )
 
     async def get_by_email(
@@ -1022,7 +390,7 @@ class AsyncEmailAccounts(AsyncResource):
     ) -> EmailAccount:
         """One account by its address; NotFoundError when absent."""
         return await self._client._run(
-            _get_by_email(email, fetch_campaigns=fetch_campaigns, fetch_tags=fetch_tags)
+            get_by_email_request(email, fetch_campaigns=fetch_campaigns, fetch_tags=fetch_tags)
         )
 
     async def create_smtp(
@@ -1039,14 +407,13 @@ class AsyncEmailAccounts(AsyncResource):
         **options: Unpack[SMTPAccountOptions],
     ) -> EmailAccount:
         """Connect a mailbox with SMTP/IMAP credentials; see :meth:`EmailAccounts.create_smtp`."""
-        written = await self._client._run(
-            _create_smtp(
+        return await self._flow(
+            create_smtp_flow(
                 from_name=from_name, from_email=from_email, user_name=user_name, password=password,
                 smtp_host=smtp_host, smtp_port=smtp_port, imap_host=imap_host, imap_port=imap_port,
-                options=options,
+                **options,
             )
         )  # fmt: skip
-        return await self._client._run(_to_account(written))
 
     async def create_oauth(
         self,
@@ -1060,100 +427,74 @@ class AsyncEmailAccounts(AsyncResource):
         **options: Unpack[OAuthAccountOptions],
     ) -> EmailAccount:
         """Connect a mailbox from OAuth tokens; see :meth:`EmailAccounts.create_oauth`."""
-        written = await self._client._run(
-            _create_oauth(
+        return await self._flow(
+            create_oauth_flow(
                 from_name=from_name, from_email=from_email, username=username, token=token, type=type,
-                use_whitelabel_credentials=use_whitelabel_credentials, options=options,
+                use_whitelabel_credentials=use_whitelabel_credentials, **options,
             )
         )  # fmt: skip
-        return await self._client._run(_to_account(written))
 
     async def update(self, account_id: int, **fields: Unpack[AccountSettings]) -> AccountWriteResult:
         """Partial settings update; write the daily limit as ``max_email_per_day``."""
-        return await self._client._run(_update(account_id, fields))
+        return await self._client._run(update_request(account_id, **fields))
 
     async def bulk_update(
         self, account_ids: Iterable[int], **fields: Unpack[BulkAccountUpdate]
     ) -> BatchResult[str]:
         """Same settings for many accounts, 100 per request; see :meth:`EmailAccounts.bulk_update`."""
-        chunks: builtins.list[ChunkOutcome[str]] = []
-        for ids, request in _bulk_update_plan(account_ids, fields):
-            try:
-                value = await self._client._run(request)
-                chunks.append(outcome(ids, value))
-            except APIError as error:
-                chunks.append(outcome(ids, error=error))
-        return finish_batch(BatchResult(chunks=chunks))
+        return await self._flow(bulk_update_flow(account_ids, **fields))
 
     async def update_warmup(
         self, account_id: int, *, warmup_enabled: bool, **settings: Unpack[WarmupSettings]
     ) -> AccountWriteResult:
         """Enable, disable or tune warmup; see :meth:`EmailAccounts.update_warmup`."""
-        return await self._client._run(_update_warmup(account_id, warmup_enabled, settings))
+        return await self._client._run(
+            update_warmup_request(account_id, warmup_enabled=warmup_enabled, **settings)
+        )
 
     async def warmup_stats(self, account_id: int) -> WarmupStats:
         """Warmup statistics for the last 7 days."""
-        return await self._client._run(_warmup_stats(account_id))
+        return await self._client._run(warmup_stats_request(account_id))
 
     async def reconnect_failed(self) -> ReconnectResult:
         """Queue disconnected accounts for reconnection (3/day, 30 min apart; never retried)."""
-        try:
-            return await self._client._run(_reconnect_failed())
-        except NotFoundError as error:
-            result = _nothing_to_reconnect(error)
-            if result is None:
-                raise
-            return result
+        return await self._flow(reconnect_failed_flow())
 
     async def delete(self, account_id: int) -> AccountWriteResult:
         """Delete an account (soft delete)."""
-        return await self._client._run(_delete(account_id))
+        return await self._client._run(delete_request(account_id))
 
     async def suspend(self, account_id: int) -> SuspendResult:
         """Suspend an account: campaign sending and warmup stop."""
-        return await self._client._run(_suspend(account_id, True))
+        return await self._client._run(suspend_request(account_id))
 
     async def unsuspend(self, account_id: int) -> SuspendResult:
         """Lift a suspension."""
-        return await self._client._run(_suspend(account_id, False))
+        return await self._client._run(unsuspend_request(account_id))
 
     async def add_tags(self, account_ids: Iterable[int], tag_ids: Iterable[int]) -> TagMappingResult:
         """Attach tags to accounts, 25 accounts per request."""
-        chunks: builtins.list[ChunkOutcome[TagMappingResponse]] = []
-        for ids, request in _tag_mapping_plan("POST", account_ids, tag_ids):
-            try:
-                value = await self._client._run(request)
-                chunks.append(outcome(ids, value))
-            except APIError as error:
-                chunks.append(outcome(ids, error=error))
-        return _chunk_result(chunks)
+        return await self._flow(add_tags_flow(account_ids, tag_ids))
 
     async def remove_tags(self, account_ids: Iterable[int], tag_ids: Iterable[int]) -> TagMappingResult:
         """Detach tags from accounts, 25 accounts per request."""
-        chunks: builtins.list[ChunkOutcome[TagMappingResponse]] = []
-        for ids, request in _tag_mapping_plan("DELETE", account_ids, tag_ids):
-            try:
-                value = await self._client._run(request)
-                chunks.append(outcome(ids, value))
-            except APIError as error:
-                chunks.append(outcome(ids, error=error))
-        return _chunk_result(chunks)
+        return await self._flow(remove_tags_flow(account_ids, tag_ids))
 
     async def tags_for(self, emails: Iterable[str]) -> AccountTagsList:
         """The tags of accounts, by address."""
-        return await self._client._run(_tags_for(emails))
+        return await self._client._run(tags_for_request(emails))
 
     async def send_otp(self, account_id: int) -> str:
         """Email a one-time code that unblocks the account's warmup."""
-        return await self._client._run(_send_otp(account_id))
+        return await self._client._run(send_otp_request(account_id))
 
     async def verify_otp(self, account_id: int, otp: str) -> str:
         """Submit the code from :meth:`send_otp`."""
-        return await self._client._run(_verify_otp(account_id, otp))
+        return await self._client._run(verify_otp_request(account_id, otp))
 
     async def fetch_replies(self) -> str:
         """Queue a live reply fetch for every account."""
-        return await self._client._run(_fetch_replies())
+        return await self._client._run(fetch_replies_request())
 
     async def fetch_messages(
         self,
@@ -1167,7 +508,7 @@ class AsyncEmailAccounts(AsyncResource):
     ) -> Messages:
         """Read a mailbox's messages; ``limit`` 1-500."""
         return await self._client._run(
-            _fetch_messages(
+            fetch_messages_request(
                 account_id, limit=limit, folder=folder, include_body=include_body, since=since, until=until
             )
         )
@@ -1184,7 +525,7 @@ class AsyncEmailAccounts(AsyncResource):
     ) -> MultiFetchResult:
         """Read messages of 1-10 accounts at once."""
         return await self._client._run(
-            _fetch_messages_multi(
+            fetch_messages_multi_request(
                 account_ids, limit=limit, folder=folder, include_body=include_body, since=since, until=until
             )
         )

@@ -1,7 +1,8 @@
 """The email-account tag catalogue: list, create, update (reference §2.15).
 
 Attaching tags to accounts lives on ``sl.email_accounts.add_tags`` / ``remove_tags``. Smartlead
-has no tag delete endpoint.
+has no tag delete endpoint. Each method ``m`` sends one request, built by ``m_request`` (same
+arguments) for other layers to compose: ``list_request``, ``create_request``, ``update_request``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from tenantlead.smartlead._validate import check_color, check_id
 from tenantlead.smartlead.models import Tag
 from tenantlead.smartlead.resources._common import parse_items, parse_object
 
-__all__ = ["AsyncTags", "Tags"]
+__all__ = ["AsyncTags", "Tags", "create_request", "list_request", "update_request"]
 
 TagList = list[Tag]
 
@@ -25,7 +26,8 @@ def _name(value: Any) -> str:
     return value
 
 
-def _list() -> APIRequest[list[Tag]]:
+def list_request() -> APIRequest[list[Tag]]:
+    """``Tags.list``: every tag."""
     return APIRequest(method="GET", path="/email-accounts/tags", parse=parse_items(Tag))
 
 
@@ -39,7 +41,8 @@ def _find_tag(name: str) -> APIRequest[Tag | None]:
     return APIRequest(method="GET", path="/email-accounts/tags", parse=parse)
 
 
-def _create(name: str, color: str | None) -> APIRequest[Tag]:
+def create_request(name: str, color: str | None = None) -> APIRequest[Tag]:
+    """``Tags.create``: a new tag (an uncertain outcome is looked up by name, not resent)."""
     body: dict[str, Any] = {"name": _name(name)}
     if color is not None:
         body["color"] = check_color(color, "color")
@@ -53,7 +56,8 @@ def _create(name: str, color: str | None) -> APIRequest[Tag]:
     )
 
 
-def _update(tag_id: int, name: str, color: str) -> APIRequest[Tag]:
+def update_request(tag_id: int, name: str, color: str) -> APIRequest[Tag]:
+    """``Tags.update``: rename or recolour a tag (every field required)."""
     return APIRequest(
         method="POST",
         path="/email-accounts/tag-manager",
@@ -68,7 +72,7 @@ class Tags(SyncResource):
 
     def list(self) -> TagList:
         """Every tag (``GET /email-accounts/tags``; newer endpoint, possibly absent on old accounts)."""
-        return self._client._run(_list())
+        return self._client._run(list_request())
 
     def create(self, name: str, color: str | None = None) -> Tag:
         """Create a tag (``POST /tags``; ``color`` ``#RRGGBB``).
@@ -76,11 +80,11 @@ class Tags(SyncResource):
         Smartlead always creates, even for a duplicate name. On an uncertain outcome (timeout,
         5xx) the client looks for a tag with this name before resending, and returns it if found.
         """
-        return self._client._run(_create(name, color))
+        return self._client._run(create_request(name, color))
 
     def update(self, tag_id: int, name: str, color: str) -> Tag:
         """Rename or recolour a tag (``POST /email-accounts/tag-manager``; every field required)."""
-        return self._client._run(_update(tag_id, name, color))
+        return self._client._run(update_request(tag_id, name, color))
 
 
 class AsyncTags(AsyncResource):
@@ -88,12 +92,12 @@ class AsyncTags(AsyncResource):
 
     async def list(self) -> TagList:
         """Every tag."""
-        return await self._client._run(_list())
+        return await self._client._run(list_request())
 
     async def create(self, name: str, color: str | None = None) -> Tag:
         """Create a tag; see :meth:`Tags.create`."""
-        return await self._client._run(_create(name, color))
+        return await self._client._run(create_request(name, color))
 
     async def update(self, tag_id: int, name: str, color: str) -> Tag:
         """Rename or recolour a tag."""
-        return await self._client._run(_update(tag_id, name, color))
+        return await self._client._run(update_request(tag_id, name, color))

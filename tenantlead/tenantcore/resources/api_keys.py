@@ -5,8 +5,8 @@ from __future__ import annotations
 from tenantlead._core.request import APIRequest
 from tenantlead._core.resource import AsyncResource, SyncResource, parse_model
 from tenantlead.errors import APIConnectionError
+from tenantlead.tenantcore._validate import check_email
 from tenantlead.tenantcore.models import RotatedKey
-from tenantlead.tenantcore.resources._validate import check_email
 
 __all__ = ["ApiKeys", "AsyncApiKeys"]
 

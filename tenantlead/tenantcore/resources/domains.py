@@ -1,4 +1,8 @@
-"""``tc.domains``: a tenant's custom domains, their live DNS health, and their DNS records."""
+"""``tc.domains``: a tenant's custom domains, their live DNS health, and their DNS records.
+
+Each method ``m`` sends one request, built by ``m_request`` (same arguments) for other layers to
+compose: ``list_request``, ``add_request``, ``dns_records_request``.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,14 @@ from tenantlead._core.resource import (
     parse_model,
     require_id,
 )
+from tenantlead.tenantcore._validate import check_domain_name
 from tenantlead.tenantcore.models import DnsRecords, Domain
-from tenantlead.tenantcore.resources._validate import check_domain_name
 
-__all__ = ["AsyncDomains", "Domains"]
+__all__ = ["AsyncDomains", "Domains", "add_request", "dns_records_request", "list_request"]
 
 
-def _list(tenant_id: str) -> APIRequest[list[Domain]]:
+def list_request(tenant_id: str) -> APIRequest[list[Domain]]:
+    """``Domains.list``: every custom domain of the tenant."""
     return APIRequest(
         method="GET",
         path=f"/tenants/{require_id(tenant_id, 'tenant_id')}/domains",
@@ -34,7 +39,8 @@ def _find(tenant_id: str, domain_name: str) -> APIRequest[Domain | None]:
     return APIRequest(method="GET", path=f"/tenants/{tenant_id}/domains", parse=parse)
 
 
-def _add(tenant_id: str, domain_name: str) -> APIRequest[Domain]:
+def add_request(tenant_id: str, domain_name: str) -> APIRequest[Domain]:
+    """``Domains.add``: add a domain (an uncertain outcome is looked up, not resent)."""
     tid = require_id(tenant_id, "tenant_id")
     name = check_domain_name(domain_name)
     # Inferred: POST /v1/tenants/{tenant_id}/domains {"domain_name"}. Not idempotent, so an
@@ -48,7 +54,8 @@ def _add(tenant_id: str, domain_name: str) -> APIRequest[Domain]:
     )
 
 
-def _dns_records(tenant_id: str, domain_id: str) -> APIRequest[DnsRecords]:
+def dns_records_request(tenant_id: str, domain_id: str) -> APIRequest[DnsRecords]:
+    """``Domains.dns_records``: the DNS records a domain needs, and what is published."""
     tid, did = require_id(tenant_id, "tenant_id"), require_id(domain_id, "domain_id")
 
     def parse(response: Response) -> DnsRecords:
@@ -62,7 +69,7 @@ class Domains(SyncResource):
 
     def list(self, tenant_id: str) -> list[Domain]:
         """Every custom domain of the tenant, with SPF/DKIM/DMARC/MX status and verification."""
-        return self._client._run(_list(tenant_id))
+        return self._client._run(list_request(tenant_id))
 
     def add(self, tenant_id: str, domain_name: str) -> Domain:
         """Add a custom domain (inferred: ``POST /v1/tenants/{tenant_id}/domains``).
@@ -70,11 +77,11 @@ class Domains(SyncResource):
         The answer carries the DNS records to create at the registrar (``Domain.dns_records``).
         Verification itself is done in the TenantCore app once DNS has propagated.
         """
-        return self._client._run(_add(tenant_id, domain_name))
+        return self._client._run(add_request(tenant_id, domain_name))
 
     def dns_records(self, tenant_id: str, domain_id: str) -> DnsRecords:
         """The DNS records TenantCore generated for a domain (inferred path ``.../dns-records``)."""
-        return self._client._run(_dns_records(tenant_id, domain_id))
+        return self._client._run(dns_records_request(tenant_id, domain_id))
 
 
 class AsyncDomains(AsyncResource):
@@ -82,12 +89,12 @@ class AsyncDomains(AsyncResource):
 
     async def list(self, tenant_id: str) -> list[Domain]:
         """Every custom domain of the tenant, with SPF/DKIM/DMARC/MX status and verification."""
-        return await self._client._run(_list(tenant_id))
+        return await self._client._run(list_request(tenant_id))
 
     async def add(self, tenant_id: str, domain_name: str) -> Domain:
         """Add a custom domain (inferred: ``POST /v1/tenants/{tenant_id}/domains``)."""
-        return await self._client._run(_add(tenant_id, domain_name))
+        return await self._client._run(add_request(tenant_id, domain_name))
 
     async def dns_records(self, tenant_id: str, domain_id: str) -> DnsRecords:
         """The DNS records TenantCore generated for a domain (inferred path ``.../dns-records``)."""
-        return await self._client._run(_dns_records(tenant_id, domain_id))
+        return await self._client._run(dns_records_request(tenant_id, domain_id))

@@ -1,7 +1,12 @@
-"""``tc.enforcement``: the audit log of Exchange blocks and unblocks."""
+"""``tc.enforcement``: the audit log of Exchange blocks and unblocks.
+
+``list_events_page_request`` builds one page of ``Enforcement.list_events`` (same filters), for
+other layers to compose into flows.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tenantlead._core.pager import AsyncPager, Page, SyncPager
@@ -9,7 +14,7 @@ from tenantlead._core.request import APIRequest, Response
 from tenantlead._core.resource import AsyncResource, SyncResource, expect_object, require_id
 from tenantlead.tenantcore.models import EnforcementAction, EnforcementEvent
 
-__all__ = ["MAX_PAGE_SIZE", "AsyncEnforcement", "Enforcement"]
+__all__ = ["MAX_PAGE_SIZE", "AsyncEnforcement", "Enforcement", "list_events_page_request"]
 
 #: The endpoint's documented maximum ``limit``.
 MAX_PAGE_SIZE = 200
@@ -38,7 +43,20 @@ def _check(tenant_id: str | None, action: str | None, page_size: int) -> dict[st
     }
 
 
-def _page(filters: dict[str, Any]) -> Any:
+def list_events_page_request(
+    offset: int = 0,
+    limit: int = MAX_PAGE_SIZE,
+    *,
+    tenant_id: str | None = None,
+    action: EnforcementAction | str | None = None,
+) -> APIRequest[Page[EnforcementEvent]]:
+    """One page (``limit`` 1-200 events from ``offset``) of ``Enforcement.list_events``; it reports ``total``."""
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ValueError(f"offset must be a whole number >= 0, got {offset!r}")
+    return _page(_check(tenant_id, action, limit))(offset, limit)
+
+
+def _page(filters: dict[str, Any]) -> Callable[[int, int], APIRequest[Page[EnforcementEvent]]]:
     def make(offset: int, limit: int) -> APIRequest[Page[EnforcementEvent]]:
         return APIRequest(
             method="GET",

@@ -1,4 +1,8 @@
-"""``tc.mailbox_limits``: step 2 of enforcement, the Exchange transport rule."""
+"""``tc.mailbox_limits``: step 2 of enforcement, the Exchange transport rule.
+
+``provision_request`` (the arguments of ``MailboxLimits.provision``) builds its one request, for
+other layers to compose into flows.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,19 @@ from typing import Any
 from tenantlead._core.request import APIRequest
 from tenantlead._core.resource import AsyncResource, SyncResource, parse_model, require_id
 from tenantlead._core.types import NOT_GIVEN, NotGiven
+from tenantlead.tenantcore._validate import check_daily_limit, check_domain_name
 from tenantlead.tenantcore.models import MailboxLimitsResult
-from tenantlead.tenantcore.resources._validate import check_daily_limit, check_domain_name
 
-__all__ = ["AsyncMailboxLimits", "MailboxLimits"]
+__all__ = ["AsyncMailboxLimits", "MailboxLimits", "provision_request"]
 
 
-def _provision(
-    tenant_id: str, domain_names: Sequence[str] | None, daily_send_limit: int | NotGiven
+def provision_request(
+    tenant_id: str,
+    *,
+    domain_names: Sequence[str] | None = None,
+    daily_send_limit: int | NotGiven = NOT_GIVEN,
 ) -> APIRequest[MailboxLimitsResult]:
+    """``MailboxLimits.provision``: write the transport rule enforcing the stored limits (retry-safe)."""
     body: dict[str, Any] = {}
     if domain_names is not None:
         if isinstance(domain_names, str):
@@ -56,7 +64,9 @@ class MailboxLimits(SyncResource):
         after changing limits with ``tc.mailboxes.update``: a stored value bites only once
         provisioned.
         """
-        return self._client._run(_provision(tenant_id, domain_names, daily_send_limit))
+        return self._client._run(
+            provision_request(tenant_id, domain_names=domain_names, daily_send_limit=daily_send_limit)
+        )
 
 
 class AsyncMailboxLimits(AsyncResource):
@@ -70,4 +80,6 @@ class AsyncMailboxLimits(AsyncResource):
         daily_send_limit: int | NotGiven = NOT_GIVEN,
     ) -> MailboxLimitsResult:
         """Write the transport rule that enforces stored limits (see :meth:`MailboxLimits.provision`)."""
-        return await self._client._run(_provision(tenant_id, domain_names, daily_send_limit))
+        return await self._client._run(
+            provision_request(tenant_id, domain_names=domain_names, daily_send_limit=daily_send_limit)
+        )

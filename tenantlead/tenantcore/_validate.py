@@ -1,18 +1,29 @@
-"""Argument checks shared by the TenantCore resources (clear errors before any request)."""
+"""TenantCore's own argument checks (domain names, mailbox aliases, daily limits), before any request.
+
+The checks both APIs share (e-mail addresses, booleans, the 10,000/day ceiling, path ids) live in
+``tenantlead._core.validate`` and are re-exported here, so a TenantCore resource imports every
+check from one place; Smartlead's own checks are in ``tenantlead.smartlead._validate``.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Final
 
-__all__ = ["MAX_DAILY_LIMIT", "check_daily_limit", "check_domain_name", "check_email", "check_nickname"]
+from tenantlead._core import validate as _shared
+from tenantlead._core.validate import MAX_DAILY_LIMIT, check_bool, require_id
 
-#: Exchange Online's per-mailbox recipient rate is 10,000/day; anything above is a typo.
-MAX_DAILY_LIMIT: Final = 10_000
+__all__ = [
+    "MAX_DAILY_LIMIT",
+    "check_bool",
+    "check_daily_limit",
+    "check_domain_name",
+    "check_email",
+    "check_nickname",
+    "require_id",
+]
 
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _NICK = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def check_domain_name(value: object, name: str = "domain_name") -> str:
@@ -32,14 +43,12 @@ def check_nickname(value: object) -> str:
 
 
 def check_email(value: object, name: str = "email") -> str:
-    """A plausible email address, or ValueError."""
-    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
-        raise ValueError(f"{name} must be an email address like 'ops@agency.com', got {value!r}")
-    return value.strip()
+    """A plausible email address, or ValueError (the shared pattern, with a TenantCore example)."""
+    return _shared.check_email(value, name, example="ops@agency.com")
 
 
 def check_daily_limit(value: object, name: str = "daily_send_limit") -> int | None:
-    """A daily limit: a whole number 0..10,000, or None to clear it."""
+    """A daily limit: a whole number 0..``MAX_DAILY_LIMIT`` (10,000), or None to clear it."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -48,7 +57,7 @@ def check_daily_limit(value: object, name: str = "daily_send_limit") -> int | No
         raise ValueError(f"{name} cannot be negative, got {value}")
     if value > MAX_DAILY_LIMIT:
         raise ValueError(
-            f"{name}={value} is above Exchange Online's 10,000 recipients/day per mailbox; "
+            f"{name}={value} is above Exchange Online's {MAX_DAILY_LIMIT:,} recipients/day per mailbox; "
             "TenantCore recommends 25 (900 per tenant)"
         )
     return value
