@@ -180,10 +180,16 @@ class LatencyTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Transit, the sandbox's answer, the rest of the round trip."""
         api, up, down = self._latency.draw(request)
-        await asyncio.sleep(up)
-        response = await self._latency.inner.handle_async_request(request)
-        await response.aread()
-        self._latency.record(api, request, response)
+
+        async def deliver() -> httpx.Response:
+            await asyncio.sleep(up)
+            answer = await self._latency.inner.handle_async_request(request)
+            await answer.aread()
+            self._latency.record(api, request, answer)
+            return answer
+
+        # A request that left the client reaches the server even if the client stops waiting.
+        response = await asyncio.shield(asyncio.ensure_future(deliver()))
         await asyncio.sleep(down)
         return response
 

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from tenantlead._core.flow import Flow, on
-from tenantlead._core.pager import OffsetCursor, Page
+from tenantlead._core.pager import Page, paged_flow
 from tenantlead._core.request import APIRequest
 from tenantlead.smartlead.models import BatchResult, EmailAccount, TagMappingResult
 from tenantlead.smartlead.resources import email_accounts as sl_accounts
@@ -75,25 +75,14 @@ def paged(
     limit: int,
     *,
     until: Callable[[T], bool] | None = None,
+    read_ahead: int = 0,
 ) -> Flow[list[T]]:
-    """Every item across pages, one page request at a time; stops before the first ``until(item)``.
+    """Every item across pages; stops before the first ``until(item)`` (``read_ahead``: see ``paged_flow``).
 
     The same cursor as the clients' pagers, so the requests are the ones ``list()`` would send
     (a loop that breaks early sends no further page).
     """
-    cursor = OffsetCursor(limit)
-    out: list[T] = []
-    while not cursor.done:
-        asked = cursor.page_size()
-        page: Page[T] = cursor.clip((yield make(cursor.offset, asked)))
-        cursor.advance(page, asked)
-        if cursor.repeated:
-            break
-        for item in page.items:
-            if until is not None and until(item):
-                return out
-            out.append(item)
-    return out
+    return paged_flow(make, limit, until=until, read_ahead=read_ahead)
 
 
 # ----------------------------------------------------------------------------- TenantCore
@@ -133,9 +122,9 @@ def provision_limits(tenant_id: str) -> Flow[MailboxLimitsResult]:
 # ----------------------------------------------------------------------------- Smartlead
 
 
-def list_accounts() -> Flow[list[EmailAccount]]:
-    """``sl.email_accounts.list()``: every account, 100 per page."""
-    return on(SMARTLEAD, paged(sl_accounts.list_page_request, sl_accounts.PAGE_LIMIT))
+def list_accounts(*, read_ahead: int = 0) -> Flow[list[EmailAccount]]:
+    """``sl.email_accounts.list()``: every account, 100 per page (``read_ahead`` pages in flight ahead)."""
+    return on(SMARTLEAD, paged(sl_accounts.list_page_request, sl_accounts.PAGE_LIMIT, read_ahead=read_ahead))
 
 
 def get_account(account_id: int) -> Flow[EmailAccount]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from tenantlead._core.flow import Flow, Gather, Outcome, arun_flow, run_flow
+from tenantlead._core.pager import DEFAULT_READ_AHEAD
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import check_concurrency
 from tenantlead.orchestration._render import Tabular, text_table
@@ -488,7 +489,10 @@ def _load_flow(
         outcomes = yield Gather(reads, concurrency=parallel, on_done=tenant_done)
         return tenants, _values(outcomes)
 
-    both = yield Gather([tenantcore_side(), _calls.list_accounts()], concurrency=min(parallel, 2))
+    # Concurrent loads keep a few Smartlead pages in flight (the list has no total to fan out
+    # on); a one-at-a-time load keeps its exact, deterministic request order.
+    accounts_flow = _calls.list_accounts(read_ahead=DEFAULT_READ_AHEAD if parallel > 1 else 0)
+    both = yield Gather([tenantcore_side(), accounts_flow], concurrency=min(parallel, 2))
     (tenants, lists), accounts = _values(both)
     domains = {t.tenant_id: tuple(lists[2 * i]) for i, t in enumerate(tenants)}
     mailboxes = {t.tenant_id: tuple(lists[2 * i + 1]) for i, t in enumerate(tenants)}
