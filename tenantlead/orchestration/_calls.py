@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from tenantlead._core.flow import Flow, on
 from tenantlead._core.pager import Page, paged_flow
 from tenantlead._core.request import APIRequest
-from tenantlead.smartlead.models import BatchResult, EmailAccount, TagMappingResult
+from tenantlead.smartlead.models import AccountWriteResult, BatchResult, EmailAccount, TagMappingResult
 from tenantlead.smartlead.resources import email_accounts as sl_accounts
 from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, MailboxLimitsResult, Tenant
 from tenantlead.tenantcore.resources import domains as tc_domains
@@ -39,6 +39,8 @@ __all__ = [
     "list_mailboxes",
     "list_tenants",
     "provision_limits",
+    "save_oauth",
+    "save_smtp",
     "update_account",
     "update_mailbox",
     "update_warmup",
@@ -145,6 +147,16 @@ def create_smtp(**fields: Any) -> Flow[EmailAccount]:
 def create_oauth(**fields: Any) -> Flow[EmailAccount]:
     """``sl.email_accounts.create_oauth(**fields)``: save, then read the account back."""
     return on(SMARTLEAD, _later(partial(sl_accounts.create_oauth_flow, **fields)))
+
+
+def save_smtp(**fields: Any) -> Flow[AccountWriteResult]:
+    """The save of ``create_smtp`` alone: one request, answered with the new account's id."""
+    return _sl(partial(sl_accounts.create_smtp_request, **fields))
+
+
+def save_oauth(**fields: Any) -> Flow[AccountWriteResult]:
+    """The save of ``create_oauth`` alone: one request, answered with the new account's id."""
+    return _sl(partial(sl_accounts.create_oauth_request, **fields))
 
 
 def update_account(account_id: int, **fields: Any) -> Flow[Any]:
