@@ -42,7 +42,7 @@ from bench._fleet import FleetSpec, build_sandbox
 from bench._virtual import LatencyModel, LatencyTransport, SyncLatencyTransport, Traffic, run_virtual
 from bench.naive_baseline import NaiveResult, align_naively, connect_naively, load_naively, nightly_naively
 from tenantlead import AsyncSmartlead, AsyncTenantCore
-from tenantlead.orchestration import LimitPolicy, align_limits, connect, troubleshoot
+from tenantlead.orchestration import LimitPolicy, WarmupCache, align_limits, connect, troubleshoot
 from tenantlead.orchestration.connect import ConnectPlan
 from tenantlead.orchestration.fleet import Fleet
 from tenantlead.sandbox import Sandbox, VirtualClock
@@ -139,6 +139,8 @@ async def _tenantlead_story(sb: Sandbox, model: LatencyModel, traffic: Traffic) 
     clients = _Clients(sb, model, traffic)
     tc, sl = clients.tc, clients.sl
     clock = sb.clock
+    # The agency's warmup cache (in memory here; WarmupCache.default() keeps it in a file).
+    cache = WarmupCache()
     jobs: dict[str, dict[str, Any]] = {}
 
     async def job(name: str, work: Callable[[], Awaitable[dict[str, Any]]]) -> None:
@@ -167,9 +169,10 @@ async def _tenantlead_story(sb: Sandbox, model: LatencyModel, traffic: Traffic) 
 
     async def connect_job() -> dict[str, Any]:
         plan = _connect_plan(fleets["day_one"], sb, LimitPolicy(warmup_per_day=WARMUP_PER_DAY))
-        result = await plan.aapply(sl=sl)
+        result = await plan.aapply(sl=sl, warmup_cache=cache)
         return {
             "strategy": connect_strategy(),
+            "drift": len(result.drift),
             "planned": len(plan.to_create),
             "succeeded": len(result.succeeded),
             "failed": len(result.failed),
@@ -179,11 +182,12 @@ async def _tenantlead_story(sb: Sandbox, model: LatencyModel, traffic: Traffic) 
         raised = jobs["_raised_day_one"]["ids"]
         # tenantlead align's steps: the policy states no warmup volume, so the fleet is loaded
         # with the volumes it needs (cmd_align: with_warmup_details when warmup_per_day is None).
-        fleet = await Fleet.aload(tc, sl, with_warmup_details=True)
+        fleet = await Fleet.aload(tc, sl, with_warmup_details=True, warmup_cache=cache)
         plan = align_limits(fleet, LimitPolicy())
-        result = await plan.aapply(tc=tc, sl=sl)
+        result = await plan.aapply(tc=tc, sl=sl, warmup_cache=cache)
         changed = sorted({c.account_id for c in plan.changes if c.system == "smartlead" and c.account_id})
         return {
+            "warmup_assumed": len(plan.warmup_assumed),
             "raised": len(raised),
             "changed_accounts": len(changed),
             "changed_match_raised": changed == raised,
@@ -194,13 +198,14 @@ async def _tenantlead_story(sb: Sandbox, model: LatencyModel, traffic: Traffic) 
 
     async def nightly_job() -> dict[str, Any]:
         raised = jobs["_raised_nightly"]["ids"]
-        fleet = await Fleet.aload(tc, sl, with_warmup_details=True)  # doctor: load + checks
+        fleet = await Fleet.aload(tc, sl, with_warmup_details=True, warmup_cache=cache)  # doctor
         before = troubleshoot(fleet)
         plan = align_limits(fleet, LimitPolicy())
-        result = await plan.aapply(tc=tc, sl=sl)
-        after = troubleshoot(await Fleet.aload(tc, sl, with_warmup_details=True))
+        result = await plan.aapply(tc=tc, sl=sl, warmup_cache=cache)
+        after = troubleshoot(await Fleet.aload(tc, sl, with_warmup_details=True, warmup_cache=cache))
         changed = sorted({c.account_id for c in plan.changes if c.system == "smartlead" and c.account_id})
         return {
+            "warmup_assumed": len(plan.warmup_assumed),
             "raised": len(raised),
             "changed_accounts": len(changed),
             "changed_match_raised": changed == raised,

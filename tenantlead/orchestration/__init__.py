@@ -19,10 +19,12 @@ from tenantlead.orchestration.fleet import Fleet, FleetRow
 from tenantlead.orchestration.limits import Change, LimitPlan, Skip, align_limits
 from tenantlead.orchestration.policy import LimitPolicy
 from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult
+from tenantlead.orchestration.warmup_cache import CachedWarmup, WarmupCache
 
 __all__ = [
     "ApplyResult",
     "CHECKS",
+    "CachedWarmup",
     "Change",
     "CheckPolicy",
     "ConnectItem",
@@ -41,6 +43,7 @@ __all__ = [
     "Report",
     "Severity",
     "Skip",
+    "WarmupCache",
     "align_limits",
     "await_connected",
     "await_until_connected",

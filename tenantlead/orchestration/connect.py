@@ -52,6 +52,7 @@ from tenantlead.orchestration.credentials import Credentials, CredentialsError, 
 from tenantlead.orchestration.fleet import Fleet, FleetRow
 from tenantlead.orchestration.policy import LimitPolicy
 from tenantlead.orchestration.results import ApplyResult, Progress, partial_note
+from tenantlead.orchestration.warmup_cache import WarmupCache
 
 if TYPE_CHECKING:
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
@@ -542,18 +543,29 @@ class ConnectPlan(Tabular):
 
     # ------------------------------------------------------------------ apply
 
-    def apply(self, *, sl: Smartlead, progress: Progress | None = None) -> ApplyResult:
+    def apply(
+        self, *, sl: Smartlead, progress: Progress | None = None, warmup_cache: WarmupCache | None = None
+    ) -> ApplyResult:
         """Create the planned accounts, then apply settings and tags; never stops at a failed item.
 
-        An address Smartlead already has (``ACCOUNT_ALREADY_EXIST``, e.g. after an interrupted
-        run) is not created twice: its settings are applied instead. ``progress(done, total,
-        item)`` runs as each item ends. On ``KeyboardInterrupt`` the accounts already created
-        stand; the exception carries ``partial_result``.
+        One Smartlead save per new account (its id comes from the save's answer), then one walk
+        of the account list reads everything back: a written account missing, or with another
+        limit, gap or client than planned, is reported as drift. An address Smartlead already
+        has (``ACCOUNT_ALREADY_EXIST``, e.g. after an interrupted run) is not created twice: its
+        settings are applied instead. ``warmup_cache`` remembers the warmup volumes written (see
+        [WarmupCache][tenantlead.orchestration.WarmupCache]). ``progress(done, total, item)``
+        runs as each item ends. On ``KeyboardInterrupt`` the accounts already created stand;
+        the exception carries ``partial_result``.
         """
-        return _drive.apply(ConnectRun(self, sl, progress, None), None, sl)
+        return _drive.apply(ConnectRun(self, sl, progress, None, warmup_cache), None, sl)
 
     async def aapply(
-        self, *, sl: AsyncSmartlead, progress: Progress | None = None, concurrency: int = 4
+        self,
+        *,
+        sl: AsyncSmartlead,
+        progress: Progress | None = None,
+        concurrency: int = 4,
+        warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
         """Async :meth:`apply`, at most ``concurrency`` requests at a time.
 
@@ -561,7 +573,7 @@ class ConnectPlan(Tabular):
         awaited before the accounts are created.
         """
         _drive.check_concurrency(concurrency)
-        run = ConnectRun(self, sl, progress, {})
+        run = ConnectRun(self, sl, progress, {}, warmup_cache)
         try:
             run.tokens = await resolve_tokens(self)
         except BaseException as exc:

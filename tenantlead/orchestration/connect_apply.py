@@ -24,6 +24,7 @@ from tenantlead.errors import APIError, NotFoundError
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
 from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, Progress, describe_error
+from tenantlead.orchestration.warmup_cache import WarmupCache, remember_written
 from tenantlead.smartlead.models import AccountWriteResult, EmailAccount, TagMappingResult
 
 if TYPE_CHECKING:
@@ -90,7 +91,12 @@ class ConnectRun(PhasedRun):
     """One connect apply run (see the module docstring); no I/O of its own."""
 
     def __init__(
-        self, plan: ConnectPlan, sl: object, progress: Progress | None, tokens: Tokens | None
+        self,
+        plan: ConnectPlan,
+        sl: object,
+        progress: Progress | None,
+        tokens: Tokens | None,
+        warmup_cache: WarmupCache | None = None,
     ) -> None:
         if sl is None:
             raise ValueError("apply() needs sl= (a Smartlead client)")
@@ -99,6 +105,8 @@ class ConnectRun(PhasedRun):
         self.tokens = tokens
         self.settle: list[tuple[ConnectItem, int, str]] = []  # (item, account id, how it was found)
         self.written: dict[int, ConnectItem] = {}  # account id -> the item whose settings it got
+        self.warmed: dict[int, tuple[int, str]] = {}  # account id -> (warmup per day, address) written
+        self.warmup_cache = warmup_cache
         self.drift: list[Drift] = []
         self.tag_targets: dict[tuple[int, ...], list[tuple[ConnectItem, int]]] = {}
         for item in plan.items:
@@ -114,8 +122,14 @@ class ConnectRun(PhasedRun):
                 )
 
     def phases(self) -> Sequence[Callable[[], Flow[None]]]:
-        """Create, settle, tag, read back."""
-        return [self.create_phase, self.settle_phase, self.tag_phase, self.verify_phase]
+        """Create, settle, tag, read back, remember the warmup volumes written."""
+        return [self.create_phase, self.settle_phase, self.tag_phase, self.verify_phase, self.remember_phase]
+
+    def remember_phase(self) -> Flow[None]:
+        """Keep the warmup volumes written in the warmup cache (when one was given)."""
+        yield from remember_written(
+            self.warmup_cache, [(a, v, e) for a, (v, e) in sorted(self.warmed.items())]
+        )
 
     def result(self) -> ApplyResult:
         """The items, and the drift the read-back found."""
@@ -191,6 +205,8 @@ class ConnectRun(PhasedRun):
             new_id = value.email_account_id
             self._tags_for(item, new_id)
             self.written[new_id] = item
+            if item.settings.warmup_per_day is not None:
+                self.warmed[new_id] = (item.settings.warmup_per_day, item.address)
             self.collector.add(
                 ItemResult(
                     subject=item.address,
@@ -266,6 +282,8 @@ class ConnectRun(PhasedRun):
         item, account_id, how = key
         if error is None:
             self.written[account_id] = item
+            if item.action != "update" and item.settings.warmup_per_day is not None:
+                self.warmed[account_id] = (item.settings.warmup_per_day, item.address)
         if error is None and item.action != "update":
             self._tags_for(item, account_id)
         self.collector.add(

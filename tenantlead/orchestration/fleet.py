@@ -21,6 +21,7 @@ from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import check_concurrency
 from tenantlead.orchestration._render import Tabular, text_table
 from tenantlead.orchestration._rules import tenant_matches
+from tenantlead.orchestration.warmup_cache import WarmupCache
 from tenantlead.smartlead.models import EmailAccount, WarmupStatus
 from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, Tenant
 
@@ -157,6 +158,9 @@ class Fleet(Tabular):
     loaded_at: datetime
     rows: tuple[FleetRow, ...]
     external_accounts: tuple[EmailAccount, ...] = ()
+    #: Addresses whose warmup volume came from a [WarmupCache][tenantlead.orchestration.WarmupCache],
+    #: not from Smartlead, in this load.
+    warmup_assumed: frozenset[str] = frozenset()
 
     columns = (
         "address",
@@ -183,6 +187,7 @@ class Fleet(Tabular):
         accounts: Iterable[EmailAccount],
         events: Iterable[EnforcementEvent] = (),
         loaded_at: datetime,
+        warmup_assumed: Iterable[str] = (),
     ) -> Fleet:
         """Join already-fetched data (no I/O): what ``load`` does after reading both APIs."""
         tenant_list = tuple(tenants)
@@ -252,6 +257,7 @@ class Fleet(Tabular):
             loaded_at=loaded_at,
             rows=tuple(rows),
             external_accounts=tuple(external),
+            warmup_assumed=frozenset(normalize_address(a) for a in warmup_assumed),
         )
 
     # ------------------------------------------------------------------ loading (I/O)
@@ -265,6 +271,7 @@ class Fleet(Tabular):
         *,
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
+        warmup_cache: WarmupCache | None = None,
         workers: int = 1,
         progress: LoadProgress | None = None,
     ) -> Fleet:
@@ -278,6 +285,10 @@ class Fleet(Tabular):
                 at the first older event).
             with_warmup_details: also GET each connected account whose warmup is active, because
                 Smartlead's list omits the warmup volume (one extra request per such account).
+            warmup_cache: with ``with_warmup_details``, take each volume the
+                [WarmupCache][tenantlead.orchestration.WarmupCache] still trusts instead of
+                reading it (``fleet.warmup_assumed`` names those accounts), remember the volumes
+                read, and save the cache.
             workers: threads to read with. 1 (the default) reads one request at a time; more
                 page Smartlead on one thread while the others read tenants, so the Smartlead
                 rate limit, not the sum of both APIs' latencies, bounds the load. Both clients
@@ -288,8 +299,12 @@ class Fleet(Tabular):
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
         now = tc.now()
-        flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, workers, progress)
+        flow = _load_flow(
+            tenant_ids, now, events_window, with_warmup_details, workers, progress, warmup_cache
+        )
         parts = run_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
+        if warmup_cache is not None and with_warmup_details:
+            warmup_cache.save()
         return cls.build(**parts, loaded_at=now)
 
     @classmethod
@@ -301,6 +316,7 @@ class Fleet(Tabular):
         *,
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
+        warmup_cache: WarmupCache | None = None,
         concurrency: int = 8,
         progress: LoadProgress | None = None,
     ) -> Fleet:
@@ -311,8 +327,12 @@ class Fleet(Tabular):
         """
         check_concurrency(concurrency)
         now = tc.now()
-        flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, concurrency, progress)
+        flow = _load_flow(
+            tenant_ids, now, events_window, with_warmup_details, concurrency, progress, warmup_cache
+        )
         parts = await arun_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
+        if warmup_cache is not None and with_warmup_details:
+            warmup_cache.save()
         return cls.build(**parts, loaded_at=now)
 
     # ------------------------------------------------------------------ views (pure)
@@ -458,10 +478,12 @@ class Fleet(Tabular):
 
 def _load_flow(
     tenant_ids: Sequence[str] | None,
-    since: datetime,
+    now: datetime,
+    events_window: timedelta,
     with_warmup_details: bool,
     parallel: int,
     progress: LoadProgress | None,
+    cache: WarmupCache | None = None,
 ) -> Flow[dict[str, Any]]:
     """Everything ``Fleet.load`` reads, as one flow: ``parallel`` requests at a time at most.
 
@@ -470,6 +492,7 @@ def _load_flow(
     alongside the TenantCore reads.
     """
     report = _serialised(progress)
+    since = now - events_window
 
     def tenantcore_side() -> Flow[tuple[list[Tenant], list[Any]]]:
         tenants = _select_tenants((yield from _calls.list_tenants()), tenant_ids)
@@ -498,8 +521,16 @@ def _load_flow(
     mailboxes = {t.tenant_id: tuple(lists[2 * i + 1]) for i, t in enumerate(tenants)}
     events = _recent(lists[-1], since, tenants, tenant_ids)
     report("accounts", len(accounts), len(accounts))
+    assumed: list[str] = []
     if with_warmup_details:
-        wanted = _needs_details(accounts, mailboxes)
+        wanted = []
+        for index in _needs_details(accounts, mailboxes):
+            hit = cache.get(accounts[index].id, now=now) if cache is not None else None
+            if hit is None:
+                wanted.append(index)
+                continue
+            accounts[index] = _with_volume(accounts[index], hit.per_day)
+            assumed.append(accounts[index].from_email)
         finished = 0
 
         def detail_done(index: int, _: Outcome[Any]) -> None:
@@ -511,12 +542,22 @@ def _load_flow(
         details = _values((yield Gather(gets, concurrency=parallel, on_done=detail_done)))
         for index, detail in zip(wanted, details, strict=True):
             accounts[index] = _with_details(accounts[index], detail)
+            volume = accounts[index].warmup_details
+            if cache is not None and volume is not None and volume.max_email_per_day is not None:
+                cache.remember(
+                    accounts[index].id,
+                    volume.max_email_per_day,
+                    source="read",
+                    at=now,
+                    address=normalize_address(accounts[index].from_email),
+                )
     return {
         "tenants": tenants,
         "domains": domains,
         "mailboxes": mailboxes,
         "accounts": accounts,
         "events": events,
+        "warmup_assumed": assumed,
     }
 
 
@@ -584,6 +625,13 @@ def _needs_details(accounts: Sequence[EmailAccount], mailboxes: Mapping[str, Seq
         ):
             out.append(i)
     return out
+
+
+def _with_volume(listed: EmailAccount, per_day: int) -> EmailAccount:
+    """The listed account with a remembered warmup volume (the list's other warmup fields kept)."""
+    details = listed.warmup_details
+    assert details is not None  # only accounts with active warmup are looked up
+    return attrs.evolve(listed, warmup_details=attrs.evolve(details, max_email_per_day=per_day))
 
 
 def _with_details(listed: EmailAccount, detailed: EmailAccount) -> EmailAccount:

@@ -29,6 +29,7 @@ from tenantlead.orchestration.fleet import Fleet, FleetRow
 from tenantlead.orchestration.limits_apply import BULK_BATCH, LimitRun
 from tenantlead.orchestration.policy import LimitPolicy
 from tenantlead.orchestration.results import ApplyResult, Progress
+from tenantlead.orchestration.warmup_cache import WarmupCache
 from tenantlead.smartlead.models import EmailAccount
 
 if TYPE_CHECKING:
@@ -237,6 +238,7 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
     tc_changes: list[Change] = []
     sl_changes: list[Change] = []
     skipped: list[Skip] = []
+    assumed: list[str] = []
     stored_on: dict[str, int] = {}  # tenant_id -> mailboxes whose limit the plan stores
     limited_tenants: list[str] = []  # tenants with any stored limit (for enforce="all")
 
@@ -291,6 +293,13 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
         if account is None:
             continue
         warmup, warmup_change = _warmup_for(row, account, policy)
+        if (
+            row.address in fleet.warmup_assumed
+            and row.warmup_active
+            and policy.warmup_per_day is None
+            and policy.count_warmup
+        ):
+            assumed.append(row.address)
         if warmup is None:
             if policy.count_warmup:
                 skipped.append(
@@ -334,6 +343,7 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
         policy=policy,
         changes=(*tc_changes, *sl_changes),
         skipped=tuple(skipped),
+        warmup_assumed=tuple(sorted(assumed)),
     )
 
 
@@ -347,6 +357,9 @@ class LimitPlan(Tabular):
     policy: LimitPolicy
     changes: tuple[Change, ...] = ()
     skipped: tuple[Skip, ...] = ()
+    #: Accounts whose warmup volume the budget took from a [WarmupCache][tenantlead.orchestration.WarmupCache]
+    #: (written or read by tenantlead within its ttl) instead of reading it from Smartlead.
+    warmup_assumed: tuple[str, ...] = ()
 
     columns = ("subject", "system", "field", "before", "after", "reason")
 
@@ -377,6 +390,7 @@ class LimitPlan(Tabular):
             "counts": self.counts(),
             "changes": self.to_records(),
             "skipped": [s.to_record() for s in self.skipped],
+            "warmup_assumed": list(self.warmup_assumed),
         }
 
     def _html_summary(self) -> str:
@@ -389,6 +403,13 @@ class LimitPlan(Tabular):
         if self.skipped:
             lines.append("Skipped:")
             lines += [f"  {s.subject}: {s.reason}" for s in self.skipped[: self.max_display_rows]]
+        if self.warmup_assumed:
+            shown = ", ".join(self.warmup_assumed[: self.max_display_rows])
+            more = len(self.warmup_assumed) - self.max_display_rows
+            lines.append(
+                f"Warmup volume assumed from the warmup cache for {len(self.warmup_assumed)} accounts: "
+                f"{shown}{f' and {more} more' if more > 0 else ''}"
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -403,15 +424,19 @@ class LimitPlan(Tabular):
         sl: Smartlead | None = None,
         progress: Progress | None = None,
         verify: bool = True,
+        warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
         """Write the plan: TenantCore first, then Smartlead (bulk where possible), then re-read.
 
         ``tc`` is needed only when the plan has TenantCore changes, ``sl`` only for Smartlead
         changes. Every change ends succeeded, skipped or failed; ``progress(done, total, item)``
-        runs after each. On ``KeyboardInterrupt`` the writes already made stand: the exception
-        carries ``partial_result`` and a fresh plan finishes the job.
+        runs after each. ``warmup_cache`` remembers the warmup volumes written (see
+        [WarmupCache][tenantlead.orchestration.WarmupCache]). On ``KeyboardInterrupt`` the
+        writes already made stand: the exception carries ``partial_result`` and a fresh plan
+        finishes the job.
         """
-        return _drive.apply(LimitRun(self, tc, sl, progress, verify=verify), tc, sl)
+        run = LimitRun(self, tc, sl, progress, verify=verify, warmup_cache=warmup_cache)
+        return _drive.apply(run, tc, sl)
 
     async def aapply(
         self,
@@ -421,8 +446,9 @@ class LimitPlan(Tabular):
         progress: Progress | None = None,
         verify: bool = True,
         concurrency: int = 8,
+        warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
         """Async :meth:`apply`: independent requests run concurrently, at most ``concurrency`` at a time."""
         _drive.check_concurrency(concurrency)
-        run = LimitRun(self, tc, sl, progress, verify=verify)
+        run = LimitRun(self, tc, sl, progress, verify=verify, warmup_cache=warmup_cache)
         return await _drive.aapply(run, tc, sl, concurrency=concurrency)

@@ -17,10 +17,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tenantlead._core.flow import Flow, Gather, Outcome
+from tenantlead._core.pager import DEFAULT_READ_AHEAD
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
 from tenantlead.orchestration.fleet import normalize_address
 from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, Progress, describe_error
+from tenantlead.orchestration.warmup_cache import WarmupCache, remember_written
 from tenantlead.smartlead.models import BatchResult, EmailAccount
 from tenantlead.tenantcore.models import Mailbox
 
@@ -52,7 +54,14 @@ class LimitRun(PhasedRun):
     """State of one align apply run (see the module docstring); no I/O of its own."""
 
     def __init__(
-        self, plan: LimitPlan, tc: object, sl: object, progress: Progress | None, *, verify: bool
+        self,
+        plan: LimitPlan,
+        tc: object,
+        sl: object,
+        progress: Progress | None,
+        *,
+        verify: bool,
+        warmup_cache: WarmupCache | None = None,
     ) -> None:
         tc_needed = any(c.system == "tenantcore" for c in plan.changes)
         sl_needed = any(c.system == "smartlead" for c in plan.changes)
@@ -63,6 +72,7 @@ class LimitRun(PhasedRun):
         super().__init__(len(plan.changes) + len(plan.skipped), progress)
         self.plan = plan
         self.verify = verify
+        self.warmup_cache = warmup_cache
         self.drift: list[Drift] = []
         self.tc_written: set[str] = set()  # tenants with a stored limit written
         self.sl_written: dict[tuple[str, str], Change] = {}  # (address, field) -> change written
@@ -81,14 +91,24 @@ class LimitRun(PhasedRun):
             )
 
     def phases(self) -> Sequence[Callable[[], Flow[None]]]:
-        """Store, provision, bulk update, fall back, re-read."""
+        """Store, provision, bulk update, fall back, re-read, remember the warmup volumes written."""
         return [
             self.patch_phase,
             self.provision_phase,
             self.bulk_phase,
             self.fallback_phase,
             self.verify_phase,
+            self.remember_phase,
         ]
+
+    def remember_phase(self) -> Flow[None]:
+        """Keep the warmup volumes written in the warmup cache (when one was given)."""
+        written = [
+            (change.account_id, change.after, address)
+            for (address, field), change in sorted(self.sl_written.items())
+            if field == "warmup_per_day" and change.account_id is not None and isinstance(change.after, int)
+        ]
+        yield from remember_written(self.warmup_cache, written)
 
     def result(self) -> ApplyResult:
         """Every item, with the drift the re-read found."""
@@ -250,7 +270,8 @@ class LimitRun(PhasedRun):
             lists = {t: o.value or [] for t, o in zip(tenants, outcomes, strict=True)}
             self.drift += self.verify_tenantcore(lists)
         if self.sl_written:
-            self.drift += self.verify_smartlead((yield from _calls.list_accounts()))
+            ahead = DEFAULT_READ_AHEAD if self.concurrency > 1 else 0
+            self.drift += self.verify_smartlead((yield from _calls.list_accounts(read_ahead=ahead)))
 
     def verify_tenantcore(self, mailboxes: Mapping[str, Sequence[Mailbox]]) -> list[Drift]:
         """Stored limits that read back differently from the plan."""
