@@ -37,6 +37,7 @@ __all__ = [
     "list_domains",
     "list_events",
     "list_mailboxes",
+    "list_page",
     "list_tenants",
     "provision_limits",
     "save_oauth",
@@ -127,6 +128,11 @@ def provision_limits(tenant_id: str) -> Flow[MailboxLimitsResult]:
 def list_accounts(*, read_ahead: int = 0) -> Flow[list[EmailAccount]]:
     """``sl.email_accounts.list()``: every account, 100 per page (``read_ahead`` pages in flight ahead)."""
     return on(SMARTLEAD, paged(sl_accounts.list_page_request, sl_accounts.PAGE_LIMIT, read_ahead=read_ahead))
+
+
+def list_page(offset: int) -> Flow[Page[EmailAccount]]:
+    """One page of ``sl.email_accounts.list()``: up to 100 accounts from ``offset``."""
+    return _sl(partial(sl_accounts.list_page_request, offset, sl_accounts.PAGE_LIMIT))
 
 
 def get_account(account_id: int) -> Flow[EmailAccount]:

@@ -19,6 +19,7 @@ empty, and a run interrupted half-way is finished by planning again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -344,6 +345,7 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
         changes=(*tc_changes, *sl_changes),
         skipped=tuple(skipped),
         warmup_assumed=tuple(sorted(assumed)),
+        list_positions={a.id: i for i, a in enumerate(fleet.accounts)},
     )
 
 
@@ -360,6 +362,9 @@ class LimitPlan(Tabular):
     #: Accounts whose warmup volume the budget took from a [WarmupCache][tenantlead.orchestration.WarmupCache]
     #: (written or read by tenantlead within its ttl) instead of reading it from Smartlead.
     warmup_assumed: tuple[str, ...] = ()
+    #: Each account's place in the fleet's list order (the apply's verification reads only the
+    #: list pages holding what it wrote).
+    list_positions: Mapping[int, int] = attrs.field(factory=dict, repr=False, eq=False)
 
     columns = ("subject", "system", "field", "before", "after", "reason")
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tenantlead._core.flow import Flow, Gather, Outcome
-from tenantlead._core.pager import DEFAULT_READ_AHEAD
+from tenantlead._core.pager import DEFAULT_READ_AHEAD, Page
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
 from tenantlead.orchestration.fleet import normalize_address
@@ -270,8 +270,30 @@ class LimitRun(PhasedRun):
             lists = {t: o.value or [] for t, o in zip(tenants, outcomes, strict=True)}
             self.drift += self.verify_tenantcore(lists)
         if self.sl_written:
-            ahead = DEFAULT_READ_AHEAD if self.concurrency > 1 else 0
-            self.drift += self.verify_smartlead((yield from _calls.list_accounts(read_ahead=ahead)))
+            self.drift += self.verify_smartlead((yield from self._read_written()))
+
+    def _read_written(self) -> Flow[list[EmailAccount]]:
+        """The accounts written, read in bulk: only the list pages that held them at load time.
+
+        An account not on its page (the list changed since the load) is looked for in one walk
+        of the whole list.
+        """
+        ids = {c.account_id for c in self.sl_written.values() if c.account_id is not None}
+        positions = self.plan.list_positions
+        accounts: list[EmailAccount] = []
+        if ids and all(i in positions for i in ids):
+            offsets = sorted({positions[i] // BULK_BATCH * BULK_BATCH for i in ids})
+            reads = [_calls.list_page(offset) for offset in offsets]
+            outcomes: list[Outcome[Page[EmailAccount]]] = yield Gather(reads, concurrency=self.concurrency)
+            for outcome in outcomes:
+                if outcome.error is not None:
+                    raise outcome.error
+                assert outcome.value is not None
+                accounts += outcome.value.items
+            if ids <= {a.id for a in accounts}:
+                return accounts
+        ahead = DEFAULT_READ_AHEAD if self.concurrency > 1 else 0
+        return (yield from _calls.list_accounts(read_ahead=ahead))
 
     def verify_tenantcore(self, mailboxes: Mapping[str, Sequence[Mailbox]]) -> list[Drift]:
         """Stored limits that read back differently from the plan."""
