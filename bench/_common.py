@@ -22,6 +22,8 @@ __all__ = ["SCALES", "Result", "Scale", "Target", "machine", "summary"]
 #: Where ``make bench`` writes; the smoke tests pass a temporary directory instead.
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 REPORT_PATH = Path(__file__).resolve().parent / "RESULTS.md"
+#: The README whose performance paragraph ``make bench`` keeps in step with the real-limit results.
+README_PATH = Path(__file__).resolve().parent.parent / "README.md"
 
 
 @dataclass(frozen=True)

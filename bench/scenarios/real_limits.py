@@ -21,8 +21,9 @@ Two minutes of idle simulated time separate the jobs (as jobs that run at differ
 so no job inherits the previous one's rate-limit window. Each job reports the Smartlead
 requests it made (counted by the simulated server), simulated wall time, and the bound: the
 time the requests it cannot avoid need at the documented windows with unlimited concurrency
-(:func:`bench._bounds.rate_bound`, each request at the low end of its latency range), or the
-TenantCore critical path when that is longer. Efficiency is bound / wall.
+(:func:`bench._bounds.rate_bound`, each request at the low end of its latency range), or, when
+that is longer, TenantCore's part (it documents no rate limit: the round trips of its reads at
+the load's default concurrency, at the mean latency). Efficiency is bound / wall.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Any
 
 import httpx
 
-from bench._bounds import rate_bound, tenantcore_critical_path
+from bench._bounds import load_tenantcore_path, rate_bound
 from bench._common import Result, Scale, Target, summary
 from bench._fleet import FleetSpec, build_sandbox
 from bench._virtual import LatencyModel, LatencyTransport, SyncLatencyTransport, Traffic, run_virtual
@@ -44,7 +45,7 @@ from bench.naive_baseline import NaiveResult, align_naively, connect_naively, lo
 from tenantlead import AsyncSmartlead, AsyncTenantCore
 from tenantlead.orchestration import LimitPolicy, WarmupCache, align_limits, connect, troubleshoot
 from tenantlead.orchestration.connect import ConnectPlan
-from tenantlead.orchestration.fleet import Fleet
+from tenantlead.orchestration.fleet import DEFAULT_LOAD_CONCURRENCY, Fleet
 from tenantlead.sandbox import Sandbox, VirtualClock
 
 __all__ = ["SMARTLEAD_LIMITS", "connect_strategy", "run"]
@@ -58,8 +59,8 @@ WARMUP_PER_DAY = 10
 RAISED_LIMIT = 40
 #: Idle simulated seconds between jobs (each job starts with fresh rate-limit windows).
 BETWEEN_JOBS = 120.0
-#: ``Fleet.aload``'s default concurrency (the TenantCore critical path's shape).
-LOAD_CONCURRENCY = 8
+#: ``Fleet.aload``'s default concurrency (the TenantCore part of the bound).
+LOAD_CONCURRENCY = DEFAULT_LOAD_CONCURRENCY
 PAGE = 100
 JOBS = ("load", "connect", "align", "nightly")
 
@@ -305,8 +306,9 @@ def _bound(job: str, counts: dict[str, int], spec: FleetSpec, model: LatencyMode
     low = model.smartlead_save[0] if job == "connect" else model.smartlead_list[0]
     smartlead = rate_bound(counts["smartlead"], SMARTLEAD_LIMITS, low)
     loads = counts["tenantcore"] // (1 + 2 * spec.tenants + 1) if counts["tenantcore"] else 0
-    tenantcore = loads * tenantcore_critical_path(
-        tenants=spec.tenants, event_pages=1, latency=model.tenantcore[0], concurrency=LOAD_CONCURRENCY
+    mean = sum(model.tenantcore) / 2
+    tenantcore = loads * load_tenantcore_path(
+        tenants=spec.tenants, event_pages=1, latency=mean, concurrency=LOAD_CONCURRENCY
     )
     return max(smartlead, tenantcore)
 

@@ -38,6 +38,11 @@ RowStatus = Literal["connected", "not_connected", "orphan"]
 #: ``progress(stage, done, total)`` of ``Fleet.load`` (stages: tenants, accounts, warmup details).
 LoadProgress = Callable[[str, int, int], None]
 
+#: Requests ``Fleet.load`` (threads) and ``Fleet.aload`` (tasks) keep in flight by default. The
+#: Smartlead side is paced by the client's rate limiter whatever the number; TenantCore documents
+#: no rate limit. ``workers=1`` reads one request at a time in a fixed order (seeded runs).
+DEFAULT_LOAD_CONCURRENCY = 16
+
 #: How far back ``Fleet.load`` reads the enforcement log by default.
 DEFAULT_EVENTS_WINDOW = timedelta(days=7)
 
@@ -272,7 +277,7 @@ class Fleet(Tabular):
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
         warmup_cache: WarmupCache | None = None,
-        workers: int = 1,
+        workers: int = DEFAULT_LOAD_CONCURRENCY,
         progress: LoadProgress | None = None,
     ) -> Fleet:
         """Read both APIs and join them.
@@ -289,10 +294,12 @@ class Fleet(Tabular):
                 [WarmupCache][tenantlead.orchestration.WarmupCache] still trusts instead of
                 reading it (``fleet.warmup_assumed`` names those accounts), remember the volumes
                 read, and save the cache.
-            workers: threads to read with. 1 (the default) reads one request at a time; more
-                page Smartlead on one thread while the others read tenants, so the Smartlead
-                rate limit, not the sum of both APIs' latencies, bounds the load. Both clients
-                are thread-safe. (``Fleet.aload`` does the same on an event loop.)
+            workers: requests in flight at once (threads; default ``DEFAULT_LOAD_CONCURRENCY``,
+                16): Smartlead pages (read a few ahead) and warmup reads alongside the TenantCore
+                reads, so the Smartlead rate limit, not the sum of both APIs' latencies, bounds
+                the load. Both clients are thread-safe. ``workers=1`` reads one request at a
+                time, always in the same order (seeded fault runs replay exactly). (``Fleet.aload``
+                does the same on an event loop.)
             progress: ``progress(stage, done, total)`` callback, one call at a time (with
                 ``workers`` > 1, from the reading threads).
         """
@@ -317,7 +324,7 @@ class Fleet(Tabular):
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
         warmup_cache: WarmupCache | None = None,
-        concurrency: int = 8,
+        concurrency: int = DEFAULT_LOAD_CONCURRENCY,
         progress: LoadProgress | None = None,
     ) -> Fleet:
         """Async :meth:`load`: the same reads.
