@@ -201,7 +201,8 @@ class SyncPager(Generic[T]):
         inflight: deque[tuple[tuple[int, int], Future[Page[T]]]] = deque()
         try:
             while not cursor.done:
-                while len(inflight) <= self._depth:
+                # The first page goes alone (a short list costs one request); then depth ahead.
+                while len(inflight) <= (self._depth if cursor.offset > self._offset else 0):
                     nxt = cursor.planned(inflight[-1][0] if inflight else None)
                     if nxt is None:
                         break
@@ -284,7 +285,8 @@ class AsyncPager(Generic[T]):
         inflight: deque[tuple[tuple[int, int], asyncio.Task[Page[T]]]] = deque()
         try:
             while not cursor.done:
-                while len(inflight) <= self._depth:
+                # The first page goes alone (a short list costs one request); then depth ahead.
+                while len(inflight) <= (self._depth if cursor.offset > self._offset else 0):
                     nxt = cursor.planned(inflight[-1][0] if inflight else None)
                     if nxt is None:
                         break
@@ -388,8 +390,9 @@ def paged_flow(
     """Every item across pages as a flow (see ``tenantlead._core.flow``); stops before the first ``until(item)``.
 
     The same cursor as the pagers, so the items are the ones ``list()`` would give. With
-    ``read_ahead`` N, N + 1 page reads run at once (a ``Gather`` of workers taking the next
-    page in order), and none starts past a page that ended the walk: at most N extra requests.
+    ``read_ahead`` N, the first page is read alone; when it is full, N + 1 page reads run at
+    once (a ``Gather`` of workers taking the next page in order), and none starts past a page
+    that ended the walk: at most N extra requests.
     A driver that runs gathers one at a time (a blocking client without threads) sends exactly
     the sequential requests.
     """
@@ -397,7 +400,17 @@ def paged_flow(
     cursor = OffsetCursor(limit)
     out: list[T] = []
     if read_ahead:
-        walk: _Walk[T] = _Walk(OffsetCursor(limit), until)
+        # The first page goes alone: a short list costs one request, and only a full first
+        # page starts the read-ahead.
+        asked = cursor.page_size()
+        first: Page[T] = cursor.clip((yield make(cursor.offset, asked)))
+        cursor.advance(first, asked)
+        for item in first.items:
+            if until is not None and until(item):
+                return out
+            out.append(item)
+    if read_ahead and not cursor.done:
+        walk: _Walk[T] = _Walk(OffsetCursor(limit, offset=cursor.offset), until)
 
         def worker() -> Flow[None]:
             while (task := walk.take()) is not None:

@@ -9,6 +9,7 @@ on hand-built fleets.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -277,7 +278,7 @@ class Fleet(Tabular):
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
         warmup_cache: WarmupCache | None = None,
-        workers: int = DEFAULT_LOAD_CONCURRENCY,
+        workers: int | None = None,
         progress: LoadProgress | None = None,
     ) -> Fleet:
         """Read both APIs and join them.
@@ -294,15 +295,19 @@ class Fleet(Tabular):
                 [WarmupCache][tenantlead.orchestration.WarmupCache] still trusts instead of
                 reading it (``fleet.warmup_assumed`` names those accounts), remember the volumes
                 read, and save the cache.
-            workers: requests in flight at once (threads; default ``DEFAULT_LOAD_CONCURRENCY``,
-                16): Smartlead pages (read a few ahead) and warmup reads alongside the TenantCore
-                reads, so the Smartlead rate limit, not the sum of both APIs' latencies, bounds
-                the load. Both clients are thread-safe. ``workers=1`` reads one request at a
-                time, always in the same order (seeded fault runs replay exactly). (``Fleet.aload``
-                does the same on an event loop.)
+            workers: requests in flight at once (threads): Smartlead pages (read a few ahead)
+                and warmup reads alongside the TenantCore reads, so the Smartlead rate limit, not
+                the sum of both APIs' latencies, bounds the load. Both clients are thread-safe.
+                ``workers=1`` reads one request at a time, always in the same order (seeded
+                fault runs replay exactly). The default (None) is ``DEFAULT_LOAD_CONCURRENCY``
+                (16), or 1 when a client runs on an injected clock such as a sandbox's virtual
+                clock: there any thread's wait moves time for every thread, so threads would
+                neither pace nor replay. (``Fleet.aload`` does the same on an event loop.)
             progress: ``progress(stage, done, total)`` callback, one call at a time (with
                 ``workers`` > 1, from the reading threads).
         """
+        if workers is None:
+            workers = 1 if _injected_clock(tc) or _injected_clock(sl) else DEFAULT_LOAD_CONCURRENCY
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
         now = tc.now()
@@ -566,6 +571,11 @@ def _load_flow(
         "events": events,
         "warmup_assumed": assumed,
     }
+
+
+def _injected_clock(client: Any) -> bool:
+    """True when ``client`` was given its own clock (a sandbox's virtual one) instead of wall time."""
+    return getattr(client, "_clock", time.time) is not time.time
 
 
 def _values(outcomes: Sequence[Outcome[Any]]) -> list[Any]:

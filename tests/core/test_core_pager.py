@@ -235,7 +235,8 @@ async def test_async_read_ahead_keeps_depth_plus_one_pages_in_flight_on_a_long_l
     assert repr(pager) == "AsyncPager(limit=3, offset=0, read_ahead=3)"
     assert [x async for x in pager] == list(range(300))
     assert api.most_in_flight == 4
-    assert len(api.calls) == 101 + 3  # 100 full pages, the empty one, three past the end
+    # 100 full pages and the empty one; pages past the end still waiting are cancelled unsent.
+    assert 101 <= len(api.calls) <= 101 + 3
     assert api.in_flight == 0  # nothing left running after the walk
 
 
@@ -328,3 +329,79 @@ def test_with_read_ahead_copies_the_pager_and_checks_the_depth() -> None:
     for bad in (-1, MAX_READ_AHEAD + 1, True, 1.5):
         with pytest.raises(ValueError, match="read_ahead must be a whole number"):
             api.sync(read_ahead=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_a_short_first_page_costs_exactly_one_request_even_with_read_ahead(count: int) -> None:
+    sync_api, async_api = FakeAPI(count), SlowAPI(count)
+    assert sync_api.sync(read_ahead=5).to_list() == list(range(count))
+    assert sync_api.calls == [(0, 3)]
+    assert asyncio.run(_collect(async_api.async_(read_ahead=5))) == list(range(count))
+    assert async_api.calls == [(0, 3)]
+
+
+async def _collect(pager: AsyncPager[int]) -> list[int]:
+    return await pager
+
+
+# ---------------------------------------------------------------- read-ahead as a flow
+
+
+class _FlowClient:
+    """The three attributes the flow drivers use, over a fake API."""
+
+    def __init__(self, run: Any) -> None:
+        self._run = run
+        self._clock = lambda: 0.0
+
+    def _sleep(self, seconds: float) -> None:  # pragma: no cover - the pager flow never sleeps
+        raise AssertionError("no sleep expected")
+
+
+@pytest.mark.parametrize("count", [0, 2, 8, 9, 30, 301])
+async def test_paged_flow_reads_ahead_on_async_clients(count: int) -> None:
+    from tenantlead._core.flow import arun_flow
+    from tenantlead._core.pager import paged_flow
+
+    api = SlowAPI(count)
+    items = await arun_flow(paged_flow(api.make, 3, read_ahead=3), _FlowClient(api.arun))  # type: ignore[arg-type]
+    assert items == list(range(count))
+    needed = _needed(count)
+    assert set(needed) <= set(api.calls)
+    assert len(api.calls) <= len(needed) + 3
+    assert api.calls[0] == (0, 3)
+    if count < 3:
+        assert api.calls == [(0, 3)]  # a short first page: no read-ahead at all
+    if count > 30:
+        assert api.most_in_flight == 4
+    assert api.in_flight == 0
+
+
+@pytest.mark.parametrize("depth", [0, 2])
+def test_paged_flow_on_blocking_clients_gives_the_same_items(depth: int) -> None:
+    from tenantlead._core.flow import run_flow
+    from tenantlead._core.pager import paged_flow
+
+    api = FakeAPI(31)
+    items = run_flow(paged_flow(api.make, 3, read_ahead=depth), _FlowClient(api.run))  # type: ignore[arg-type]
+    assert items == list(range(31))
+    assert len(api.calls) <= len(_needed(31)) + depth
+
+
+async def test_paged_flow_stops_before_the_first_item_until_names() -> None:
+    from tenantlead._core.flow import arun_flow
+    from tenantlead._core.pager import paged_flow
+
+    api = SlowAPI(300)
+    flow = paged_flow(api.make, 3, read_ahead=2, until=lambda item: item >= 20)
+    assert await arun_flow(flow, _FlowClient(api.arun)) == list(range(20))  # type: ignore[arg-type]
+    assert len(api.calls) <= 7 + 2 + 1
+
+
+async def test_paged_flow_raises_the_first_failed_needed_page() -> None:
+    from tenantlead._core.flow import arun_flow
+    from tenantlead._core.pager import paged_flow
+
+    api = SlowAPI(300, fail_from=12)
+    with pytest.raises(RuntimeError, match="page at 12 failed"):
+        await arun_flow(paged_flow(api.make, 3, read_ahead=3), _FlowClient(api.arun))  # type: ignore[arg-type]
