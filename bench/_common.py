@@ -123,6 +123,8 @@ def machine() -> dict[str, Any]:
         "implementation": platform.python_implementation(),
         "tenantlead": tenantlead.__version__,
         "httpx": httpx.__version__,
+        # Other processes' load distorts the wall-time (loopback) scenarios, not the simulated one.
+        "load_average_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
 
 

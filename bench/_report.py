@@ -61,6 +61,11 @@ def render(results: list[dict[str, Any]]) -> str:
         )
     for r in results:
         lines.append(f"## {r['title']} (`{r['scenario']}`, scale {r['scale']}, {r['measured_at']})\n")
+        load = r["machine"].get("load_average_1m")
+        if load is not None:
+            lines.append(
+                f"Machine load (1-minute average) when it ran: {load:.1f} on {r['machine']['cpus']} CPUs.\n"
+            )
         simple = {k: v for k, v in r["parameters"].items() if isinstance(v, str | int | float | list)}
         if simple:
             lines.append(
