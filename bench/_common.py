@@ -51,7 +51,8 @@ class Scale:
     parse_accounts: int
     capacity_requests: int
     subprocess_server: bool
-    concurrency: int = 8
+    #: Requests in flight for the concurrent loads: ``Fleet.load`` / ``Fleet.aload``'s default.
+    concurrency: int = 16
     #: Tenants of the real-limits scenario (12 domains x 3 mailboxes each: 100 -> 3,600 mailboxes).
     real_tenants: int = 100
 

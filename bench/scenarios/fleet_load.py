@@ -2,8 +2,8 @@
 
 Requests are counted by the server. The lower bound follows the issue: the larger of the time
 Smartlead's rate limit needs for the Smartlead requests (any concurrency) and TenantCore's
-critical path for the client's shape (sync: one request after another; async: the tenant list,
-then tenants ``concurrency`` at a time beside the events pages). A second, per-mode bound (the
+critical path for the client's shape (sync: one request after another; concurrent: the tenant
+list, then the other reads ``concurrency`` requests at a time, the loaders' default). A second, per-mode bound (the
 fleet loader's own request chains, the Smartlead pager being sequential) shows the overhead on
 top of what the loader's design allows.
 """
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._bounds import chain_bound, rate_bound, tenantcore_critical_path
+from bench._bounds import chain_bound, load_tenantcore_path, rate_bound, tenantcore_critical_path
 from bench._clients import async_clients, sync_clients
 from bench._common import Result, Scale, Target, summary
 from bench._fleet import FleetSpec
@@ -132,11 +132,20 @@ def run(scale: Scale, results_dir: Path) -> Result:
     sl_chain = chain_bound(expected["smartlead"], scale.rate_limits, scale.latency)
     for mode in ("sync", "sync_threaded", "async"):
         runs = [_load_once(scale, spec, mode) for _ in range(scale.repeats)]
-        tc_path = tenantcore_critical_path(
-            tenants=spec.tenants,
-            event_pages=expected["event_pages"],
-            latency=scale.latency,
-            concurrency=None if mode == "sync" else scale.concurrency,
+        tc_path = (
+            tenantcore_critical_path(
+                tenants=spec.tenants,
+                event_pages=expected["event_pages"],
+                latency=scale.latency,
+                concurrency=None,
+            )
+            if mode == "sync"
+            else load_tenantcore_path(
+                tenants=spec.tenants,
+                event_pages=expected["event_pages"],
+                latency=scale.latency,
+                concurrency=scale.concurrency,
+            )
         )
         bound = max(sl_rate, tc_path)
         # The loader's own shape: sequential sync runs TenantCore, then the Smartlead pager;

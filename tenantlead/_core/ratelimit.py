@@ -278,6 +278,26 @@ class RateLimiter:
         self.waited += total
         return total
 
+    def sent(self) -> None:
+        """Move this caller's last grant to now: the request leaves later than its slot (CPU, a busy loop).
+
+        Later requests are then spaced from when this one really left, so a delay between the
+        grant and the send cannot make two requests arrive closer together than the windows allow.
+        """
+        granted = _GRANTED_AT.get()
+        if granted is None:
+            return
+        with self._lock:
+            now = self._clock()
+            if now <= granted:
+                return
+            for _, _, log in self._logs:
+                index = bisect.bisect_left(log, granted)
+                if index < len(log) and log[index] == granted:
+                    del log[index]
+                    bisect.insort(log, now)
+            _GRANTED_AT.set(now)
+
     def pause(self, seconds: float) -> None:
         """Hold every caller for ``seconds`` (capped by ``max_pause``), e.g. after a 429."""
         if seconds <= 0:

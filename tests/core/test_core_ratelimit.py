@@ -332,3 +332,24 @@ def test_a_429_pause_holds_the_head_of_the_queue_too(clock: Any) -> None:
 def test_bad_configurations_are_rejected(windows: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         RateLimit(windows)
+
+
+def test_a_request_sent_late_moves_its_grant_so_the_next_window_counts_from_the_send(clock: Any) -> None:
+    limiter = RateLimiter(RateLimit(((2, 1.0),), margin=0.0), clock=clock)
+    start = clock.now
+    limiter.acquire(clock.sleep)
+    clock.advance(0.4)  # the first request leaves 0.4 s after its slot (a busy event loop)
+    limiter.sent()
+    limiter.acquire(clock.sleep)
+    limiter.sent()  # sent at once: nothing moves
+    # The third may go one second after the first *left* (t=1.4), not after its slot (t=1.0).
+    assert limiter.acquire(clock.sleep) == pytest.approx(1.0)
+    assert clock.now == pytest.approx(start + 1.4)
+
+
+def test_sent_without_a_grant_in_this_context_changes_nothing(clock: Any) -> None:
+    import contextvars
+
+    limiter = RateLimiter(RateLimit(((1, 1.0),), margin=0.0), clock=clock)
+    contextvars.Context().run(limiter.sent)
+    assert limiter.reserve() == 0.0
