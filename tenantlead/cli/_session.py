@@ -120,7 +120,11 @@ class Session:
             tenant_ids = self._resolve_tenants()
         try:
             return Fleet.load(
-                self.tc, self.sl, tenant_ids, with_warmup_details=with_warmup_details, progress=self.progress
+                self.tc,
+                self.sl,
+                tenant_ids,
+                with_warmup_details=with_warmup_details,
+                on_progress=self.progress.on_progress,
             )
         finally:
             self.progress.close()

@@ -18,7 +18,7 @@ from tenantlead.orchestration.connect import (
 from tenantlead.orchestration.fleet import Fleet, FleetRow
 from tenantlead.orchestration.limits import Change, LimitPlan, Skip, align_limits
 from tenantlead.orchestration.policy import LimitPolicy
-from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult
+from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, ProgressEvent
 from tenantlead.orchestration.warmup_cache import CachedWarmup, WarmupCache
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "LimitPlan",
     "LimitPolicy",
     "MicrosoftTokenProvider",
+    "ProgressEvent",
     "Report",
     "Severity",
     "Skip",

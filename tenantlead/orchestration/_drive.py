@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from tenantlead._core.flow import Flow, Gather, Outcome, arun_flow, run_flow
 from tenantlead.orchestration._calls import SMARTLEAD, TENANTCORE
-from tenantlead.orchestration.results import ApplyResult, Progress, _Collector, partial_note
+from tenantlead.orchestration.results import ApplyResult, ItemResult, OnProgress, _Collector, partial_note
 
 if TYPE_CHECKING:
     from tenantlead._core.http import AsyncAPIClient, SyncAPIClient
@@ -31,6 +31,7 @@ __all__ = ["PhasedRun", "aapply", "apply", "check_concurrency"]
 
 K = TypeVar("K")
 R = TypeVar("R")
+C = TypeVar("C", bound="SyncAPIClient | AsyncAPIClient")
 
 #: ``done(key, value, error)``: records how one item of a phase ended.
 Done: TypeAlias = Callable[[K, Any, Exception | None], None]
@@ -49,8 +50,14 @@ class PhasedRun:
     #: Items at a time within a phase (set by the driver: 1 blocking, ``concurrency`` async).
     concurrency: int = 1
 
-    def __init__(self, total: int, progress: Progress | None) -> None:
-        self.collector = _Collector(total, progress)
+    def __init__(self, total: int, on_progress: OnProgress | None, stage: str) -> None:
+        self.collector = _Collector(total, on_progress, stage)
+
+    def skipped(self, subject: str, action: str, detail: str, account_id: int | None = None) -> None:
+        """Record an item the run leaves alone, with the reason."""
+        self.collector.add(
+            ItemResult(subject=subject, action=action, status="skipped", detail=detail, account_id=account_id)
+        )
 
     def phases(self) -> Sequence[Callable[[], Flow[None]]]:
         """The phases, in order; each is started only once the previous one has ended."""
@@ -82,7 +89,8 @@ class PhasedRun:
         return self.result()
 
 
-def _clients(tc: Any, sl: Any) -> dict[str, Any]:
+def _clients(tc: C | None, sl: C | None) -> dict[str, C]:
+    """The clients a run was given, by the names its flows address them with."""
     named = {TENANTCORE: tc, SMARTLEAD: sl}
     return {name: client for name, client in named.items() if client is not None}
 

@@ -51,7 +51,13 @@ from tenantlead.orchestration.connect_wait import (
 from tenantlead.orchestration.credentials import Credentials, CredentialsError, load_credentials
 from tenantlead.orchestration.fleet import Fleet, FleetRow
 from tenantlead.orchestration.policy import LimitPolicy
-from tenantlead.orchestration.results import ApplyResult, Progress, partial_note
+from tenantlead.orchestration.results import (
+    ApplyResult,
+    OnProgress,
+    Progress,
+    partial_note,
+    progress_callback,
+)
 from tenantlead.orchestration.warmup_cache import WarmupCache
 
 if TYPE_CHECKING:
@@ -544,7 +550,12 @@ class ConnectPlan(Tabular):
     # ------------------------------------------------------------------ apply
 
     def apply(
-        self, *, sl: Smartlead, progress: Progress | None = None, warmup_cache: WarmupCache | None = None
+        self,
+        *,
+        sl: Smartlead,
+        on_progress: OnProgress | None = None,
+        progress: Progress | None = None,
+        warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
         """Create the planned accounts, then apply settings and tags; never stops at a failed item.
 
@@ -553,16 +564,19 @@ class ConnectPlan(Tabular):
         limit, gap or client than planned, is reported as drift. An address Smartlead already
         has (``ACCOUNT_ALREADY_EXIST``, e.g. after an interrupted run) is not created twice: its
         settings are applied instead. ``warmup_cache`` remembers the warmup volumes written (see
-        [WarmupCache][tenantlead.orchestration.WarmupCache]). ``progress(done, total, item)``
-        runs as each item ends. On ``KeyboardInterrupt`` the accounts already created stand;
-        the exception carries ``partial_result``.
+        [WarmupCache][tenantlead.orchestration.WarmupCache]). ``on_progress(event)`` runs as
+        each item ends (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
+        ``"connect"``; ``progress=`` is its deprecated older form). On ``KeyboardInterrupt`` the
+        accounts already created stand; the exception carries ``partial_result``.
         """
-        return _drive.apply(ConnectRun(self, sl, progress, None, warmup_cache), None, sl)
+        report = progress_callback("connect", on_progress, progress)
+        return _drive.apply(ConnectRun(self, sl, report, None, warmup_cache), None, sl)
 
     async def aapply(
         self,
         *,
         sl: AsyncSmartlead,
+        on_progress: OnProgress | None = None,
         progress: Progress | None = None,
         concurrency: int = 4,
         warmup_cache: WarmupCache | None = None,
@@ -573,9 +587,9 @@ class ConnectPlan(Tabular):
         awaited before the accounts are created.
         """
         _drive.check_concurrency(concurrency)
-        run = ConnectRun(self, sl, progress, {}, warmup_cache)
+        run = ConnectRun(self, sl, progress_callback("connect", on_progress, progress), {}, warmup_cache)
         try:
-            run.tokens = await resolve_tokens(self)
+            run.tokens = await resolve_tokens(self, concurrency)
         except BaseException as exc:
             partial_note(exc, run.collector, run.rerun_hint())
             raise

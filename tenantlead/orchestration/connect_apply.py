@@ -14,6 +14,7 @@ blocking clients, ``concurrency`` at a time on async ones):
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -23,12 +24,13 @@ from tenantlead._core.pager import DEFAULT_READ_AHEAD
 from tenantlead.errors import APIError, NotFoundError
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
-from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, Progress, describe_error
+from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, OnProgress, describe_error
 from tenantlead.orchestration.warmup_cache import WarmupCache, remember_written
 from tenantlead.smartlead.models import AccountWriteResult, EmailAccount, TagMappingResult
 
 if TYPE_CHECKING:
     from tenantlead.orchestration.connect import ConnectItem, ConnectPlan
+    from tenantlead.smartlead import AsyncSmartlead, Smartlead
 
 __all__ = ["IMAP_HOST", "IMAP_PORT", "SMTP_HOST", "SMTP_PORT", "ConnectRun", "resolve_tokens"]
 
@@ -65,25 +67,32 @@ def _check_token(token: Any, email: str) -> Mapping[str, Any]:
     return token
 
 
-async def resolve_tokens(plan: ConnectPlan) -> dict[str, Mapping[str, Any] | Exception]:
-    """For ``aapply``: each planned OAuth mailbox's token, awaiting an async provider's answer.
+async def resolve_tokens(plan: ConnectPlan, concurrency: int) -> dict[str, Mapping[str, Any] | Exception]:
+    """For ``aapply``: each planned OAuth mailbox's token, ``concurrency`` providers' calls at a time.
 
-    A provider's failure is kept as that mailbox's outcome (the create then fails with it);
+    An async provider's ``get_token`` answers with an awaitable, which is awaited here. A
+    provider's failure is kept as that mailbox's outcome (its create then fails with it);
     ``KeyboardInterrupt`` and cancellation propagate.
     """
     out: dict[str, Mapping[str, Any] | Exception] = {}
     provider = plan.tokens
     if plan.strategy != "oauth" or provider is None:
         return out
-    for item in plan.items:
-        if item.action != "create":
-            continue
-        try:
-            token = provider.get_token(item.address)
-            # The provider is the user's code: an async one answers with an awaitable.
-            out[item.address] = await token if inspect.isawaitable(token) else token
-        except Exception as error:
-            out[item.address] = error
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(address: str) -> None:
+        async with gate:
+            try:
+                token = provider.get_token(address)
+                # The provider is the user's code: an async one answers with an awaitable.
+                out[address] = await token if inspect.isawaitable(token) else token
+            except Exception as error:
+                out[address] = error
+
+    async with asyncio.TaskGroup() as group:
+        for item in plan.items:
+            if item.action == "create":
+                group.create_task(one(item.address))
     return out
 
 
@@ -93,14 +102,14 @@ class ConnectRun(PhasedRun):
     def __init__(
         self,
         plan: ConnectPlan,
-        sl: object,
-        progress: Progress | None,
+        sl: Smartlead | AsyncSmartlead | None,
+        on_progress: OnProgress | None,
         tokens: Tokens | None,
         warmup_cache: WarmupCache | None = None,
     ) -> None:
         if sl is None:
             raise ValueError("apply() needs sl= (a Smartlead client)")
-        super().__init__(len(plan.items), progress)
+        super().__init__(len(plan.items), on_progress, "connect")
         self.plan = plan
         self.tokens = tokens
         self.settle: list[tuple[ConnectItem, int, str]] = []  # (item, account id, how it was found)
@@ -111,15 +120,7 @@ class ConnectRun(PhasedRun):
         self.tag_targets: dict[tuple[int, ...], list[tuple[ConnectItem, int]]] = {}
         for item in plan.items:
             if item.action == "skip":
-                self.collector.add(
-                    ItemResult(
-                        subject=item.address,
-                        action="connect",
-                        status="skipped",
-                        detail=item.reason,
-                        account_id=item.account_id,
-                    )
-                )
+                self.skipped(item.address, "connect", item.reason, item.account_id)
 
     def phases(self) -> Sequence[Callable[[], Flow[None]]]:
         """Create, settle, tag, read back, remember the warmup volumes written."""
@@ -218,13 +219,10 @@ class ConnectRun(PhasedRun):
             )
             return
         if item.action == "manual" and isinstance(error, NotFoundError):
-            self.collector.add(
-                ItemResult(
-                    subject=item.address,
-                    action="find hand-added account",
-                    status="skipped",
-                    detail="not in Smartlead yet: follow the hand-off steps (plan.handoff()), then apply again",
-                )
+            self.skipped(
+                item.address,
+                "find hand-added account",
+                "not in Smartlead yet: follow the hand-off steps (plan.handoff()), then apply again",
             )
             return
         exists, account_id = _already_exists(error)

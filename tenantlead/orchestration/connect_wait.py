@@ -9,18 +9,27 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from tenantlead._core.flow import Flow, Now, Sleep, arun_flow, run_flow
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration.fleet import normalize_address
-from tenantlead.orchestration.results import ApplyResult, ItemResult, Progress, _Collector
+from tenantlead.orchestration.results import (
+    ApplyResult,
+    ItemResult,
+    OnProgress,
+    Progress,
+    _Collector,
+    progress_callback,
+)
 
 if TYPE_CHECKING:
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
     from tenantlead.smartlead.models import EmailAccount
 
 __all__ = ["await_connected", "await_until_connected", "wait_connected", "wait_until_connected"]
+
+S = TypeVar("S", "Smartlead", "AsyncSmartlead")
 
 
 def _connected(account: EmailAccount) -> bool:
@@ -76,14 +85,14 @@ def _wait_flow(
     wanted: list[str],
     timeout: float,
     interval: float,
-    progress: Progress | None,
+    on_progress: OnProgress | None,
     clock: Callable[[], float] | None,
 ) -> Flow[ApplyResult]:
     def now() -> Flow[float]:
         return clock() if clock is not None else float((yield Now()))
 
     deadline = (yield from now()) + timeout
-    collector = _Collector(len(wanted), progress)
+    collector = _Collector(len(wanted), on_progress, "wait")
     pending = list(wanted)
     while True:
         accounts = yield from _calls.list_accounts()
@@ -102,19 +111,25 @@ def _wait_flow(
 class _Paced:
     """A client seen through another clock and sleeper (``clock=`` / ``sleep=`` of the waits).
 
-    The flow drivers ask a client for ``_run``, ``_clock`` and ``_sleep`` only.
+    The flow drivers ask a client for ``_run``, ``_clock`` and ``_sleep`` only, so this stands
+    in for the client it wraps (the drivers are typed for real clients, hence the cast below).
     """
 
-    def __init__(self, client: Any, clock: Callable[[], float] | None, sleep: Callable[[float], Any]) -> None:
+    def __init__(
+        self,
+        client: Smartlead | AsyncSmartlead,
+        clock: Callable[[], float] | None,
+        sleep: Callable[[float], Any],
+    ) -> None:
         self._run = client._run
         self._clock = clock or client._clock
         self._sleep = sleep
 
 
-def _client(sl: Any, clock: Callable[[], float] | None, sleep: Callable[[float], Any] | None) -> Any:
+def _client(sl: S, clock: Callable[[], float] | None, sleep: Callable[[float], Any] | None) -> S:
     if sl is None:
         raise ValueError("waiting needs a Smartlead client as its first argument")
-    return sl if sleep is None else _Paced(sl, clock, sleep)
+    return sl if sleep is None else cast(S, _Paced(sl, clock, sleep))
 
 
 def wait_connected(
@@ -123,20 +138,22 @@ def wait_connected(
     *,
     timeout: float = 600.0,
     interval: float = 30.0,
-    progress: Progress | None = None,
+    on_progress: OnProgress | None = None,
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], None] | None = None,
+    progress: Progress | None = None,
 ) -> ApplyResult:
     """Poll Smartlead (one list pass, ``ceil(n/100)`` requests) until every address shows connected.
 
     Connected means the account exists with ``is_smtp_success`` and ``is_imap_success`` true.
     Returns succeeded per connected address and failed (with the last error text) for those
-    still missing or failing at ``timeout`` seconds. ``progress(done, total, item)`` runs as
-    each address ends. Uses the client's clock and sleeper unless ``clock`` / ``sleep`` are
+    still missing or failing at ``timeout`` seconds. ``on_progress(event)`` runs as each
+    address ends (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage ``"wait"``;
+    ``progress=`` is its deprecated older form). Uses the client's clock and sleeper unless ``clock`` / ``sleep`` are
     given. The async twin is [await_connected][tenantlead.orchestration.await_connected].
     """
     wanted = _wait_args(emails, timeout, interval)
-    flow = _wait_flow(wanted, timeout, interval, progress, clock)
+    flow = _wait_flow(wanted, timeout, interval, progress_callback("wait", on_progress, progress), clock)
     return run_flow(flow, {_calls.SMARTLEAD: _client(sl, clock, sleep)})
 
 
@@ -146,13 +163,14 @@ async def await_connected(
     *,
     timeout: float = 600.0,
     interval: float = 30.0,
-    progress: Progress | None = None,
+    on_progress: OnProgress | None = None,
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], Any] | None = None,
+    progress: Progress | None = None,
 ) -> ApplyResult:
     """Async [wait_connected][tenantlead.orchestration.wait_connected] (``sleep`` is awaited)."""
     wanted = _wait_args(emails, timeout, interval)
-    flow = _wait_flow(wanted, timeout, interval, progress, clock)
+    flow = _wait_flow(wanted, timeout, interval, progress_callback("wait", on_progress, progress), clock)
     return await arun_flow(flow, {_calls.SMARTLEAD: _client(sl, clock, sleep)})
 
 

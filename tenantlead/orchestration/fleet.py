@@ -22,6 +22,7 @@ from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import check_concurrency
 from tenantlead.orchestration._render import Tabular, text_table
 from tenantlead.orchestration._rules import tenant_matches
+from tenantlead.orchestration.results import OnProgress, ProgressEvent, deprecated_progress
 from tenantlead.orchestration.warmup_cache import WarmupCache
 from tenantlead.smartlead.models import EmailAccount, WarmupStatus
 from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, Tenant
@@ -36,7 +37,7 @@ __all__ = ["Fleet", "FleetRow", "RowStatus", "address_domain", "normalize_addres
 #: ``orphan``: Smartlead account on a TenantCore domain with no TenantCore mailbox behind it.
 RowStatus = Literal["connected", "not_connected", "orphan"]
 
-#: ``progress(stage, done, total)`` of ``Fleet.load`` (stages: tenants, accounts, warmup details).
+#: Deprecated: ``progress(stage, done, total)`` of ``Fleet.load``; pass ``on_progress=`` instead.
 LoadProgress = Callable[[str, int, int], None]
 
 #: Requests ``Fleet.load`` (threads) and ``Fleet.aload`` (tasks) keep in flight by default. The
@@ -279,6 +280,7 @@ class Fleet(Tabular):
         with_warmup_details: bool = False,
         warmup_cache: WarmupCache | None = None,
         workers: int | None = None,
+        on_progress: OnProgress | None = None,
         progress: LoadProgress | None = None,
     ) -> Fleet:
         """Read both APIs and join them.
@@ -303,17 +305,19 @@ class Fleet(Tabular):
                 (16), or 1 when a client runs on an injected clock such as a sandbox's virtual
                 clock: there any thread's wait moves time for every thread, so threads would
                 neither pace nor replay. (``Fleet.aload`` does the same on an event loop.)
-            progress: ``progress(stage, done, total)`` callback, one call at a time (with
-                ``workers`` > 1, from the reading threads).
+            on_progress: ``on_progress(event)`` as each stage advances: a
+                [ProgressEvent][tenantlead.orchestration.ProgressEvent] with stage ``"tenants"``
+                (per tenant read), ``"accounts"`` or ``"warmup details"``; one call at a time
+                (with ``workers`` > 1, from the reading threads).
+            progress: deprecated older form, ``progress(stage, done, total)``.
         """
         if workers is None:
             workers = 1 if _injected_clock(tc) or _injected_clock(sl) else DEFAULT_LOAD_CONCURRENCY
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
         now = tc.now()
-        flow = _load_flow(
-            tenant_ids, now, events_window, with_warmup_details, workers, progress, warmup_cache
-        )
+        report = _load_progress(on_progress, progress)
+        flow = _load_flow(tenant_ids, now, events_window, with_warmup_details, workers, report, warmup_cache)
         parts = run_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
         if warmup_cache is not None and with_warmup_details:
             warmup_cache.save()
@@ -330,17 +334,19 @@ class Fleet(Tabular):
         with_warmup_details: bool = False,
         warmup_cache: WarmupCache | None = None,
         concurrency: int = DEFAULT_LOAD_CONCURRENCY,
+        on_progress: OnProgress | None = None,
         progress: LoadProgress | None = None,
     ) -> Fleet:
         """Async :meth:`load`: the same reads.
 
         Tenants are read concurrently (at most ``concurrency`` requests at a time) while the
-        Smartlead accounts page in.
+        Smartlead accounts page in. ``on_progress`` as in :meth:`load`.
         """
         check_concurrency(concurrency)
         now = tc.now()
+        report = _load_progress(on_progress, progress)
         flow = _load_flow(
-            tenant_ids, now, events_window, with_warmup_details, concurrency, progress, warmup_cache
+            tenant_ids, now, events_window, with_warmup_details, concurrency, report, warmup_cache
         )
         parts = await arun_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
         if warmup_cache is not None and with_warmup_details:
@@ -494,7 +500,7 @@ def _load_flow(
     events_window: timedelta,
     with_warmup_details: bool,
     parallel: int,
-    progress: LoadProgress | None,
+    progress: OnProgress | None,
     cache: WarmupCache | None = None,
 ) -> Flow[dict[str, Any]]:
     """Everything ``Fleet.load`` reads, as one flow: ``parallel`` requests at a time at most.
@@ -586,16 +592,25 @@ def _values(outcomes: Sequence[Outcome[Any]]) -> list[Any]:
     return [outcome.value for outcome in outcomes]
 
 
-def _serialised(progress: LoadProgress | None) -> LoadProgress:
-    """``progress``, called one call at a time whichever thread reports (a no-op for None)."""
+def _serialised(progress: OnProgress | None) -> Callable[[str, int, int], None]:
+    """``report(stage, done, total)`` for ``progress``, one call at a time whichever thread reports."""
     lock = threading.Lock()
 
     def report(stage: str, done: int, total: int) -> None:
         if progress is not None:
             with lock:
-                progress(stage, done, total)
+                progress(ProgressEvent(stage=stage, done=done, total=total))
 
     return report
+
+
+def _load_progress(on_progress: OnProgress | None, progress: LoadProgress | None) -> OnProgress | None:
+    """The ``on_progress`` of a load, adapting (with a DeprecationWarning) the old ``progress=`` form."""
+    if progress is None:
+        return on_progress
+    return deprecated_progress(
+        "Fleet.load(progress=(stage, done, total))", on_progress, lambda e: progress(e.stage, e.done, e.total)
+    )
 
 
 def _select_tenants(tenants: list[Tenant], tenant_ids: Sequence[str] | None) -> list[Tenant]:

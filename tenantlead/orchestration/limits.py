@@ -29,7 +29,7 @@ from tenantlead.orchestration._render import Tabular, jsonable, text_table
 from tenantlead.orchestration.fleet import Fleet, FleetRow
 from tenantlead.orchestration.limits_apply import BULK_BATCH, LimitRun
 from tenantlead.orchestration.policy import LimitPolicy
-from tenantlead.orchestration.results import ApplyResult, Progress
+from tenantlead.orchestration.results import ApplyResult, OnProgress, Progress, progress_callback
 from tenantlead.orchestration.warmup_cache import WarmupCache
 from tenantlead.smartlead.models import EmailAccount
 
@@ -427,20 +427,23 @@ class LimitPlan(Tabular):
         *,
         tc: TenantCore | None = None,
         sl: Smartlead | None = None,
-        progress: Progress | None = None,
+        on_progress: OnProgress | None = None,
         verify: bool = True,
+        progress: Progress | None = None,
         warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
         """Write the plan: TenantCore first, then Smartlead (bulk where possible), then re-read.
 
         ``tc`` is needed only when the plan has TenantCore changes, ``sl`` only for Smartlead
-        changes. Every change ends succeeded, skipped or failed; ``progress(done, total, item)``
-        runs after each. ``warmup_cache`` remembers the warmup volumes written (see
-        [WarmupCache][tenantlead.orchestration.WarmupCache]). On ``KeyboardInterrupt`` the
-        writes already made stand: the exception carries ``partial_result`` and a fresh plan
-        finishes the job.
+        changes. Every change ends succeeded, skipped or failed; ``on_progress(event)`` runs
+        after each (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
+        ``"align"``; ``progress=`` is its deprecated older form). ``warmup_cache`` remembers the
+        warmup volumes written (see [WarmupCache][tenantlead.orchestration.WarmupCache]). On
+        ``KeyboardInterrupt`` the writes already made stand: the exception carries
+        ``partial_result`` and a fresh plan finishes the job.
         """
-        run = LimitRun(self, tc, sl, progress, verify=verify, warmup_cache=warmup_cache)
+        report = progress_callback("align", on_progress, progress)
+        run = LimitRun(self, tc, sl, report, verify=verify, warmup_cache=warmup_cache)
         return _drive.apply(run, tc, sl)
 
     async def aapply(
@@ -448,12 +451,14 @@ class LimitPlan(Tabular):
         *,
         tc: AsyncTenantCore | None = None,
         sl: AsyncSmartlead | None = None,
-        progress: Progress | None = None,
+        on_progress: OnProgress | None = None,
         verify: bool = True,
         concurrency: int = 8,
+        progress: Progress | None = None,
         warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
         """Async :meth:`apply`: independent requests run concurrently, at most ``concurrency`` at a time."""
         _drive.check_concurrency(concurrency)
-        run = LimitRun(self, tc, sl, progress, verify=verify, warmup_cache=warmup_cache)
+        report = progress_callback("align", on_progress, progress)
+        run = LimitRun(self, tc, sl, report, verify=verify, warmup_cache=warmup_cache)
         return await _drive.aapply(run, tc, sl, concurrency=concurrency)

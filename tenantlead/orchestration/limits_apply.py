@@ -21,13 +21,15 @@ from tenantlead._core.pager import DEFAULT_READ_AHEAD, Page
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
 from tenantlead.orchestration.fleet import normalize_address
-from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, Progress, describe_error
+from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, OnProgress, describe_error
 from tenantlead.orchestration.warmup_cache import WarmupCache, remember_written
 from tenantlead.smartlead.models import BatchResult, EmailAccount
 from tenantlead.tenantcore.models import Mailbox
 
 if TYPE_CHECKING:
     from tenantlead.orchestration.limits import Change, LimitPlan
+    from tenantlead.smartlead import AsyncSmartlead, Smartlead
+    from tenantlead.tenantcore import AsyncTenantCore, TenantCore
 
 __all__ = ["BULK_BATCH", "LimitRun"]
 
@@ -56,9 +58,9 @@ class LimitRun(PhasedRun):
     def __init__(
         self,
         plan: LimitPlan,
-        tc: object,
-        sl: object,
-        progress: Progress | None,
+        tc: TenantCore | AsyncTenantCore | None,
+        sl: Smartlead | AsyncSmartlead | None,
+        on_progress: OnProgress | None,
         *,
         verify: bool,
         warmup_cache: WarmupCache | None = None,
@@ -69,7 +71,7 @@ class LimitRun(PhasedRun):
             raise ValueError("this plan changes TenantCore limits: pass tc= (a TenantCore client)")
         if sl_needed and sl is None:
             raise ValueError("this plan changes Smartlead accounts: pass sl= (a Smartlead client)")
-        super().__init__(len(plan.changes) + len(plan.skipped), progress)
+        super().__init__(len(plan.changes) + len(plan.skipped), on_progress, "align")
         self.plan = plan
         self.verify = verify
         self.warmup_cache = warmup_cache
@@ -80,15 +82,7 @@ class LimitRun(PhasedRun):
         self.patch_planned: dict[str, int] = {}
         self.fallback: list[tuple[int, list[Change], str]] = []
         for skip in plan.skipped:
-            self.collector.add(
-                ItemResult(
-                    subject=skip.subject,
-                    action="align limits",
-                    status="skipped",
-                    detail=skip.reason,
-                    account_id=skip.account_id,
-                )
-            )
+            self.skipped(skip.subject, "align limits", skip.reason, skip.account_id)
 
     def phases(self) -> Sequence[Callable[[], Flow[None]]]:
         """Store, provision, bulk update, fall back, re-read, remember the warmup volumes written."""
@@ -160,13 +154,10 @@ class LimitRun(PhasedRun):
                 continue
             tenant_id = str(change.tenant_id)
             if self.patch_planned.get(tenant_id) and not self.patched_ok.get(tenant_id):
-                self.collector.add(
-                    ItemResult(
-                        subject=change.subject,
-                        action=change.action,
-                        status="skipped",
-                        detail="not provisioned: storing every new limit of this tenant failed (see above)",
-                    )
+                self.skipped(
+                    change.subject,
+                    change.action,
+                    "not provisioned: storing every new limit of this tenant failed (see above)",
                 )
                 continue
             work.append((change, _calls.provision_limits(tenant_id)))

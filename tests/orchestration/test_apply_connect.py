@@ -263,3 +263,27 @@ def test_the_read_back_reports_a_missing_account_and_a_limit_that_did_not_stick(
         (first.address, "min_time_to_wait_in_mins", first.settings.time_to_wait_in_mins, gap),
         (second.address, "account", "present", None),
     ]
+
+
+async def test_aapply_awaits_an_async_token_provider_and_one_failing_token_fails_only_its_mailbox(sb):
+    wanted = not_connected(sb)
+    asked: list[str] = []
+
+    class Provider:
+        async def get_token(self, email):
+            asked.append(email)
+            if email == wanted[0]:
+                raise RuntimeError("consent not granted")
+            return sb.microsoft_token(email)
+
+    atc, asl = async_clients(sb)
+    async with atc, asl:
+        plan = connect(await Fleet.aload(atc, asl), "oauth", tokens=Provider(), policy=POLICY)
+        result = await plan.aapply(sl=asl, concurrency=2)
+
+    assert sorted(asked) == wanted
+    assert [(i.subject, i.detail) for i in result.failed] == [
+        (wanted[0], "RuntimeError: consent not granted")
+    ]
+    assert sl_account(sb, wanted[0]) is None
+    assert all(sl_account(sb, e) is not None for e in wanted[1:])

@@ -244,3 +244,20 @@ def test_verification_walks_the_list_when_an_account_moved_since_the_load():
     assert result.drift == ()
     assert offsets == [100, 0, 100]  # its old page first, then the whole (now 192-account) list
     assert sl_account(sb, target.from_email).message_per_day == 25
+
+
+def test_on_progress_gets_one_event_per_item_and_the_old_progress_form_warns(sb, apis):
+    from tenantlead.orchestration import ProgressEvent
+
+    plan = plan_for(apis)
+    events: list[ProgressEvent] = []
+    old: list[tuple[int, int]] = []
+    with pytest.warns(DeprecationWarning, match="progress=.* is deprecated: pass on_progress="):
+        result = plan.apply(
+            tc=apis[0], sl=apis[1], on_progress=events.append, progress=lambda d, t, _: old.append((d, t))
+        )
+
+    assert [e.item for e in events] == list(result.items)
+    assert {e.stage for e in events} == {"align"}
+    assert [(e.done, e.total) for e in events] == old
+    assert [e.done for e in events] == list(range(1, len(result.items) + 1))

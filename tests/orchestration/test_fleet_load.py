@@ -49,3 +49,22 @@ async def test_aload_refuses_bad_concurrency_before_any_request(concurrency: obj
         with pytest.raises(ValueError, match="concurrency must be an integer >= 1"):
             await Fleet.aload(tc, sl, concurrency=concurrency)  # type: ignore[arg-type]
         assert tc.stats.requests == 0
+
+
+def test_load_reports_progress_events_by_stage_and_the_old_form_warns() -> None:
+    from tenantlead.orchestration import ProgressEvent
+
+    tc, sl = clients(Sandbox.demo(seed=3, tenants=4))
+    events: list[ProgressEvent] = []
+    fleet = Fleet.load(tc, sl, with_warmup_details=True, on_progress=events.append)
+    tenants = [(e.done, e.total) for e in events if e.stage == "tenants"]
+    assert tenants == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert ("accounts", len(fleet.accounts), len(fleet.accounts)) in [
+        (e.stage, e.done, e.total) for e in events
+    ]
+    assert all(e.item is None for e in events)
+
+    old: list[tuple[str, int, int]] = []
+    with pytest.warns(DeprecationWarning, match=r"Fleet.load\(progress=.*\) is deprecated"):
+        Fleet.load(*clients(Sandbox.demo(seed=3, tenants=4)), progress=lambda *a: old.append(a))
+    assert ("tenants", 4, 4) in old

@@ -15,18 +15,6 @@ from tenantlead._core.validate import MAX_DAILY_LIMIT
 from tenantlead.smartlead._validate import check_bool, check_id, check_ids, check_int, check_one_of
 from tenantlead.smartlead.models import OAuthToken
 
-__all__ = [
-    "BULK_UPDATE_CHUNK",
-    "ESP",
-    "PAGE_LIMIT",
-    "TAG_MAPPING_CHUNK",
-    "AccountSettings",
-    "BulkAccountUpdate",
-    "OAuthAccountOptions",
-    "SMTPAccountOptions",
-    "WarmupSettings",
-]
-
 #: Smartlead's page-size maximum for the account list.
 PAGE_LIMIT = 100
 #: Accounts per ``bulk-update-email-account-config`` request (the server batches by 100).

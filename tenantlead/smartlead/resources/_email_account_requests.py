@@ -70,33 +70,6 @@ from tenantlead.smartlead.resources._email_account_fields import (
     _token_from_mapping,
 )
 
-__all__ = [
-    "add_tags_flow",
-    "bulk_update_flow",
-    "create_oauth_flow",
-    "create_oauth_request",
-    "create_smtp_flow",
-    "create_smtp_request",
-    "delete_request",
-    "fetch_messages_multi_request",
-    "fetch_messages_request",
-    "fetch_replies_request",
-    "get_by_email_request",
-    "get_request",
-    "list_page_request",
-    "reconnect_failed_flow",
-    "remove_tags_flow",
-    "send_otp_request",
-    "suspend_request",
-    "tags_for_request",
-    "unsuspend_request",
-    "update_request",
-    "update_warmup_request",
-    "verify_otp_request",
-    "warmup_stats_request",
-]
-
-
 # ----------------------------------------------------------------------------- paths
 
 

@@ -359,14 +359,9 @@ class AsyncEmailAccounts(AsyncResource):
         page_size: int = PAGE_LIMIT,
         max_items: int | None = None,
     ) -> AsyncPager[EmailAccount]:
-        """Every email account, fetched lazily 100 per page (``for a in sl.email_accounts.list()``).
+        """Every email account, fetched lazily 100 per page: ``async for``, or ``await`` for a list.
 
-        Filters map to Smartlead's query parameters: ``is_in_use`` → ``isInUse``, ``warmup_status``
-        → ``emailWarmupStatus``, ``is_smtp_success`` → ``isSmtpSuccess``, ``is_warmup_blocked`` →
-        ``isWarmupBlocked``, ``esp`` (``GMAIL``/``OUTLOOK``/``SMTP``), ``username`` (substring
-        match), ``client_id``; ``fetch_campaigns`` adds ``campaign_ids``. Paging stops at the first
-        short or empty page (Smartlead reports no total). ``max_items`` stops early.
-        Use ``async for`` or ``await`` (collects every page).
+        Same filters as [EmailAccounts.list][tenantlead.smartlead.resources.email_accounts.EmailAccounts.list].
         """
         filters = _list_filters(
             is_in_use=is_in_use, warmup_status=warmup_status, is_smtp_success=is_smtp_success,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tenantlead._core.flow import Flow
+from tenantlead._core.http import BaseAPIClient
 from tenantlead._core.request import APIRequest
 from tenantlead._core.resource import AsyncResource, SyncResource, parse_model
 from tenantlead.errors import APIConnectionError
@@ -41,6 +43,24 @@ def _uncertain(error: APIConnectionError) -> APIConnectionError:
     return error
 
 
+def _rotation(base_url: str, user_email: str) -> Flow[RotatedKey]:
+    """The rotation, with a lost answer turned into an error that says the key may be dead."""
+    return _rotating(_rotate(base_url, user_email))
+
+
+def _rotating(request: APIRequest[RotatedKey]) -> Flow[RotatedKey]:
+    try:
+        result: RotatedKey = yield request
+    except APIConnectionError as exc:
+        raise _uncertain(exc) from None
+    return result
+
+
+def _adopt(client: BaseAPIClient, result: RotatedKey) -> RotatedKey:
+    client._api_key = result.api_key  # this client goes on with the new key
+    return result
+
+
 class ApiKeys(SyncResource):
     """API key management."""
 
@@ -50,12 +70,7 @@ class ApiKeys(SyncResource):
         This client switches to the new key itself. Every other integration using the old key
         breaks until updated, so update them right away (``result.api_key``, hidden from repr).
         """
-        try:
-            result = self._client._run(_rotate(self._client.base_url, user_email))
-        except APIConnectionError as exc:
-            raise _uncertain(exc) from None
-        self._client._api_key = result.api_key
-        return result
+        return _adopt(self._client, self._flow(_rotation(self._client.base_url, user_email)))
 
 
 class AsyncApiKeys(AsyncResource):
@@ -63,9 +78,4 @@ class AsyncApiKeys(AsyncResource):
 
     async def rotate(self, user_email: str) -> RotatedKey:
         """Rotate the account's key; this client switches to the new key (see :meth:`ApiKeys.rotate`)."""
-        try:
-            result = await self._client._run(_rotate(self._client.base_url, user_email))
-        except APIConnectionError as exc:
-            raise _uncertain(exc) from None
-        self._client._api_key = result.api_key
-        return result
+        return _adopt(self._client, await self._flow(_rotation(self._client.base_url, user_email)))
