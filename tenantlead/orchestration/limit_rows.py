@@ -44,6 +44,8 @@ class Change:
         before: the current value (None when unknown or unset).
         after: the planned value (None for ``mailbox_limits``, which provisions enforcement).
         reason: why, in words.
+        tenant_id: the tenant's GUID; tenant_name: its name (filled in by ``align_limits``).
+        mailbox_id: TenantCore's mailbox id; account_id: Smartlead's account id.
     """
 
     subject: str
@@ -55,6 +57,7 @@ class Change:
     tenant_id: str | None = None
     mailbox_id: str | None = None
     account_id: int | None = None
+    tenant_name: str | None = None
 
     @property
     def action(self) -> str:
@@ -69,6 +72,7 @@ class Change:
         """A flat JSON-ready dict."""
         return {
             "subject": self.subject,
+            "tenant_name": self.tenant_name,
             "system": self.system,
             "field": self.field,
             "before": self.before,
@@ -89,11 +93,13 @@ class Skip:
     code: str | None = None
     account_id: int | None = None
     tenant_id: str | None = None
+    tenant_name: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         """A flat JSON-ready dict."""
         return {
             "subject": self.subject,
+            "tenant_name": self.tenant_name,
             "code": self.code,
             "reason": self.reason,
             "account_id": self.account_id,
