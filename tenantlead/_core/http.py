@@ -574,6 +574,8 @@ class SyncAPIClient(BaseAPIClient):
                 self._limiter.acquire(self._sleep)
             http_request = self._build(self._http, request)
             self.stats.requests += 1
+            if self._limiter is not None:
+                self._limiter.sent()  # the slot counts from when the request really leaves
             try:
                 http_response = self._http.send(http_request)
             except httpx.TransportError as exc:
@@ -680,6 +682,8 @@ class AsyncAPIClient(BaseAPIClient):
                 await self._limiter.async_acquire(self._sleep)
             http_request = self._build(self._http, request)
             self.stats.requests += 1
+            if self._limiter is not None:
+                self._limiter.sent()  # the slot counts from when the request really leaves
             try:
                 http_response = await self._http.send(http_request)
             except httpx.TransportError as exc:

@@ -24,11 +24,13 @@ from tenantlead.orchestration.migrate import migrate_to_oauth
 from tenantlead.orchestration.nightly import CheckRun, nightly_check
 from tenantlead.orchestration.policy import LimitPolicy
 from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, ProgressEvent
+from tenantlead.orchestration.warmup_cache import CachedWarmup, WarmupCache
 
 __all__ = [
     "ApplyJournal",
     "ApplyResult",
     "CHECKS",
+    "CachedWarmup",
     "Change",
     "CheckPolicy",
     "CheckRun",
@@ -53,6 +55,7 @@ __all__ = [
     "Severity",
     "Skip",
     "UnknownTenantError",
+    "WarmupCache",
     "align_limits",
     "await_connected",
     "await_until_connected",

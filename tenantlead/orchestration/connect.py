@@ -65,6 +65,7 @@ from tenantlead.orchestration.views import (
     connect_plan_rows,
     connect_plan_summary,
 )
+from tenantlead.orchestration.warmup_cache import WarmupCache
 
 if TYPE_CHECKING:
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
@@ -605,18 +606,27 @@ class ConnectPlan(Tabular):
     # ------------------------------------------------------------------ apply
 
     def apply(
-        self, *, sl: Smartlead, on_progress: OnProgress | None = None, progress: Progress | None = None
+        self,
+        *,
+        sl: Smartlead,
+        on_progress: OnProgress | None = None,
+        progress: Progress | None = None,
+        warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
         """Create the planned accounts, then apply settings and tags; never stops at a failed item.
 
-        An address Smartlead already has (``ACCOUNT_ALREADY_EXIST``, e.g. after an interrupted
-        run) is not created twice: its settings are applied instead. ``on_progress(event)`` runs
-        as each item ends (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
-        ``"connect"``; ``progress=`` is its deprecated older form). On ``KeyboardInterrupt``
-        the accounts already created stand; the exception carries ``partial_result``.
+        One Smartlead save per new account (its id comes from the save's answer), then one walk
+        of the account list reads everything back: a written account missing, or with another
+        limit, gap or client than planned, is reported as drift. An address Smartlead already
+        has (``ACCOUNT_ALREADY_EXIST``, e.g. after an interrupted run) is not created twice: its
+        settings are applied instead. ``warmup_cache`` remembers the warmup volumes written (see
+        [WarmupCache][tenantlead.orchestration.WarmupCache]). ``on_progress(event)`` runs as
+        each item ends (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
+        ``"connect"``; ``progress=`` is its deprecated older form). On ``KeyboardInterrupt`` the
+        accounts already created stand; the exception carries ``partial_result``.
         """
         report = progress_callback("connect", on_progress, progress)
-        return _drive.apply(ConnectRun(self, sl, report, None), None, sl)
+        return _drive.apply(ConnectRun(self, sl, report, None, warmup_cache), None, sl)
 
     async def aapply(
         self,
@@ -625,6 +635,7 @@ class ConnectPlan(Tabular):
         on_progress: OnProgress | None = None,
         progress: Progress | None = None,
         concurrency: int = 4,
+        warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
         """Async :meth:`apply`, at most ``concurrency`` requests at a time.
 
@@ -632,7 +643,7 @@ class ConnectPlan(Tabular):
         awaited before the accounts are created.
         """
         _drive.check_concurrency(concurrency)
-        run = ConnectRun(self, sl, progress_callback("connect", on_progress, progress), {})
+        run = ConnectRun(self, sl, progress_callback("connect", on_progress, progress), {}, warmup_cache)
         try:
             run.tokens = await resolve_tokens(self, concurrency)
         except BaseException as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from tenantlead._core.flow import Flow, Gather, Outcome, arun_flow, run_flow
+from tenantlead._core.pager import DEFAULT_READ_AHEAD
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import check_concurrency
 from tenantlead.orchestration._render import Tabular, View, text_table
@@ -24,6 +26,7 @@ from tenantlead.orchestration._rules import resolve_tenants, tenant_matches
 from tenantlead.orchestration.journal import ApplyJournal
 from tenantlead.orchestration.results import OnProgress, ProgressEvent, deprecated_progress
 from tenantlead.orchestration.views import FLEET_SUMMARY_COLUMNS, fleet_summary, fleet_view_rows
+from tenantlead.orchestration.warmup_cache import WarmupCache
 from tenantlead.smartlead.models import EmailAccount, WarmupStatus
 from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, Tenant
 
@@ -41,6 +44,11 @@ RowStatus = Literal["connected", "not_connected", "orphan"]
 
 #: Deprecated: ``progress(stage, done, total)`` of ``Fleet.load``; pass ``on_progress=`` instead.
 LoadProgress = Callable[[str, int, int], None]
+
+#: Requests ``Fleet.load`` (threads) and ``Fleet.aload`` (tasks) keep in flight by default. The
+#: Smartlead side is paced by the client's rate limiter whatever the number; TenantCore documents
+#: no rate limit. ``workers=1`` reads one request at a time in a fixed order (seeded runs).
+DEFAULT_LOAD_CONCURRENCY = 16
 
 #: How far back ``Fleet.load`` reads the enforcement log by default.
 DEFAULT_EVENTS_WINDOW = timedelta(days=7)
@@ -222,6 +230,9 @@ class Fleet(Tabular):
     external_accounts: tuple[EmailAccount, ...] = ()
     #: Tenant GUIDs whose stored limits are not known to be enforced (from the apply journal).
     unenforced: frozenset[str] = frozenset()
+    #: Addresses whose warmup volume came from a [WarmupCache][tenantlead.orchestration.WarmupCache],
+    #: not from Smartlead, in this load.
+    warmup_assumed: frozenset[str] = frozenset()
 
     columns = (
         "tenant_name",
@@ -262,6 +273,7 @@ class Fleet(Tabular):
         events: Iterable[EnforcementEvent] = (),
         loaded_at: datetime,
         unenforced: Iterable[str] = (),
+        warmup_assumed: Iterable[str] = (),
     ) -> Fleet:
         """Join already-fetched data (no I/O): what ``load`` does after reading both APIs.
 
@@ -336,6 +348,7 @@ class Fleet(Tabular):
             rows=tuple(rows),
             external_accounts=tuple(external),
             unenforced=frozenset(unenforced) & {t.tenant_id for t in tenant_list},
+            warmup_assumed=frozenset(normalize_address(a) for a in warmup_assumed),
         )
 
     # ------------------------------------------------------------------ loading (I/O)
@@ -349,7 +362,8 @@ class Fleet(Tabular):
         *,
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
-        workers: int = 1,
+        warmup_cache: WarmupCache | None = None,
+        workers: int | None = None,
         on_progress: OnProgress | None = None,
         progress: LoadProgress | None = None,
         journal: ApplyJournal | bool = True,
@@ -366,10 +380,18 @@ class Fleet(Tabular):
                 at the first older event).
             with_warmup_details: also GET each connected account whose warmup is active, because
                 Smartlead's list omits the warmup volume (one extra request per such account).
-            workers: threads to read with. 1 (the default) reads one request at a time; more
-                page Smartlead on one thread while the others read tenants, so the Smartlead
-                rate limit, not the sum of both APIs' latencies, bounds the load. Both clients
-                are thread-safe. (``Fleet.aload`` does the same on an event loop.)
+            warmup_cache: with ``with_warmup_details``, take each volume the
+                [WarmupCache][tenantlead.orchestration.WarmupCache] still trusts instead of
+                reading it (``fleet.warmup_assumed`` names those accounts), remember the volumes
+                read, and save the cache.
+            workers: requests in flight at once (threads): Smartlead pages (read a few ahead)
+                and warmup reads alongside the TenantCore reads, so the Smartlead rate limit, not
+                the sum of both APIs' latencies, bounds the load. Both clients are thread-safe.
+                ``workers=1`` reads one request at a time, always in the same order (seeded
+                fault runs replay exactly). The default (None) is ``DEFAULT_LOAD_CONCURRENCY``
+                (16), or 1 when a client runs on an injected clock such as a sandbox's virtual
+                clock: there any thread's wait moves time for every thread, so threads would
+                neither pace nor replay. (``Fleet.aload`` does the same on an event loop.)
             on_progress: ``on_progress(event)`` as each stage advances: a
                 [ProgressEvent][tenantlead.orchestration.ProgressEvent] with stage ``"tenants"``
                 (per tenant read), ``"accounts"`` or ``"warmup details"``; one call at a time
@@ -379,12 +401,16 @@ class Fleet(Tabular):
                 its default location, an [ApplyJournal][tenantlead.orchestration.journal.ApplyJournal]
                 that one, False none.
         """
+        if workers is None:
+            workers = 1 if _injected_clock(tc) or _injected_clock(sl) else DEFAULT_LOAD_CONCURRENCY
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
         now = tc.now()
         report = _load_progress(on_progress, progress)
-        flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, workers, report)
+        flow = _load_flow(tenant_ids, now, events_window, with_warmup_details, workers, report, warmup_cache)
         parts = run_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
+        if warmup_cache is not None and with_warmup_details:
+            warmup_cache.save()
         return cls.build(**parts, loaded_at=now, unenforced=_journal(journal).unenforced())
 
     @classmethod
@@ -396,7 +422,8 @@ class Fleet(Tabular):
         *,
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
-        concurrency: int = 8,
+        warmup_cache: WarmupCache | None = None,
+        concurrency: int = DEFAULT_LOAD_CONCURRENCY,
         on_progress: OnProgress | None = None,
         progress: LoadProgress | None = None,
         journal: ApplyJournal | bool = True,
@@ -409,8 +436,12 @@ class Fleet(Tabular):
         check_concurrency(concurrency)
         now = tc.now()
         report = _load_progress(on_progress, progress)
-        flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, concurrency, report)
+        flow = _load_flow(
+            tenant_ids, now, events_window, with_warmup_details, concurrency, report, warmup_cache
+        )
         parts = await arun_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
+        if warmup_cache is not None and with_warmup_details:
+            warmup_cache.save()
         return cls.build(**parts, loaded_at=now, unenforced=_journal(journal).unenforced())
 
     # ------------------------------------------------------------------ views (pure)
@@ -591,10 +622,12 @@ class Fleet(Tabular):
 
 def _load_flow(
     tenant_ids: Sequence[str] | None,
-    since: datetime,
+    now: datetime,
+    events_window: timedelta,
     with_warmup_details: bool,
     parallel: int,
     progress: OnProgress | None,
+    cache: WarmupCache | None = None,
 ) -> Flow[dict[str, Any]]:
     """Everything ``Fleet.load`` reads, as one flow: ``parallel`` requests at a time at most.
 
@@ -603,6 +636,7 @@ def _load_flow(
     alongside the TenantCore reads.
     """
     report = _serialised(progress)
+    since = now - events_window
 
     def tenantcore_side() -> Flow[tuple[list[Tenant], list[Any]]]:
         tenants = _select_tenants((yield from _calls.list_tenants()), tenant_ids)
@@ -622,14 +656,25 @@ def _load_flow(
         outcomes = yield Gather(reads, concurrency=parallel, on_done=tenant_done)
         return tenants, _values(outcomes)
 
-    both = yield Gather([tenantcore_side(), _calls.list_accounts()], concurrency=min(parallel, 2))
+    # Concurrent loads keep a few Smartlead pages in flight (the list has no total to fan out
+    # on); a one-at-a-time load keeps its exact, deterministic request order.
+    accounts_flow = _calls.list_accounts(read_ahead=DEFAULT_READ_AHEAD if parallel > 1 else 0)
+    both = yield Gather([tenantcore_side(), accounts_flow], concurrency=min(parallel, 2))
     (tenants, lists), accounts = _values(both)
     domains = {t.tenant_id: tuple(lists[2 * i]) for i, t in enumerate(tenants)}
     mailboxes = {t.tenant_id: tuple(lists[2 * i + 1]) for i, t in enumerate(tenants)}
     events = _recent(lists[-1], since, tenants, tenant_ids)
     report("accounts", len(accounts), len(accounts))
+    assumed: list[str] = []
     if with_warmup_details:
-        wanted = _needs_details(accounts, mailboxes)
+        wanted = []
+        for index in _needs_details(accounts, mailboxes):
+            hit = cache.get(accounts[index].id, now=now) if cache is not None else None
+            if hit is None:
+                wanted.append(index)
+                continue
+            accounts[index] = _with_volume(accounts[index], hit.per_day)
+            assumed.append(accounts[index].from_email)
         finished = 0
 
         def detail_done(index: int, _: Outcome[Any]) -> None:
@@ -641,13 +686,28 @@ def _load_flow(
         details = _values((yield Gather(gets, concurrency=parallel, on_done=detail_done)))
         for index, detail in zip(wanted, details, strict=True):
             accounts[index] = _with_details(accounts[index], detail)
+            volume = accounts[index].warmup_details
+            if cache is not None and volume is not None and volume.max_email_per_day is not None:
+                cache.remember(
+                    accounts[index].id,
+                    volume.max_email_per_day,
+                    source="read",
+                    at=now,
+                    address=normalize_address(accounts[index].from_email),
+                )
     return {
         "tenants": tenants,
         "domains": domains,
         "mailboxes": mailboxes,
         "accounts": accounts,
         "events": events,
+        "warmup_assumed": assumed,
     }
+
+
+def _injected_clock(client: Any) -> bool:
+    """True when ``client`` was given its own clock (a sandbox's virtual one) instead of wall time."""
+    return getattr(client, "_clock", time.time) is not time.time
 
 
 def _values(outcomes: Sequence[Outcome[Any]]) -> list[Any]:
@@ -725,6 +785,13 @@ def _needs_details(accounts: Sequence[EmailAccount], mailboxes: Mapping[str, Seq
         ):
             out.append(i)
     return out
+
+
+def _with_volume(listed: EmailAccount, per_day: int) -> EmailAccount:
+    """The listed account with a remembered warmup volume (the list's other warmup fields kept)."""
+    details = listed.warmup_details
+    assert details is not None  # only accounts with active warmup are looked up
+    return attrs.evolve(listed, warmup_details=attrs.evolve(details, max_email_per_day=per_day))
 
 
 def _with_details(listed: EmailAccount, detailed: EmailAccount) -> EmailAccount:
