@@ -1,7 +1,7 @@
 """The shared client machinery: one transport-free base, a sync and an async send loop.
 
 Everything API-specific (auth placement, error body shapes, hints, key format, default rate
-limit) comes from an :class:`APIProfile`; everything transport-specific is here. The decision
+limit) comes from an `APIProfile`; everything transport-specific is here. The decision
 after each attempt (return, retry, reconcile, raise) is a pure method of the base class, so the
 two loops below differ only in ``await``.
 """
@@ -107,7 +107,7 @@ class APIProfile(Protocol):
 def status_error(
     info: ErrorInfo, *, api: str, status: int, method: str, url: str, retry_after: float | None, body: Any
 ) -> APIError:
-    """Build the right :class:`APIStatusError` subclass for ``status``."""
+    """Build the right [`APIStatusError`][tenantlead.errors.APIStatusError] subclass for ``status``."""
     common: dict[str, Any] = {
         "api": api,
         "status_code": status,
@@ -529,7 +529,7 @@ def _retry_headers(error: APIError) -> dict[str, str] | None:
 
 
 class SyncAPIClient(BaseAPIClient):
-    """Blocking client: executes :class:`APIRequest` descriptions over an ``httpx.Client``."""
+    """Blocking client: executes [`APIRequest`][tenantlead.smartlead.resources.tags.APIRequest] descriptions over an ``httpx.Client``."""
 
     def __init__(
         self,
@@ -639,7 +639,7 @@ class SyncAPIClient(BaseAPIClient):
 
 
 class AsyncAPIClient(BaseAPIClient):
-    """Async client: executes :class:`APIRequest` descriptions over an ``httpx.AsyncClient``."""
+    """Async client: executes [`APIRequest`][tenantlead.smartlead.resources.tags.APIRequest] descriptions over an ``httpx.AsyncClient``."""
 
     def __init__(
         self,
@@ -723,7 +723,7 @@ class AsyncAPIClient(BaseAPIClient):
         timeout: float | NotGiven | None = NOT_GIVEN,
         retry_safe: bool | None = None,
     ) -> Any:
-        """Async twin of :meth:`SyncAPIClient.request`."""
+        """Async twin of `SyncAPIClient.request`."""
         return await self._run(
             APIRequest(
                 method=method, path=path, params=params, json=json, timeout=timeout, retry_safe=retry_safe
@@ -736,7 +736,7 @@ class AsyncAPIClient(BaseAPIClient):
             await self._http.aclose()
 
     async def close(self) -> None:
-        """Alias of :meth:`aclose`."""
+        """Alias of `aclose`."""
         await self.aclose()
 
     async def __aenter__(self) -> Self:

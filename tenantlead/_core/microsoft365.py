@@ -1,7 +1,7 @@
 """Facts about Microsoft 365 that several layers share: the SDK's checks and the simulator.
 
-One home for them (the house rule): :mod:`tenantlead.orchestration.checks_migration` counts down
-to the cutoff, :mod:`tenantlead.orchestration.migrate` moves accounts off basic auth before it,
+One home for them (the house rule): [`tenantlead.orchestration.checks_migration`][tenantlead.orchestration.checks_migration] counts down
+to the cutoff, [`tenantlead.orchestration.migrate`][tenantlead.orchestration.migrate] moves accounts off basic auth before it,
 and the sandbox's sending day refuses basic-auth logins after it. Plain constants only: no
 imports, so the simulator (which imports nothing from the clients) may use them too.
 """
@@ -28,7 +28,7 @@ __all__ = [
 #: time zone, so migrate before the last day rather than on it.
 BASIC_AUTH_SMTP_CUTOFF: Final = datetime(2027, 1, 1, tzinfo=UTC)
 
-#: Where :data:`BASIC_AUTH_SMTP_CUTOFF` comes from, for messages and docs.
+#: Where `BASIC_AUTH_SMTP_CUTOFF` comes from, for messages and docs.
 BASIC_AUTH_SMTP_CUTOFF_SOURCE: Final = (
     'Exchange Team blog 2026-01-27, "Updated Exchange Online SMTP AUTH Basic Authentication '
     'Deprecation Timeline": basic auth disabled by default for existing tenants at the end of December 2026'

@@ -1,6 +1,6 @@
 """Sans-I/O request descriptions.
 
-A resource method does not talk to the network: it builds an :class:`APIRequest` saying what to
+A resource method does not talk to the network: it builds an [`APIRequest`][tenantlead.smartlead.resources.tags.APIRequest] saying what to
 send, whether it is safe to retry, how to reconcile an uncertain write, and how to parse the
 answer. The sync and async clients only *execute* these descriptions, so both share every line
 of API knowledge and differ only in their send loop.
@@ -72,7 +72,7 @@ class APIRequest(Generic[T]):
         form: form fields sent as an ``application/x-www-form-urlencoded`` body (OAuth token
             endpoints); mutually exclusive with ``json``. Left out of ``repr`` because form
             bodies carry credentials (passwords, client secrets, codes).
-        parse: turns the decoded :class:`Response` into the method's return value; raise
+        parse: turns the decoded [`Response`][tenantlead.smartlead.resources.tags.Response] into the method's return value; raise
             ``TypeError``/``ValueError``/``KeyError`` for a body of the wrong shape.
         retry_safe: whether repeating the request cannot do harm (GETs; idempotent writes).
         reconcile: for a non-idempotent create, a lookup that tells whether an attempt whose

@@ -1,6 +1,6 @@
 """The ``tenantlead`` command: argument parsing, dispatch, and the one place errors become exit codes.
 
-Exit codes (:mod:`tenantlead.cli._exit`): 0 ok, 1 findings at or above ``--fail-on``, 2 usage or
+Exit codes (`tenantlead.cli._exit`): 0 ok, 1 findings at or above ``--fail-on``, 2 usage or
 configuration error, 3 a write failed or drifted, 4 an API unreachable or refusing the keys,
 130 interrupted, 141 output pipe closed early (``| head``). Errors print ``error: <one line>``
 and ``hint: <what to do>`` on stderr, and with ``--json`` also one JSON error object on stdout;

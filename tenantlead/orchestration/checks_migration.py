@@ -1,11 +1,11 @@
 """TL206: Microsoft 365 mailboxes still connected to Smartlead over basic-auth SMTP.
 
 Microsoft turns basic-auth SMTP AUTH off by default for existing tenants at the end of December
-2026 (:data:`~tenantlead._core.microsoft365.BASIC_AUTH_SMTP_CUTOFF`); from then such accounts
+2026 (`BASIC_AUTH_SMTP_CUTOFF`); from then such accounts
 fail with ``550 5.7.30`` and stop sending mid-campaign. The check counts down from the fleet's
 ``loaded_at`` (the client's clock): a warning with the days left, an error once the cutoff has
 passed or once the account's last error already is ``550 5.7.30``. The fix is the migration
-(:func:`~tenantlead.orchestration.migrate.migrate_to_oauth`, ``tenantlead migrate``).
+([`migrate_to_oauth`][tenantlead.orchestration.migrate.migrate_to_oauth], ``tenantlead migrate``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The troubleshooting checks, one small pure function per TL code, and the :data:`CHECKS` catalogue.
+"""The troubleshooting checks, one small pure function per TL code, and the `CHECKS` catalogue.
 
-Each function takes a :class:`~tenantlead.orchestration.fleet.Fleet` and a :class:`CheckPolicy`
-and yields :class:`Finding` objects; none does I/O. TL1xx look at TenantCore alone, TL2xx at
+Each function takes a [`Fleet`][tenantlead.orchestration.fleet.Fleet] and a [`CheckPolicy`][tenantlead.orchestration.checks_model.CheckPolicy]
+and yields [`Finding`][tenantlead.orchestration.checks_model.Finding] objects; none does I/O. TL1xx look at TenantCore alone, TL2xx at
 how TenantCore mailboxes and Smartlead accounts are connected, TL3xx at sending settings.
 
 Tenant- and domain-level checks (TL103, TL104, TL107, TL108, TL109) read the fleet's tenants,

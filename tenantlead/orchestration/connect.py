@@ -3,18 +3,18 @@
 ``connect(fleet, strategy, ...)`` is pure: it checks the prerequisites of TenantCore's Smartlead
 guide (tenant ready, domain verified, mailbox active, propagation over), detects accounts that
 already exist, and plans one item per mailbox with the settings the new account gets (the
-aligned daily limit, the sending gap, the agency client, tags). :meth:`ConnectPlan.apply` writes.
+aligned daily limit, the sending gap, the agency client, tags). [`ConnectPlan.apply`][tenantlead.orchestration.connect.ConnectPlan.apply] writes.
 
 Strategies:
 
-- ``"oauth"`` (recommended): Microsoft tokens from a :class:`MicrosoftTokenProvider` you pass,
+- ``"oauth"`` (recommended): Microsoft tokens from a [`MicrosoftTokenProvider`][tenantlead.orchestration.connect.MicrosoftTokenProvider] you pass,
   pushed with ``save-oauth`` as ``type: OUTLOOK``. TenantCore's guide connects through Microsoft
   sign-in, and Microsoft turns basic-auth SMTP off for existing tenants at the end of December
   2026.
-- ``"smtp"`` (legacy): passwords from :func:`load_credentials` (a CSV copied from the TenantCore
+- ``"smtp"`` (legacy): passwords from [`load_credentials`][tenantlead.orchestration.credentials.load_credentials] (a CSV copied from the TenantCore
   app - the API has no passwords), Office 365 SMTP/IMAP settings, one account per mailbox.
 - ``"manual"``: a hand-off list a person follows in the Smartlead app; ``apply`` then finds the
-  accounts they added and applies the settings, and :func:`wait_connected` polls until each
+  accounts they added and applies the settings, and [`wait_connected`][tenantlead.orchestration.connect_wait.wait_connected] polls until each
   shows connected.
 
 This module is the planner and the plan; the apply run is ``connect_apply``, waiting is
@@ -356,9 +356,9 @@ def connect(
     Args:
         fleet: the snapshot (``Fleet.load(tc, sl)``).
         strategy: ``"oauth"`` (recommended), ``"smtp"`` (legacy) or ``"manual"``.
-        credentials: for ``"smtp"``: anything :func:`load_credentials` accepts.
-        tokens: for ``"oauth"``: a :class:`MicrosoftTokenProvider` or a callable email -> token.
-        policy: the :class:`LimitPolicy` new accounts are aligned with (default ``LimitPolicy()``):
+        credentials: for ``"smtp"``: anything [`load_credentials`][tenantlead.orchestration.credentials.load_credentials] accepts.
+        tokens: for ``"oauth"``: a [`MicrosoftTokenProvider`][tenantlead.orchestration.connect.MicrosoftTokenProvider] or a callable email -> token.
+        policy: the [`LimitPolicy`][tenantlead.orchestration.policy.LimitPolicy] new accounts are aligned with (default ``LimitPolicy()``):
             daily limit = the TenantCore ceiling minus headroom and planned warmup; gap from the
             sending window (default 09:00-17:00); warmup is enabled at ``warmup_per_day``
             (default ``CONNECT_WARMUP_PER_DAY``, 5), never above what the ceiling leaves.
@@ -496,7 +496,7 @@ def connect(
 
 @attrs.frozen(kw_only=True)
 class ConnectPlan(Tabular):
-    """The per-mailbox connect plan; :meth:`apply` / :meth:`aapply` write it (idempotently)."""
+    """The per-mailbox connect plan; [`apply`][tenantlead.orchestration.connect.ConnectPlan.apply] / [`aapply`][tenantlead.orchestration.connect.ConnectPlan.aapply] write it (idempotently)."""
 
     strategy: Strategy
     items: tuple[ConnectItem, ...] = ()
@@ -637,7 +637,7 @@ class ConnectPlan(Tabular):
         concurrency: int = 4,
         warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
-        """Async :meth:`apply`, at most ``concurrency`` requests at a time.
+        """Async [`apply`][tenantlead.orchestration.connect.ConnectPlan.apply], at most ``concurrency`` requests at a time.
 
         An async token provider's ``get_token`` may return an awaitable; the tokens are
         awaited before the accounts are created.

@@ -78,7 +78,7 @@ class FleetRow:
 
     @property
     def status(self) -> RowStatus:
-        """``connected``, ``not_connected`` or ``orphan`` (see :data:`RowStatus`)."""
+        """``connected``, ``not_connected`` or ``orphan`` (see [`RowStatus`][tenantlead.orchestration.fleet.RowStatus])."""
         if self.mailbox is not None and self.account is not None:
             return "connected"
         if self.mailbox is not None:
@@ -211,7 +211,7 @@ ROW_RECORD_FIELDS = (
 class Fleet(Tabular):
     """A snapshot of an agency's TenantCore tenants and Smartlead accounts, joined by address.
 
-    ``rows`` has one :class:`FleetRow` per address: connected, not connected (TenantCore only),
+    ``rows`` has one [`FleetRow`][tenantlead.orchestration.fleet.FleetRow] per address: connected, not connected (TenantCore only),
     or orphan (a Smartlead account on a TenantCore domain without a mailbox). Smartlead
     accounts on domains TenantCore does not manage are kept in ``external_accounts``.
     ``unenforced`` holds the tenants whose stored limits are not known to be enforced: an
@@ -428,10 +428,10 @@ class Fleet(Tabular):
         progress: LoadProgress | None = None,
         journal: ApplyJournal | bool = True,
     ) -> Fleet:
-        """Async :meth:`load`: the same reads.
+        """Async [`load`][tenantlead.orchestration.fleet.Fleet.load]: the same reads.
 
         Tenants are read concurrently (at most ``concurrency`` requests at a time) while the
-        Smartlead accounts page in. ``on_progress`` as in :meth:`load`.
+        Smartlead accounts page in. ``on_progress`` as in [`load`][tenantlead.orchestration.fleet.Fleet.load].
         """
         check_concurrency(concurrency)
         now = tc.now()

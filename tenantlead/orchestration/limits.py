@@ -1,8 +1,8 @@
 """``align_limits``: keep every Smartlead daily limit at or below the TenantCore ceiling.
 
 Planning is pure: ``align_limits(fleet, policy)`` reads the snapshot and returns a
-:class:`LimitPlan` of :class:`Change` rows (field, before, after and the reason in words).
-Only :meth:`LimitPlan.apply` / :meth:`LimitPlan.aapply` write (the run itself is in
+[`LimitPlan`][tenantlead.orchestration.limits.LimitPlan] of [`Change`][tenantlead.orchestration.limit_rows.Change] rows (field, before, after and the reason in words).
+Only [`LimitPlan.apply`][tenantlead.orchestration.limits.LimitPlan.apply] / [`LimitPlan.aapply`][tenantlead.orchestration.limits.LimitPlan.aapply] write (the run itself is in
 ``limits_apply``):
 
 1. TenantCore first: store ``daily_send_limit`` where a ceiling must be stored
@@ -190,7 +190,7 @@ def _provision(tenant_id: str, reason: str) -> Change:
 
 @attrs.frozen(kw_only=True)
 class LimitPlan(Tabular):
-    """What :func:`align_limits` would change; :meth:`apply` / :meth:`aapply` write it."""
+    """What [`align_limits`][tenantlead.orchestration.limits.align_limits] would change; [`apply`][tenantlead.orchestration.limits.LimitPlan.apply] / [`aapply`][tenantlead.orchestration.limits.LimitPlan.aapply] write it."""
 
     policy: LimitPolicy
     changes: tuple[Change, ...] = ()
@@ -242,7 +242,7 @@ class LimitPlan(Tabular):
             raise DrasticPlanError(self.cuts)
 
     def to_records(self) -> list[dict[str, Any]]:
-        """One record per change (skips are in :meth:`to_dict`)."""
+        """One record per change (skips are in [`to_dict`][tenantlead.orchestration.limits.LimitPlan.to_dict])."""
         return [c.to_record() for c in self.changes]
 
     def summary_records(self) -> list[dict[str, Any]]:
@@ -361,7 +361,7 @@ class LimitPlan(Tabular):
         journal: ApplyJournal | bool = True,
         warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
-        """Async :meth:`apply`: independent requests run concurrently, at most ``concurrency`` at a time."""
+        """Async [`apply`][tenantlead.orchestration.limits.LimitPlan.apply]: independent requests run concurrently, at most ``concurrency`` at a time."""
         self.check_drastic(allow_drastic)
         _drive.check_concurrency(concurrency)
         report = progress_callback("align", on_progress, progress)

@@ -1,7 +1,7 @@
 """``migrate_to_oauth``: move every Microsoft 365 account off basic-auth SMTP before the cutoff, losing nothing.
 
 Microsoft turns basic-auth SMTP AUTH off by default for existing tenants at the end of December
-2026 (:data:`~tenantlead._core.microsoft365.BASIC_AUTH_SMTP_CUTOFF`); Smartlead accounts that log
+2026 (`BASIC_AUTH_SMTP_CUTOFF`); Smartlead accounts that log
 in with a password (``type`` SMTP, TL206) then fail with ``550 5.7.30``. The migration moves each
 one to OAuth (``type`` OUTLOOK)::
 
@@ -158,11 +158,11 @@ def migrate_to_oauth(
 
     Args:
         fleet: the snapshot (``Fleet.load(tc, sl)``); narrow it with ``fleet.filter(tenant=...)``.
-        microsoft: what mints the tokens: a :class:`~tenantlead.orchestration.migrate_tokens.TokenMinter`
+        microsoft: what mints the tokens: a [`TokenMinter`][tenantlead.orchestration.migrate_tokens.TokenMinter]
             (mint and preflight as flows), or a token provider (``get_token(email)`` / a callable
             email -> token dict) for tokens you mint yourself.
         credentials: the mailbox passwords for the password flow: anything
-            :func:`~tenantlead.orchestration.connect.load_credentials` accepts (the TenantCore export).
+            [`load_credentials`][tenantlead.orchestration.connect.load_credentials] accepts (the TenantCore export).
         allow_recreate: when Smartlead refuses the in-place switch, delete the account and create
             it again as OAuth (its warmup history and stats are lost); default: stop for it.
         snapshot: the snapshot file (written before any write; read back to resume).
@@ -271,7 +271,7 @@ def migrate_to_oauth(
 
 @attrs.frozen(kw_only=True)
 class MigratePlan(Tabular):
-    """The per-account migration plan; :meth:`apply` / :meth:`aapply` carry it out (resumably)."""
+    """The per-account migration plan; [`apply`][tenantlead.orchestration.migrate.MigratePlan.apply] / [`aapply`][tenantlead.orchestration.migrate.MigratePlan.aapply] carry it out (resumably)."""
 
     items: tuple[MigrateItem, ...] = ()
     allow_recreate: bool = False
@@ -403,7 +403,7 @@ class MigratePlan(Tabular):
         progress: Progress | None = None,
         concurrency: int = 4,
     ) -> ApplyResult:
-        """Async :meth:`apply`: up to ``concurrency`` tenant batches at once."""
+        """Async [`apply`][tenantlead.orchestration.migrate.MigratePlan.apply]: up to ``concurrency`` tenant batches at once."""
         run = _MigrationRun(self, progress_callback("migrate", on_progress, progress), concurrency)
         try:
             await arun_flow(

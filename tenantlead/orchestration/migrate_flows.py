@@ -1,4 +1,4 @@
-"""The migration's multi-request steps, written once as flows (:mod:`tenantlead._core.flow`).
+"""The migration's multi-request steps, written once as flows (`tenantlead._core.flow`).
 
 Every step starts from what Smartlead says *now* about the address and the snapshot, never from
 memory of an earlier run, so a run interrupted anywhere (Ctrl-C, an exception, ``kill -9``)
@@ -120,7 +120,7 @@ def _tags(email: str, account_id: int) -> Flow[list[int]]:
 
 
 def tags_flow(emails: list[str]) -> Flow[list[AccountTags]]:
-    """The ``tag-list`` rows of up to :data:`TAG_LIST_CHUNK` addresses (one request)."""
+    """The ``tag-list`` rows of up to [`TAG_LIST_CHUNK`][tenantlead.orchestration.migrate_flows.TAG_LIST_CHUNK] addresses (one request)."""
     rows: list[AccountTags] = yield _accounts.tags_for_request(emails)
     return rows
 

@@ -1,6 +1,6 @@
 """The migration snapshot: every setting of every migrated account, on disk before the first write.
 
-:func:`~tenantlead.orchestration.migrate.migrate_to_oauth` reads each account it will move
+[`migrate_to_oauth`][tenantlead.orchestration.migrate.migrate_to_oauth] reads each account it will move
 (``GET /email-accounts/{id}?fetch_campaigns=true``, the list row for the sending gap, and the
 tag list) and writes one JSON file before it changes anything. The file is the source of truth
 for the rest of the run and for any re-run after an interruption: settings, tags, client and
@@ -224,7 +224,7 @@ def setting_differences(
 
 @attrs.frozen(kw_only=True)
 class MigrationSnapshot:
-    """Every migrated account's :class:`AccountSnapshot`, by address, and where the file lives."""
+    """Every migrated account's [`AccountSnapshot`][tenantlead.orchestration.migrate_snapshot.AccountSnapshot], by address, and where the file lives."""
 
     path: Path
     created_at: datetime | None = None

@@ -1,12 +1,12 @@
 """How the migration gets Microsoft tokens: a small minting protocol, written as flows.
 
-A :class:`TokenMinter` mints a Smartlead-bound token for one mailbox (``mint_flow``) and redeems
+A [`TokenMinter`][tenantlead.orchestration.migrate_tokens.TokenMinter] mints a Smartlead-bound token for one mailbox (``mint_flow``) and redeems
 its refresh token once, as Smartlead will (``preflight_flow``). Both are flows
-(:mod:`tenantlead._core.flow`), so a minter that talks to Microsoft's token endpoint yields its
+(`tenantlead._core.flow`), so a minter that talks to Microsoft's token endpoint yields its
 requests to the same sync or async driver as the Smartlead writes.
 
-:class:`ProvidedTokens` adapts tokens you mint yourself (a
-:class:`~tenantlead.orchestration.connect.MicrosoftTokenProvider` or a callable email -> token
+[`ProvidedTokens`][tenantlead.orchestration.migrate_tokens.ProvidedTokens] adapts tokens you mint yourself (a
+[`MicrosoftTokenProvider`][tenantlead.orchestration.connect.MicrosoftTokenProvider] or a callable email -> token
 dict, as ``connect(..., tokens=...)`` takes): it refuses a token without a refresh token, since
 Smartlead could not keep such an account connected.
 """
@@ -71,7 +71,7 @@ class TokenMinter(Protocol):
 
 
 class ProvidedTokens:
-    """A :class:`TokenMinter` over tokens you obtain yourself (``get_token(email)`` or a callable).
+    """A [`TokenMinter`][tenantlead.orchestration.migrate_tokens.TokenMinter] over tokens you obtain yourself (``get_token(email)`` or a callable).
 
     The password is not used (your provider signs in its own way); the preflight checks that
     the token has a refresh token and an expiry, which is all that can be checked without the
@@ -133,7 +133,7 @@ class IdentityMinter:
     Mints with the password flow (confidential ROPC, the secret sent; at most two password
     attempts per mailbox per run, the password dropped once used) and preflights by redeeming the
     refresh token once with the secret, as Smartlead will. The flows address their requests to
-    the client named :data:`MICROSOFT`: ``identity`` (a
+    the client named `MICROSOFT`: ``identity`` (a
     [MicrosoftIdentity][tenantlead.microsoft.MicrosoftIdentity] or
     [AsyncMicrosoftIdentity][tenantlead.microsoft.AsyncMicrosoftIdentity]) is that client.
     """
@@ -175,8 +175,8 @@ class IdentityMinter:
 
 
 def as_minter(microsoft: Any) -> TokenMinter:
-    """``microsoft`` as a :class:`TokenMinter`: minters pass through, a Microsoft identity client
-    is wrapped in :class:`IdentityMinter`, a token provider in :class:`ProvidedTokens`.
+    """``microsoft`` as a [`TokenMinter`][tenantlead.orchestration.migrate_tokens.TokenMinter]: minters pass through, a Microsoft identity client
+    is wrapped in [`IdentityMinter`][tenantlead.orchestration.migrate_tokens.IdentityMinter], a token provider in [`ProvidedTokens`][tenantlead.orchestration.migrate_tokens.ProvidedTokens].
     """  # noqa: D205
     if getattr(microsoft, "app", None) is not None and hasattr(microsoft, "sign_in_with_password"):
         return IdentityMinter(microsoft)

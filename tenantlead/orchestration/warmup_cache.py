@@ -10,13 +10,13 @@ already known. A [WarmupCache][tenantlead.orchestration.WarmupCache] keeps:
   (``"written"``: tenantlead wrote it; ``"read"``: a get-by-id returned it), when, and the
   address (for people reading the file). No key, password or token is ever stored.
 * **where**: in memory, and in a JSON file when the cache has a path:
-  [WarmupCache.default()][tenantlead.orchestration.WarmupCache.default] uses
+  `WarmupCache.default()` uses
   ``$TENANTLEAD_CACHE_DIR/warmup.json``, else ``$XDG_CACHE_HOME/tenantlead/warmup.json``, else
   ``~/.cache/tenantlead/warmup.json``.
 * **how long**: ``ttl`` (default 7 days) from when the volume was written or read, by the
   clients' clock; an older entry is read again. Someone changing a volume in the Smartlead app
   is seen at the latest when the entry expires - or at once after
-  [clear()][tenantlead.orchestration.WarmupCache.clear] / [forget()][tenantlead.orchestration.WarmupCache.forget].
+  `clear()` / `forget()`.
 * **how to clear**: ``cache.clear()`` (then ``cache.save()``), or delete the file.
 
 ``Fleet.load(tc, sl, with_warmup_details=True, warmup_cache=cache)`` takes fresh volumes from the
@@ -65,7 +65,7 @@ class WarmupCache:
     """Warmup volumes by Smartlead account id, in memory and optionally in a JSON file (thread-safe).
 
     ``WarmupCache()`` lives in memory only; ``WarmupCache(path)`` loads ``path`` if it exists and
-    [save()][tenantlead.orchestration.WarmupCache.save] writes it back. See the module docs for
+    `save()` writes it back. See the module docs for
     what is kept and for how long.
     """
 
@@ -122,7 +122,7 @@ class WarmupCache:
             self._entries.pop(account_id, None)
 
     def clear(self) -> None:
-        """Drop every volume (call [save()][tenantlead.orchestration.WarmupCache.save] to empty the file too)."""
+        """Drop every volume (call `save()` to empty the file too)."""
         with self._lock:
             self._entries.clear()
 
@@ -174,7 +174,7 @@ class WarmupCache:
 
 
 def default_path() -> Path:
-    """Where [WarmupCache.default()][tenantlead.orchestration.WarmupCache.default] keeps its file."""
+    """Where `WarmupCache.default()` keeps its file."""
     base = os.environ.get(CACHE_DIR_ENV)
     if base:
         return Path(base).expanduser() / "warmup.json"

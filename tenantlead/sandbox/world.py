@@ -1,6 +1,6 @@
-"""The :class:`Sandbox` facade: one virtual clock, a TenantCore world and a Smartlead world, linked.
+"""The [`Sandbox`][tenantlead.sandbox.world.Sandbox] facade: one virtual clock, a TenantCore world and a Smartlead world, linked.
 
-The link is a :class:`~tenantlead.sandbox.state.MailboxAuthority` implemented over the
+The link is a [`MailboxAuthority`][tenantlead.sandbox.state.MailboxAuthority] implemented over the
 TenantCore world (standing in for Microsoft 365): when Smartlead saves an SMTP account or an
 OAuth token for an address that is a TenantCore mailbox, the login is checked against that
 mailbox's credential and its tenant's policy, with Exchange's own reply texts.
@@ -191,7 +191,7 @@ class Sandbox:
     """Both simulated APIs over one virtual clock, ready for in-process or loopback use.
 
     ``Sandbox(seed=0)`` has empty worlds with one TenantCore account and one Smartlead user;
-    :meth:`demo` builds a seeded agency fleet with one planted instance of every TL code.
+    [`demo`][tenantlead.sandbox.world.Sandbox.demo] builds a seeded agency fleet with one planted instance of every TL code.
     """
 
     #: Hosts the in-process transport recognises (the SDK clients' production base URLs).
@@ -369,7 +369,7 @@ class Sandbox:
     def dispatch(self, api: str, req: SimRequest) -> SimResponse:
         """Serve one request to ``api`` ("tenantcore" or "smartlead"), applying faults.
 
-        Raises :class:`~tenantlead.sandbox.faults.Hang` for an injected hung response.
+        Raises `Hang` for an injected hung response.
         """
         faults = self.faults
         if not faults.rules:
@@ -397,11 +397,11 @@ class Sandbox:
         return self._transport
 
     def http_client(self, **kwargs: Any) -> httpx.Client:
-        """An ``httpx.Client`` wired to :attr:`transport` (keyword arguments pass through)."""
+        """An ``httpx.Client`` wired to [`transport`][tenantlead.sandbox.world.Sandbox.transport] (keyword arguments pass through)."""
         return httpx.Client(transport=self.transport, **kwargs)
 
     def async_http_client(self, **kwargs: Any) -> httpx.AsyncClient:
-        """An ``httpx.AsyncClient`` wired to :attr:`transport`."""
+        """An ``httpx.AsyncClient`` wired to [`transport`][tenantlead.sandbox.world.Sandbox.transport]."""
         return httpx.AsyncClient(transport=self.transport, **kwargs)
 
     def client_options(self, *, asynchronous: bool = False) -> dict[str, Any]:
@@ -429,7 +429,7 @@ class Sandbox:
     # ------------------------------------------------------------------ simulation
 
     def simulate_day(self, *, campaign_volume: int | None = None) -> DayReport:
-        """Advance through one business day of sending; see :mod:`tenantlead.sandbox.sending`."""
+        """Advance through one business day of sending; see `tenantlead.sandbox.sending`."""
         from .sending import simulate_day
 
         with self.lock:

@@ -2,7 +2,7 @@
 
 Faithful to shared/reference/smartlead-api.md (section numbers in comments), choosing the
 source the reference's §5.3 table says wins wherever Smartlead's documentation contradicts
-itself. Every behaviour choice the sources leave open lives in :class:`SmartleadConfig`.
+itself. Every behaviour choice the sources leave open lives in [`SmartleadConfig`][tenantlead.sandbox.smartlead.world.SmartleadConfig].
 
 Request pipeline (cheap steps first, nothing copied per request):
 
@@ -72,7 +72,7 @@ class SmartleadConfig:
         list_password: how list rows carry ``password``/``imap_password``: ``"base64"``
             ([NEW-DOCS]), ``"plain"`` or ``"omit"`` (the old docs' list example has neither).
             Get-by-id always returns the decrypted password (§2.3).
-        id_starts: first id of each sequence handed out by :meth:`SmartleadWorld.next_id`.
+        id_starts: first id of each sequence handed out by [`SmartleadWorld.next_id`][tenantlead.sandbox.smartlead.world.SmartleadWorld.next_id].
         default_warmup_per_day: warmup emails per day when warmup is enabled without
             ``total_warmup_per_day``.
         lead_categories: lead-category names campaign webhooks accept in ``categories`` (the
@@ -234,7 +234,7 @@ class SmartleadWorld:
     """All Smartlead users, their mailboxes, tags, campaigns, webhooks and clients.
 
     ``handle`` serves one request; the state (``users``) is plain dataclasses from
-    :mod:`tenantlead.sandbox.state` that seeders and the simulated sending day may read and
+    [`tenantlead.sandbox.state`][tenantlead.sandbox.state] that seeders and the simulated sending day may read and
     write directly. ``authority`` (optional) decides whether SMTP logins and OAuth tokens
     verify; without one every login succeeds, like a mailbox outside TenantCore.
     """

@@ -171,7 +171,7 @@ def _checked(fields: Mapping[str, Any], allowed: Iterable[str]) -> dict[str, Any
 
 
 def _token_from_mapping(token: Mapping[str, Any]) -> OAuthToken:
-    """An :class:`OAuthToken` from a dict, with errors that name the field (never its value)."""
+    """An [`OAuthToken`][tenantlead.smartlead.models.OAuthToken] from a dict, with errors that name the field (never its value)."""
     scope = token.get("scope")
     if not isinstance(scope, str) or not scope.strip():
         raise ValueError(
