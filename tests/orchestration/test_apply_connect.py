@@ -261,7 +261,7 @@ def test_the_read_back_reports_a_missing_account_and_a_limit_that_did_not_stick(
                 "id": 901,
                 "message_per_day": 99,
                 # a gap the plan did not set (the plan's own may equal the listed account's)
-                "min_time_to_wait_in_mins": first.settings.time_to_wait_in_mins + 7,
+                "minTimeToWaitInMins": first.settings.time_to_wait_in_mins + 7,
             }
         )
         for a in apis[1].email_accounts.list(max_items=1)
