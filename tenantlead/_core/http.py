@@ -16,6 +16,7 @@ import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, Self, TypeVar
+from urllib.parse import urlencode
 
 import attrs
 import httpx
@@ -317,6 +318,9 @@ class BaseAPIClient:
         if not isinstance(request.json, NotGiven):
             content = json.dumps(request.json, separators=(",", ":"), default=str).encode()
             headers["Content-Type"] = "application/json"
+        elif request.form is not None:
+            content = urlencode(request.form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         timeout = self.timeout if isinstance(request.timeout, NotGiven) else request.timeout
         return http.build_request(
             request.method.upper(),

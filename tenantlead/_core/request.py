@@ -32,8 +32,10 @@ class Response:
 
     status_code: int
     headers: Mapping[str, str]
-    data: Any
-    text: str
+    # Bodies may carry tokens (an OAuth token answer): keep them out of repr, so a traceback
+    # rendered with its frames' locals cannot print them.
+    data: Any = attrs.field(repr=False)
+    text: str = attrs.field(repr=False)
     #: True when the body parsed as JSON.
     is_json: bool = False
 
@@ -66,6 +68,9 @@ class APIRequest(Generic[T]):
         path: path relative to the client's base URL (``/tenants``), or absolute URL.
         params: query parameters (``None`` values are dropped).
         json: JSON body; ``NOT_GIVEN`` sends no body.
+        form: form fields sent as an ``application/x-www-form-urlencoded`` body (OAuth token
+            endpoints); mutually exclusive with ``json``. Left out of ``repr`` because form
+            bodies carry credentials (passwords, client secrets, codes).
         parse: turns the decoded :class:`Response` into the method's return value; raise
             ``TypeError``/``ValueError``/``KeyError`` for a body of the wrong shape.
         retry_safe: whether repeating the request cannot do harm (GETs; idempotent writes).
@@ -80,11 +85,16 @@ class APIRequest(Generic[T]):
     path: str
     params: Mapping[str, Any] | None = None
     json: Any = NOT_GIVEN
+    form: Mapping[str, str] | None = attrs.field(default=None, repr=False)
     parse: Callable[[Response], T] = _identity
     retry_safe: bool | None = None
     reconcile: APIRequest[T | None] | None = None
     timeout: float | NotGiven | None = NOT_GIVEN
     base_url: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.form is not None and not isinstance(self.json, NotGiven):
+            raise ValueError("an APIRequest sends a json body or a form body, not both")
 
     @property
     def safe(self) -> bool:

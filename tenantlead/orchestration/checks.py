@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from tenantlead.orchestration import checks_microsoft as _checks_microsoft  # noqa: F401 (registers TL4xx)
 from tenantlead.orchestration._render import Tabular, jsonable
 from tenantlead.orchestration.checks_model import (
     Catalogue,

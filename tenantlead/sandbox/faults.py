@@ -36,7 +36,7 @@ class FaultRule:
     client's creates are idempotent.
     """
 
-    api: Literal["smartlead", "tenantcore", "*"] = "*"
+    api: Literal["smartlead", "tenantcore", "microsoft", "*"] = "*"
     route: str = "*"
     method: str | None = None
     latency: float = 0.0
@@ -53,8 +53,8 @@ class FaultRule:
     _compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.api not in ("smartlead", "tenantcore", "*"):
-            raise ValueError("FaultRule.api must be 'smartlead', 'tenantcore' or '*'")
+        if self.api not in ("smartlead", "tenantcore", "microsoft", "*"):
+            raise ValueError("FaultRule.api must be 'smartlead', 'tenantcore', 'microsoft' or '*'")
         if self.apply not in ("before", "after"):
             raise ValueError("FaultRule.apply must be 'before' or 'after'")
         for name in ("error_rate", "hang_rate", "malformed_rate", "error_in_body_rate"):

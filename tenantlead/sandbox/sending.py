@@ -125,6 +125,11 @@ def simulate_day(sandbox: Sandbox, *, campaign_volume: int | None = None) -> Day
                 or tc.tenant_of(mailbox) is None
             ):
                 continue
+            problem = sandbox.authority.refresh_account(account)  # OAuth: Smartlead refreshes first
+            if problem is not None:
+                account.is_smtp_success = account.is_imap_success = False
+                account.smtp_failure_error = account.imap_failure_error = problem
+                continue
             want = campaign_volume if campaign_volume is not None else demand.get(account.id, 0)
             campaign = max(0, min(account.message_per_day, want))
             warm = account.warmup

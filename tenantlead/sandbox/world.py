@@ -8,22 +8,23 @@ mailbox's credential and its tenant's policy, with Exchange's own reply texts.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import random
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ._http import SimRequest, SimResponse
+from ._routing import SimApi
 from .clock import VirtualClock
 from .faults import FaultInjector
+from .microsoft import AppRegistration, MicrosoftIdentityWorld
 from .smartlead import SmartleadConfig, SmartleadWorld
-from .state import SlUser, TcAccount
+from .state import SlAccount, SlUser, TcAccount
 from .tenantcore import TenantCoreConfig, TenantCoreWorld
 
 if TYPE_CHECKING:
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
     from .server import SandboxServer
 
 __all__ = ["MicrosoftAuthority", "Sandbox"]
+
+_NOT_FOUND = b'{"detail": "Not Found"}'
+#: Where the in-process transport and the loopback server serve the TenantCore app's
+#: credentials export (``email,password`` CSV; Bearer TenantCore key required).
+CREDENTIALS_PATH = "/sandbox/credentials.csv"
 
 OUTLOOK_SCOPES = ("https://outlook.office.com/.default", "https://outlook.office.com/SMTP.Send")
 
@@ -47,18 +53,20 @@ SMTP_NOT_YET_AVAILABLE = "550 5.1.1 Recipient address rejected: mailbox not yet 
 class MicrosoftAuthority:
     """Microsoft 365 as seen from Smartlead: SMTP logins and OAuth tokens for TenantCore mailboxes.
 
-    Tokens are issued by :meth:`issue_token` and carry an HMAC (keyed from the sandbox seed) over
-    the address and the token's nonce, so forged or re-addressed tokens are refused.
+    OAuth tokens are checked against the simulated identity platform
+    ([MicrosoftIdentityWorld][tenantlead.sandbox.microsoft.MicrosoftIdentityWorld]): only tokens it
+    minted for that mailbox and for the app in Smartlead's OAuth Configuration are accepted, and
+    the sending day refreshes them as Smartlead does (client id + secret).
     """
 
-    def __init__(self, tenantcore: TenantCoreWorld, clock: VirtualClock, seed: int) -> None:
+    def __init__(
+        self, tenantcore: TenantCoreWorld, clock: VirtualClock, seed: int, identity: MicrosoftIdentityWorld
+    ) -> None:
         self._tc = tenantcore
         self._clock = clock
-        self._secret = hashlib.sha256(f"tenantlead-sandbox-ms:{seed}".encode()).digest()
-        self._rng = random.Random(f"microsoft:{seed}")
-
-    def _sign(self, email: str, nonce: str) -> str:
-        return hmac.new(self._secret, f"{email.lower()}|{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
+        self.identity = identity
+        #: The app saved in Smartlead → Settings → OAuth Configuration (it refreshes every token).
+        self.smartlead_app: AppRegistration = identity.register_app()
 
     def _precheck(self, email: str) -> tuple[str | None, bool]:
         """(error, known): error text for disabled/propagating mailboxes, and whether TC knows it."""
@@ -104,11 +112,16 @@ class MicrosoftAuthority:
         if error is not None:
             return error
         access = token.get("access_token")
-        if not isinstance(access, str) or "." not in access:
+        minted = self.identity.access_tokens.get(access) if isinstance(access, str) else None
+        if minted is None:
             return "AADSTS50000: The access token is malformed or was not issued by Microsoft."
-        nonce, _, signature = access.rpartition(".")
-        if not hmac.compare_digest(signature, self._sign(email, nonce)):
+        found = self._tc.find_mailbox(email)
+        assert found is not None
+        if minted[0] not in (found[1].user_principal_name.lower(), found[1].primary_smtp.lower()):
             return "AADSTS50000: The access token was not issued for this mailbox."
+        problem = self.identity.check_saved_token(email, self.smartlead_app.client_id, token)
+        if problem is not None:
+            return problem
         scopes = str(token.get("scope") or "").split()
         if not any(s in OUTLOOK_SCOPES for s in scopes):
             return "AADSTS65001: The token lacks the https://outlook.office.com SMTP.Send scope."
@@ -119,23 +132,49 @@ class MicrosoftAuthority:
             return "AADSTS700082: The token has expired. Sign in again to get a new token."
         return None
 
-    def issue_token(self, email: str, *, scope: str, expires_in: int) -> dict[str, Any]:
-        """A Microsoft token dict in the save-oauth ``token`` shape, signed for ``email``."""
-        nonce = "EwB" + "".join(
-            self._rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-            for _ in range(40)
+    def refresh_account(self, account: SlAccount) -> str | None:
+        """Smartlead's refresh of an OAuth account before it sends: None, or the error that disconnects it.
+
+        A revoked, public or expired grant (or a tenant with SMTP AUTH off) fails with Microsoft's
+        text; a success stores the new tokens on the account.
+        """
+        token = account.oauth_token
+        if account.type != "OUTLOOK" or token is None:
+            return None
+        app = self.smartlead_app
+        body, problem = self.identity.refresh_as_client(
+            str(token.get("refresh_token") or ""), app.client_id, app.secret
         )
+        if problem is not None:
+            return problem
+        assert body is not None
+        found = self._tc.find_mailbox(account.from_email)
+        if found is not None and self.identity.policy(found[1].tenant_id).smtp_auth_disabled:
+            return SMTP_AUTH_DISABLED
         now_ms = int(self._clock.timestamp() * 1000)
-        return {
-            "scope": scope,
-            "token_type": "Bearer",
-            "access_token": f"{nonce}.{self._sign(email, nonce)}",
-            "refresh_token": "M.C5" + uuid.UUID(int=self._rng.getrandbits(128)).hex,
-            "id_token": "eyJ0eXAiOiJKV1QifQ." + uuid.UUID(int=self._rng.getrandbits(128)).hex + ".sig",
-            "expiry_date": now_ms + expires_in * 1000,
-            "expires_in": expires_in,
-            "ext_expires_in": expires_in,
-        }
+        account.oauth_token = {**token, **body, "expiry_date": now_ms + int(body["expires_in"]) * 1000}
+        return None
+
+    def issue_token(self, email: str, *, scope: str, expires_in: int) -> dict[str, Any]:
+        """A Microsoft token dict in the save-oauth ``token`` shape, minted for ``email`` and Smartlead's app.
+
+        It stands for a token obtained elsewhere (a person signing in), so the tenant's consent of
+        the app is recorded too.
+        """
+        found = self._tc.find_mailbox(email)
+        tenant_id = found[1].tenant_id if found is not None else "00000000-0000-0000-0000-000000000000"
+        upn = found[1].user_principal_name if found is not None else email
+        self.identity.grant_consent(tenant_id, self.smartlead_app.client_id)
+        body = self.identity.mint(
+            self.smartlead_app.client_id,
+            tenant_id,
+            upn,
+            f"{scope} offline_access openid",
+            confidential=True,
+            lifetime=expires_in,
+        )
+        body["scope"] = scope
+        return {**body, "expiry_date": int(self._clock.timestamp() * 1000) + expires_in * 1000}
 
 
 class Sandbox:
@@ -148,6 +187,7 @@ class Sandbox:
     #: Hosts the in-process transport recognises (the SDK clients' production base URLs).
     TENANTCORE_HOST = "api.tenantcore.io"
     SMARTLEAD_HOST = "server.smartlead.ai"
+    MICROSOFT_HOST = "login.microsoftonline.com"
 
     def __init__(
         self,
@@ -159,7 +199,8 @@ class Sandbox:
         self.seed = seed
         self.clock = clock or VirtualClock()
         self.tenantcore = TenantCoreWorld(self.clock, tenantcore, seed=seed)
-        self.authority = MicrosoftAuthority(self.tenantcore, self.clock, seed)
+        self.microsoft = MicrosoftIdentityWorld(self.tenantcore, self.clock, seed)
+        self.authority = MicrosoftAuthority(self.tenantcore, self.clock, seed, self.microsoft)
         self.smartlead = SmartleadWorld(
             self.clock, smartlead or SmartleadConfig(seed=seed), authority=self.authority
         )
@@ -173,6 +214,12 @@ class Sandbox:
         #: One lock around world handling: the loopback server is threaded.
         self.lock = threading.RLock()
         self._transport: httpx.MockTransport | None = None
+        #: Mounted APIs by name, and production host -> API name (see `mount()`).
+        self.apis: dict[str, SimApi] = {}
+        self.hosts: dict[str, str] = {}
+        self.mount("tenantcore", self.tenantcore, host=self.TENANTCORE_HOST)
+        self.mount("smartlead", self.smartlead, host=self.SMARTLEAD_HOST)
+        self.mount("microsoft", self.microsoft, host=self.MICROSOFT_HOST)
 
     def __repr__(self) -> str:
         return (
@@ -212,10 +259,16 @@ class Sandbox:
         """The default Smartlead user's (fake) key."""
         return self.sl_user.api_key
 
-    def credentials_csv(self) -> str:
-        """``email,password`` rows for every TenantCore mailbox, as copied from the TenantCore app."""
+    def credentials_csv(self, account: TcAccount | None = None) -> str:
+        """``email,password`` rows for every TenantCore mailbox, as copied from the TenantCore app.
+
+        ``account`` limits the export to one TenantCore account's mailboxes (the app exports
+        the signed-in account's); by default every account's.
+        """
         lines = ["email,password"]
-        for _account, mailbox in self.tenantcore.iter_mailboxes():
+        for owner, mailbox in self.tenantcore.iter_mailboxes():
+            if account is not None and owner is not account:
+                continue
             password = mailbox.password
             if any(c in password for c in ',"\r\n'):
                 password = '"' + password.replace('"', '""') + '"'
@@ -231,6 +284,77 @@ class Sandbox:
         return self.authority.issue_token(email, scope=scope, expires_in=expires_in)
 
     # ------------------------------------------------------------------ serving
+
+    def mount(self, name: str, api: SimApi, *, host: str) -> None:
+        """Serve ``api`` at ``https://<host>/...`` and, on any host, under ``/<name>/...``.
+
+        Every simulated API plugs in this way (see ``tenantlead/sandbox/_routing.py`` for the
+        shape of one); requests reach ``api.handle`` with the mount prefix stripped.
+        """
+        if not name or "/" in name:
+            raise ValueError("an API name is one path segment, e.g. 'tenantcore'")
+        self.apis[name] = api
+        self.hosts[host] = name
+
+    def route(self, host: str, path: str) -> tuple[str, str] | None:
+        """``(api name, path for the API)`` for a request, or None when no mounted API serves it.
+
+        A production host keeps the path; any other host (loopback, a test base URL) needs the
+        ``/<name>/`` prefix, which is stripped.
+        """
+        name = self.hosts.get(host)
+        if name is not None:
+            return name, path
+        first, sep, rest = path[1:].partition("/")
+        if sep and first in self.apis:
+            return first, "/" + rest
+        return None
+
+    def request(
+        self,
+        method: str,
+        host: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> SimResponse:
+        """Serve one HTTP request as the in-process transport and the loopback server receive it.
+
+        Routes by host or path prefix (`route()`), then `dispatch()`; a path no mounted
+        API serves gets ``404 {"detail": "Not Found"}``. ``headers`` keys are lower-case.
+        Raises `Hang` (``tenantlead.sandbox.faults``) for an injected hung response.
+        """
+        if path == CREDENTIALS_PATH:
+            return self._credentials_export(method, headers)
+        target = self.route(host, path)
+        if target is None:
+            return SimResponse(404, _NOT_FOUND, {"content-type": "application/json"})
+        api, api_path = target
+        return self.dispatch(api, SimRequest(method.upper(), api_path, query, headers, body))
+
+    def _credentials_export(self, method: str, headers: Mapping[str, str]) -> SimResponse:
+        # What the TenantCore app's export gives a signed-in user: the passwords the API never
+        # returns, for the account whose key is presented (so only the key holder reads them).
+        if method.upper() not in ("GET", "HEAD"):
+            return SimResponse(
+                405,
+                b'{"detail": "Method Not Allowed"}',
+                {"content-type": "application/json", "allow": "GET, HEAD"},
+            )
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        with self.lock:
+            account = self.tenantcore.accounts.get(token)
+            if account is None:
+                return SimResponse(
+                    401,
+                    b'{"detail": {"message": "Send a TenantCore API key as Bearer", "code": "invalid_api_key"}}',
+                    {"content-type": "application/json"},
+                )
+            text = self.credentials_csv(account)
+        return SimResponse(
+            200, text.encode(), {"content-type": "text/csv; charset=utf-8", "cache-control": "no-store"}
+        )
 
     def dispatch(self, api: str, req: SimRequest) -> SimResponse:
         """Serve one request to ``api`` ("tenantcore" or "smartlead"), applying faults.
@@ -251,9 +375,7 @@ class Sandbox:
 
     def _handle(self, api: str, req: SimRequest) -> SimResponse:
         with self.lock:
-            if api == "tenantcore":
-                return self.tenantcore.handle(req)
-            return self.smartlead.handle(req)
+            return self.apis[api].handle(req)
 
     @property
     def transport(self) -> httpx.MockTransport:
