@@ -106,6 +106,9 @@ class ItemResult:
         detail: what happened, in words (for skips: the reason; for failures: the error).
         error: the exception of a failed item (not rendered in dicts beyond ``detail``).
         account_id: the Smartlead account concerned, when known.
+        code: the troubleshooting code of a failed (or refused) item, e.g. ``TL405`` for a
+            Microsoft sign-in behind MFA; None when no check describes it.
+        fix: what to change so the item succeeds on the next run, when known.
     """
 
     subject: str
@@ -114,6 +117,8 @@ class ItemResult:
     detail: str = ""
     error: BaseException | None = attrs.field(default=None, eq=False, repr=False)
     account_id: int | None = None
+    code: str | None = None
+    fix: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         """A flat JSON-ready dict."""
@@ -124,6 +129,8 @@ class ItemResult:
             "detail": self.detail,
             "account_id": self.account_id,
             "error_type": type(self.error).__name__ if self.error is not None else None,
+            "code": self.code,
+            "fix": self.fix,
         }
 
 

@@ -239,6 +239,9 @@ def build_demo(sandbox: Sandbox, tenants: int = 6) -> None:
         built[2].basic_auth_retired = True
     for tenant in built:
         b.client_for(tenant)
+        # The agency's Azure app (the one in Smartlead's OAuth Configuration) was consented in
+        # each tenant at onboarding, so its mailboxes can sign in headless (migrate, connect).
+        sandbox.microsoft.grant_consent(tenant.tenant_id, sandbox.authority.smartlead_app.client_id)
 
     # ---- TenantCore-side plants on the main tenant (before connecting Smartlead accounts).
     boxes = b.mailboxes[main.tenant_id]
@@ -310,6 +313,25 @@ def build_demo(sandbox: Sandbox, tenants: int = 6) -> None:
     not_connected = boxes[2][2]
     skip_connect.add(not_connected.primary_smtp)
     b.plant("TL201", not_connected.primary_smtp)
+
+    # Connect over OAuth plants (sandbox.planted_sign_in): two more new mailboxes of the main
+    # tenant, one behind MFA (TL405) and one whose exported password is stale (TL401); and a
+    # new mailbox in a tenant that never consented to the agency app (TL406).
+    mfa, stale = boxes[10][0], boxes[10][1]
+    sandbox.microsoft.user(mfa.user_principal_name).mfa_required = True
+    sandbox.exported_passwords[stale.primary_smtp] = stale.password[::-1] + "1"
+    sign_in = {"TL405": [mfa.primary_smtp], "TL401": [stale.primary_smtp]}
+    for mailbox in (mfa, stale):
+        skip_connect.add(mailbox.primary_smtp)
+        b.plant("TL201", mailbox.primary_smtp)
+    if len(built) >= 5:
+        no_consent = built[3]
+        sandbox.microsoft.revoke_consent(no_consent.tenant_id, sandbox.authority.smartlead_app.client_id)
+        newcomer = b.mailboxes[no_consent.tenant_id][0][0]
+        skip_connect.add(newcomer.primary_smtp)
+        b.plant("TL201", newcomer.primary_smtp)
+        sign_in["TL406"] = [no_consent.tenant_id]
+    sandbox.planted_sign_in = sign_in
 
     history = boxes[8][0]
     blocked_at = now - timedelta(hours=18)

@@ -211,6 +211,11 @@ class Sandbox:
         self.faults = FaultInjector(seed, self.clock)
         #: TL code -> subjects where the demo planted it (empty for a plain sandbox).
         self.planted: dict[str, list[str]] = {}
+        #: TL4xx code -> subjects the demo planted for connect over OAuth (sign-in failures,
+        #: which no check of a loaded fleet can see before a sign-in is tried).
+        self.planted_sign_in: dict[str, list[str]] = {}
+        #: address -> the password the TenantCore export still shows after a reset (a stale copy).
+        self.exported_passwords: dict[str, str] = {}
         #: One lock around world handling: the loopback server is threaded.
         self.lock = threading.RLock()
         self._transport: httpx.MockTransport | None = None
@@ -269,7 +274,7 @@ class Sandbox:
         for owner, mailbox in self.tenantcore.iter_mailboxes():
             if account is not None and owner is not account:
                 continue
-            password = mailbox.password
+            password = self.exported_passwords.get(mailbox.primary_smtp, mailbox.password)
             if any(c in password for c in ',"\r\n'):
                 password = '"' + password.replace('"', '""') + '"'
             lines.append(f"{mailbox.primary_smtp},{password}")

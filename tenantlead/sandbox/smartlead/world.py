@@ -79,6 +79,9 @@ class SmartleadConfig:
             default list is a [GAP]; these are Smartlead's usual defaults).
         fetch_reply_cooldown_s: how long ``fetch-account-reply`` reports "already in-progress".
         seed: seed for warmup keys, client uuids and client API keys (reproducible runs).
+        account_limit: the plan's email-account slots per user (None: unlimited). A create past
+            it is refused (400, ``EMAIL_ACCOUNT_LIMIT_REACHED``); the API documents neither a
+            slot count nor this refusal's text, so both are the sandbox's model.
     """
 
     rate_limits: tuple[tuple[int, float], ...] = ((60, 60.0), (10, 2.0))
@@ -102,6 +105,7 @@ class SmartleadConfig:
     )
     fetch_reply_cooldown_s: float = 5 * 60.0
     seed: int = 0
+    account_limit: int | None = None
 
     def __post_init__(self) -> None:
         for limit, seconds in self.rate_limits:
