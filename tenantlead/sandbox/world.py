@@ -211,8 +211,8 @@ class Sandbox:
         self.faults = FaultInjector(seed, self.clock)
         #: TL code -> subjects where the demo planted it (empty for a plain sandbox).
         self.planted: dict[str, list[str]] = {}
-        #: TL4xx code -> subjects the demo planted for connect over OAuth (sign-in failures,
-        #: which no check of a loaded fleet can see before a sign-in is tried).
+        #: TL4xx code -> mailboxes the demo planted for connect over OAuth (``oauth_plants``;
+        #: sign-in failures no check of a loaded fleet can see before a sign-in is tried).
         self.planted_sign_in: dict[str, list[str]] = {}
         #: address -> the password the TenantCore export still shows after a reset (a stale copy).
         self.exported_passwords: dict[str, str] = {}
@@ -244,12 +244,17 @@ class Sandbox:
         clock: VirtualClock | None = None,
         tenantcore: TenantCoreConfig | None = None,
         smartlead: SmartleadConfig | None = None,
+        oauth_plants: bool = False,
     ) -> Sandbox:
-        """A seeded agency fleet (``tenants`` 1..100) with every TL code planted; see docs/sandbox.md."""
+        """A seeded agency fleet (``tenants`` 1..100) with every TL code planted; see docs/sandbox.md.
+
+        ``oauth_plants`` adds the connect-over-OAuth failures (``planted_sign_in``): a mailbox
+        behind MFA, a stale exported password, a tenant without admin consent.
+        """
         from .demo import build_demo
 
         sandbox = cls(seed=seed, clock=clock, tenantcore=tenantcore, smartlead=smartlead)
-        build_demo(sandbox, tenants=tenants)
+        build_demo(sandbox, tenants=tenants, oauth_plants=oauth_plants)
         return sandbox
 
     # ------------------------------------------------------------------ keys and credentials

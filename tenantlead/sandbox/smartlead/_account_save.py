@@ -181,7 +181,11 @@ def _upsert(
         raise _verification_failed(failure)
     now = ctx.now()
     limit = ctx.world.config.account_limit
-    if target is None and limit is not None and sum(not a.deleted for a in ctx.user.accounts.values()) >= limit:
+    if (
+        target is None
+        and limit is not None
+        and sum(not a.deleted for a in ctx.user.accounts.values()) >= limit
+    ):
         raise reply(
             400,
             {
