@@ -586,6 +586,19 @@ class ConnectPlan(Tabular):
 
     columns = ("address", "action", "settings", "reason")
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickled plan carries no secret: not the app's client secret, not a password.
+        state = {f.name: getattr(self, f.name) for f in attrs.fields(type(self))}
+        state["microsoft"] = None
+        state["passwords"] = None
+        state["credentials"] = None
+        state["tokens"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     @property
     def to_create(self) -> list[ConnectItem]:
         """Items that create an account (or, for ``manual``, that a person must add)."""
