@@ -47,7 +47,7 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
     if counts["not_connected"]:
         session.out(
             f"\n{counts['not_connected']} mailboxes are not in Smartlead yet: "
-            "tenantlead connect --strategy smtp --credentials FILE"
+            "tenantlead connect --strategy oauth --credentials FILE"
         )
     return OK
 
@@ -113,18 +113,13 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
             hint="export the mailboxes' email,password CSV from the TenantCore app and pass its path",
         )
     if args.credentials is not None:
-        if strategy != "smtp":
-            raise CliError(f"--credentials is only used with --strategy smtp, not {strategy}")
+        if strategy == "manual":
+            raise CliError(f"--credentials is only used with --strategy smtp or oauth, not {strategy}")
         kwargs["credentials"] = _read_credentials(session, args.credentials)
     if strategy == "oauth":
-        if session.sandbox is None:
-            raise CliError(
-                "--strategy oauth needs Microsoft sign-in tokens, which the command line cannot obtain",
-                hint="use the Python API: connect(fleet, strategy='oauth', tokens=<MicrosoftTokenProvider>); "
-                "see docs/how-to/connect-tenant.md",
-            )
-        # The simulator signs its own Microsoft tokens.
-        kwargs["tokens"] = session.sandbox.microsoft_token
+        from tenantlead.cli._oauth import connect_oauth_kwargs
+
+        kwargs.update(connect_oauth_kwargs(session, args, kwargs.get("credentials")))
     from tenantlead.cli._check import policy_kwargs
     from tenantlead.orchestration import LimitPolicy
 
@@ -152,6 +147,10 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
         return OK
     for warning in plan.warnings:
         session.note(f"WARNING: {warning}")  # stderr: shown with --apply (and --json) too
+    if strategy == "oauth":
+        from tenantlead.cli._oauth import apply_oauth
+
+        return apply_oauth(session, args, plan)
     result = plan.apply(sl=session.sl, on_progress=session.progress.on_progress)
     session.progress.close()
     return _print_result(session, plan, result)
@@ -204,6 +203,11 @@ def render_connect_plan(plan: ConnectPlan, *, max_rows: int = 40) -> str:
             lines.append(text_table(work, list(plan.columns), max_rows=max_rows))
     reasons = Counter(_skip_reason(i.code, i.reason) for i in plan.skipped)
     lines += [f"  skipped {n}x {reason}" for reason, n in reasons.most_common()]
+    for tenant in plan.consent:
+        lines.append(
+            f"  tenant {tenant.tenant_name}: {tenant.mailboxes} to sign in, admin consent {tenant.state} "
+            f"(consent URL: {tenant.consent_url})"
+        )
     return "\n".join(lines)
 
 
@@ -254,5 +258,8 @@ def render_result(result: ApplyResult, *, max_rows: int = 40) -> str:
         lines.append(text_table(done, list(result.columns), max_rows=max_rows))
     reasons = Counter(_skip_reason(None, i.detail) for i in result.skipped)
     lines += [f"  skipped {n}x {reason}" for reason, n in reasons.most_common()]
+    for item in result.items:
+        if item.fix and item.status != "succeeded":
+            lines.append(f"  {item.subject}: {item.code + ' ' if item.code else ''}fix: {item.fix}")
     lines += [f"DRIFT {d}" for d in result.drift]
     return "\n".join(lines)

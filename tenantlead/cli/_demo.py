@@ -2,9 +2,11 @@
 
 The story: an agency's fleet as it stands, plus a new client whose tenant TenantCore has just
 provisioned (36 mailboxes, no limits, not in Smartlead); what the checks find; a sending day as
-things are (Exchange blocks mailboxes and bounces mail); connecting the new mailboxes (SMTP from
-the TenantCore credential export, a manual hand-off for a few); aligning the limits (plan, then
-apply); the next sending day. Everything runs in-process on the sandbox's virtual clock: no
+things are (Exchange blocks mailboxes and bounces mail); connecting the new mailboxes over OAuth
+(headless Microsoft sign-in with the agency app and the TenantCore credential export; planted: a
+tenant without admin consent, a mailbox behind MFA, a stale password, each reported with its
+fix); aligning the limits (plan, then apply); the next sending day. SMTP (basic auth) stays
+available as the legacy strategy. Everything runs in-process on the sandbox's virtual clock: no
 network, no keys, and rate limits and retries cost no wall time.
 """
 
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MANUAL_HANDOFFS", "NEW_CLIENT", "add_client_tenant", "cmd_demo", "run_demo"]
 
-#: How many of the new client's mailboxes the demo hands off manually instead of over SMTP.
+#: Kept for compatibility: the demo no longer hands mailboxes off manually (OAuth connects them).
 MANUAL_HANDOFFS = 3
 #: The new client whose tenant the demo connects.
 NEW_CLIENT = "Quarry Roofing"
@@ -52,6 +54,8 @@ def add_client_tenant(
             domain = world.add_domain(account, tenant, f"{slug}{d + 1:02d}.com")
             for nickname in _NICKNAMES[:mailboxes_per_domain]:
                 world.add_mailbox(account, domain, nickname, f"{name} {nickname.title()}", created_at=created)
+        # The client's admin consented to the agency's Azure app at onboarding (headless sign-in).
+        sandbox.microsoft.grant_consent(tenant.tenant_id, sandbox.authority.smartlead_app.client_id)
     return tenant
 
 
@@ -62,7 +66,7 @@ def cmd_demo(session: Session | None, args: argparse.Namespace) -> int:
     if not 1 <= args.tenants <= 100:
         raise CliError(f"--tenants must be between 1 and 100, got {args.tenants}", hint=TENANTS_HINT)
     started = time.perf_counter()
-    sandbox = Sandbox.demo(seed=args.seed, tenants=args.tenants)
+    sandbox = Sandbox.demo(seed=args.seed, tenants=args.tenants, oauth_plants=True)
     with Session.for_sandbox(sandbox, as_json=bool(getattr(args, "json", False))) as demo:
         return run_demo(demo, started=started)
 
@@ -78,7 +82,6 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
         align_limits,
         connect,
         cuts_summary,
-        load_credentials,
         troubleshoot,
     )
 
@@ -118,25 +121,36 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
 
     fleet = session.load_fleet()
     new_rows = [r for r in fleet.rows if r.status == "not_connected"]
-    manual = {r.address for r in new_rows if r.tenant is not None and r.tenant.tenant_name == NEW_CLIENT}
-    manual = set(sorted(manual)[-MANUAL_HANDOFFS:])
-    credentials = load_credentials(sandbox.credentials_csv())
-    smtp_plan = connect(
-        fleet.filter(predicate=lambda r: r.address not in manual), "smtp", credentials=credentials
-    )
-    smtp_result = smtp_plan.apply(sl=session.sl, on_progress=session.progress.on_progress)
+    from tenantlead.cli._oauth import app_for, identity_for
+
+    app = app_for(session, argparse.Namespace())
+    oauth_plan = connect(fleet, "oauth", microsoft=app, credentials=sandbox.credentials_csv())
+    with identity_for(session, app) as ms:
+        oauth_result = oauth_plan.apply(sl=session.sl, ms=ms, on_progress=session.progress.on_progress)
     session.progress.close()
-    handoff = connect(fleet.filter(predicate=lambda r: r.address in manual), "manual").handoff()
-    rc = smtp_result.counts()
-    summary["connect"] = {**rc, "handed_off": [item["address"] for item in handoff]}
+    rc = oauth_result.counts()
+    failures = oauth_result.failed
+    summary["connect"] = {
+        **rc,
+        "failures": [{"address": i.subject, "code": i.code, "fix": i.fix} for i in failures],
+        "handed_off": [i.subject for i in failures if i.code == "TL405"],
+    }
     out(
-        f"\n4. Connect {len(new_rows)} mailboxes: {rc['succeeded']} created over SMTP (credential export), "
-        f"{rc['failed']} failed, {len(handoff)} handed off:"
+        f"\n4. Connect {len(new_rows)} mailboxes over OAuth (headless sign-in with the agency app): "
+        f"{rc['succeeded']} created as OUTLOOK, {rc['failed']} failed, {rc['skipped']} skipped:"
     )
-    for item in handoff:
-        out(f"   {item['address']}: Smartlead app -> Add Account -> Microsoft 365 -> sign in, Accept")
+    shown: set[str] = set()
+    for item in failures:
+        tenant = getattr(item.error, "tenant_id", None) if item.code == "TL406" else None
+        if tenant is not None:
+            if tenant in shown:
+                continue
+            shown.add(tenant)
+        offer = " (browser sign-in offered: --browser-fallback)" if item.code == "TL405" else ""
+        text = item.fix or item.detail
+        out(f"   {item.subject}: {item.code}{offer}: {text if item.code == 'TL406' else _clip(text, 160)}")
     created = [
-        i.account_id for i in smtp_result.items if i.status == "succeeded" and i.account_id is not None
+        i.account_id for i in oauth_result.items if i.status == "succeeded" and i.account_id is not None
     ]
     if created:
         campaign = session.sl.campaigns.create(f"{NEW_CLIENT} outreach")

@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     from tenantlead.cli._check import register as register_check
     from tenantlead.cli._demo import cmd_demo
     from tenantlead.cli._migrate import add_migrate_command
+    from tenantlead.cli._oauth import add_app_options
+    from tenantlead.cli._oauth import register as register_consent
 
     parser = argparse.ArgumentParser(
         prog="tenantlead",
@@ -141,12 +143,18 @@ def build_parser() -> argparse.ArgumentParser:
         c.cmd_connect,
     )
     _apply_flag(conn, "create the accounts")
-    conn.add_argument("--strategy", required=True, choices=("smtp", "oauth", "manual"), help="how to connect")
+    conn.add_argument(
+        "--strategy",
+        required=True,
+        choices=("smtp", "oauth", "manual"),
+        help="oauth (recommended): Microsoft sign-in with the agency Azure app; smtp: legacy basic auth, "
+        "which Microsoft turns off at the end of December 2026; manual: a hand-off list",
+    )
     conn.add_argument(
         "--credentials",
         metavar="FILE",
         default=None,
-        help="smtp: the credentials export (CSV or tab-separated with email and password columns, or "
+        help="oauth, smtp: the credentials export (CSV or tab-separated with email and password columns, or "
         "email:password lines); - reads stdin",
     )
     add_budget_options(conn)
@@ -169,6 +177,22 @@ def build_parser() -> argparse.ArgumentParser:
     register_check(command)
 
     add_migrate_command(command)
+    add_app_options(conn)
+    conn.add_argument(
+        "--browser-fallback",
+        action="store_true",
+        help="oauth: sign mailboxes behind MFA/Conditional Access in through a browser (URL printed, "
+        "redirect captured on localhost)",
+    )
+    conn.add_argument(
+        "--browser-timeout",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="oauth --browser-fallback: seconds to wait for each browser sign-in (300)",
+    )
+
+    register_consent(command)
 
     sandbox = sub.add_parser("sandbox", help="run the simulator", description="run the simulator")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
@@ -193,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # argparse exits 0 for --help/--version and 2 for usage errors; return it instead.
         return exc.code if isinstance(exc.code, int) else 2
     debug = bool(getattr(args, "debug", False))
+    _JSON_ERRORS[0] = bool(getattr(args, "json", False))
     secrets = _known_secrets(args)
     handler = _start_debug_logging(secrets) if debug else None
     words = list(sys.argv[1:] if argv is None else argv)
@@ -345,6 +370,10 @@ def _known_secrets(args: argparse.Namespace) -> list[str]:
     return [v for v in values if v and len(v) >= _MIN_SECRET_LENGTH]
 
 
+#: Whether this run was asked for ``--json`` (then errors are also one JSON object on stdout).
+_JSON_ERRORS = [False]
+
+
 def _report(message: str, hint: str | None, exc: BaseException, debug: bool, secrets: Sequence[str]) -> None:
     lines = [line for line in message.splitlines() if line.strip()]
     first = lines[0] if lines else type(exc).__name__
@@ -352,6 +381,16 @@ def _report(message: str, hint: str | None, exc: BaseException, debug: bool, sec
     print(f"error: {redact_text(first, secrets)}", file=sys.stderr)
     if hint:
         print(f"hint: {redact_text(hint, secrets)}", file=sys.stderr)
+    if _JSON_ERRORS[0]:
+        error = {
+            "type": type(exc).__name__,
+            "message": redact_text(first, secrets),
+            "hint": redact_text(hint, secrets) if hint else None,
+        }
+        try:
+            print(json.dumps({"error": error}, indent=2))
+        except BrokenPipeError:
+            _silence_stdout()
     if debug:
         text = "".join(traceback.format_exception(exc))
         print(redact_text(text, secrets), file=sys.stderr, end="")

@@ -176,7 +176,7 @@ def _demo_sandbox(seed: int, tenants: int) -> Sandbox:
 
     if not 1 <= tenants <= 100:
         raise CliError(f"--tenants must be between 1 and 100, got {tenants}", hint=TENANTS_HINT)
-    return Sandbox.demo(seed=seed, tenants=tenants)
+    return Sandbox.demo(seed=seed, tenants=tenants, oauth_plants=True)
 
 
 def _key(explicit: str | None, env_var: str, service: str, flag: str) -> tuple[str, str]:

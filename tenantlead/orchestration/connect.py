@@ -7,10 +7,13 @@ aligned daily limit, the sending gap, the agency client, tags). [`ConnectPlan.ap
 
 Strategies:
 
-- ``"oauth"`` (recommended): Microsoft tokens from a [`MicrosoftTokenProvider`][tenantlead.orchestration.connect.MicrosoftTokenProvider] you pass,
-  pushed with ``save-oauth`` as ``type: OUTLOOK``. TenantCore's guide connects through Microsoft
-  sign-in, and Microsoft turns basic-auth SMTP off for existing tenants at the end of December
-  2026.
+- ``"oauth"`` (recommended): with ``microsoft=`` (the agency's own Azure app,
+  [MicrosoftApp][tenantlead.microsoft.MicrosoftApp]) and ``credentials=`` (the TenantCore
+  export), each mailbox is signed in headless (password flow), its refresh token preflighted,
+  and the tokens pushed with ``save-oauth`` as ``type: OUTLOOK`` (see ``connect_oauth``); or
+  tokens from a [`MicrosoftTokenProvider`][tenantlead.orchestration.connect.MicrosoftTokenProvider] you pass (``tokens=``). TenantCore's guide
+  connects through Microsoft sign-in, and Microsoft turns basic-auth SMTP off for existing
+  tenants at the end of December 2026.
 - ``"smtp"`` (legacy): passwords from [`load_credentials`][tenantlead.orchestration.credentials.load_credentials] (a CSV copied from the TenantCore
   app - the API has no passwords), Office 365 SMTP/IMAP settings, one account per mailbox.
 - ``"manual"``: a hand-off list a person follows in the Smartlead app; ``apply`` then finds the
@@ -41,8 +44,12 @@ from tenantlead.orchestration.connect_apply import (
     SMTP_HOST,
     SMTP_PORT,
     ConnectRun,
+    adrive,
+    browser_fallback,
+    drive,
     resolve_tokens,
 )
+from tenantlead.orchestration.connect_oauth import Passwords, TenantConsent, consent_states
 from tenantlead.orchestration.connect_wait import (
     await_connected,
     await_until_connected,
@@ -68,6 +75,7 @@ from tenantlead.orchestration.views import (
 from tenantlead.orchestration.warmup_cache import WarmupCache
 
 if TYPE_CHECKING:
+    from tenantlead.microsoft import AsyncMicrosoftIdentity, MicrosoftApp, MicrosoftIdentity
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
 
 __all__ = [
@@ -82,6 +90,7 @@ __all__ = [
     "Credentials",
     "CredentialsError",
     "MicrosoftTokenProvider",
+    "TenantConsent",
     "await_connected",
     "await_until_connected",
     "connect",
@@ -97,8 +106,8 @@ ItemAction = Literal["create", "update", "skip", "manual"]
 BASIC_AUTH_WARNING = (
     "SMTP (basic auth) is the legacy path: Microsoft turns basic-auth SMTP AUTH off by default for "
     "existing tenants at the end of December 2026 (then logins fail with 550 5.7.30); prefer "
-    "OAuth: connect(fleet, 'oauth', tokens=...) in Python, or the Smartlead app's Microsoft "
-    "sign-in (strategy 'manual' lists the mailboxes)"
+    "OAuth: tenantlead connect --strategy oauth --credentials FILE, or connect(fleet, 'oauth', "
+    "microsoft=MicrosoftApp(), credentials=...) in Python"
 )
 
 
@@ -349,15 +358,21 @@ def connect(
     policy: LimitPolicy | None = None,
     clients: Mapping[str, int] | int | None = None,
     tags: Mapping[str, Sequence[int]] | Sequence[int] | None = None,
-    use_whitelabel_credentials: bool = False,
+    use_whitelabel_credentials: bool | None = None,
+    microsoft: MicrosoftApp | None = None,
+    consent: Any = None,
+    per_tenant: int = 2,
+    tenants_at_once: int = 8,
 ) -> ConnectPlan:
     """Plan connecting the fleet's TenantCore mailboxes to Smartlead (pure: no I/O).
 
     Args:
         fleet: the snapshot (``Fleet.load(tc, sl)``).
         strategy: ``"oauth"`` (recommended), ``"smtp"`` (legacy) or ``"manual"``.
-        credentials: for ``"smtp"``: anything [`load_credentials`][tenantlead.orchestration.credentials.load_credentials] accepts.
-        tokens: for ``"oauth"``: a [`MicrosoftTokenProvider`][tenantlead.orchestration.connect.MicrosoftTokenProvider] or a callable email -> token.
+        credentials: for ``"smtp"``, and ``"oauth"`` with ``microsoft=``: the mailboxes'
+            passwords, anything [`load_credentials`][tenantlead.orchestration.credentials.load_credentials] accepts (the TenantCore export).
+        tokens: for ``"oauth"`` without ``microsoft=``: a [`MicrosoftTokenProvider`][tenantlead.orchestration.connect.MicrosoftTokenProvider] or a
+            callable email -> token.
         policy: the [`LimitPolicy`][tenantlead.orchestration.policy.LimitPolicy] new accounts are aligned with (default ``LimitPolicy()``):
             daily limit = the TenantCore ceiling minus headroom and planned warmup; gap from the
             sending window (default 09:00-17:00); warmup is enabled at ``warmup_per_day``
@@ -365,7 +380,17 @@ def connect(
         clients: agency option: Smartlead client id per tenant (keyed by tenant GUID or name),
             or one id for all. Existing accounts with another client are moved.
         tags: tag ids per tenant (GUID or name), or one list for all; added to new accounts.
-        use_whitelabel_credentials: ``save-oauth`` flag for tokens minted by your own Azure app.
+        use_whitelabel_credentials: ``save-oauth`` flag for tokens minted by your own Azure app
+            (default True with ``microsoft=``, else False).
+        microsoft: for ``"oauth"``: the agency's Azure app
+            ([MicrosoftApp][tenantlead.microsoft.MicrosoftApp], the one in Smartlead's OAuth
+            Configuration); apply signs each mailbox in with it (pass ``ms=`` to apply).
+        consent: tenants known to have (True) or lack (False) admin consent for the app: a dict
+            GUID -> bool, a list of consented GUIDs, or
+            [ConsentResult][tenantlead.microsoft.ConsentResult] values. A tenant known to lack it
+            is skipped (TL406, with its consent URL); unknown tenants are tried.
+        per_tenant: with ``microsoft=``: mailboxes of one tenant signed in at once.
+        tenants_at_once: with ``microsoft=``: tenants signed in at once (and the batch size).
     """
     if strategy not in STRATEGIES:
         raise ValueError(
@@ -389,12 +414,20 @@ def connect(
             )
         creds = load_credentials(credentials)
     elif strategy == "oauth":
-        if tokens is None:
+        if microsoft is not None:
+            _check_microsoft(microsoft, tokens, credentials, per_tenant, tenants_at_once)
+            creds = load_credentials(credentials)
+        elif tokens is None:
             raise ValueError(
-                "strategy='oauth' needs tokens=: a MicrosoftTokenProvider (get_token(email) -> token dict); "
-                "see docs/orchestration.md for an MSAL example"
+                "strategy='oauth' needs microsoft= (your Azure app: MicrosoftApp(), with credentials= from the "
+                "TenantCore export) or tokens= (a MicrosoftTokenProvider); see docs/how-to/connect-oauth.md"
             )
-        provider = _provider(tokens)
+        else:
+            provider = _provider(tokens)
+    if microsoft is not None and strategy != "oauth":
+        raise ValueError(f"microsoft= is for strategy='oauth', not {strategy!r}")
+    consented = consent_states(consent)
+    signs_in = strategy == "oauth" and microsoft is not None
 
     items: list[ConnectItem] = []
     for row in fleet.rows:
@@ -450,7 +483,19 @@ def connect(
         if problem is not None:
             items.append(ConnectItem(**common, action="skip", reason=problem[1], code=problem[0]))
             continue
-        if strategy == "smtp":
+        if signs_in and consented.get((row.tenant_id or "").lower()) is False:
+            assert microsoft is not None
+            items.append(
+                ConnectItem(
+                    **common,
+                    action="skip",
+                    code="TL406",
+                    reason="the tenant has not consented to the agency app: a tenant admin opens "
+                    f"{microsoft.admin_consent_url(row.tenant_id or '')} and accepts (or: tenantlead consent)",
+                )
+            )
+            continue
+        if strategy == "smtp" or signs_in:
             assert creds is not None
             if creds.get(row.address) is None:
                 items.append(
@@ -464,7 +509,11 @@ def connect(
                     )
                 )
                 continue
-            reason = f"add as SMTP account ({SMTP_HOST}:{SMTP_PORT}, IMAP {IMAP_HOST}:{IMAP_PORT})"
+            reason = (
+                "sign in (password flow), preflight the refresh token, add as OUTLOOK account (save-oauth)"
+                if signs_in
+                else f"add as SMTP account ({SMTP_HOST}:{SMTP_PORT}, IMAP {IMAP_HOST}:{IMAP_PORT})"
+            )
         elif strategy == "oauth":
             reason = "add as OUTLOOK account from Microsoft OAuth tokens (save-oauth)"
         else:
@@ -484,14 +533,70 @@ def connect(
     warnings: list[str] = []
     if strategy == "smtp":
         warnings.append(BASIC_AUTH_WARNING)
+    whitelabel = use_whitelabel_credentials if use_whitelabel_credentials is not None else signs_in
+    if not signs_in:
+        return ConnectPlan(
+            strategy=strategy,
+            items=tuple(items),
+            warnings=tuple(warnings),
+            use_whitelabel_credentials=whitelabel,
+            credentials=creds,
+            tokens=provider,
+        )
+    assert microsoft is not None
+    creates = [i for i in items if i.action == "create"]
     return ConnectPlan(
         strategy=strategy,
         items=attach_tenants(items, fleet),
         warnings=tuple(warnings),
-        use_whitelabel_credentials=use_whitelabel_credentials,
-        credentials=creds,
-        tokens=provider,
+        use_whitelabel_credentials=whitelabel,
+        microsoft=microsoft,
+        passwords=Passwords(creds, [i.address for i in creates]),
+        consent=_consent_table(fleet, items, microsoft, consented),
+        per_tenant=per_tenant,
+        tenants_at_once=tenants_at_once,
     )
+
+
+def _check_microsoft(microsoft: Any, tokens: Any, credentials: Any, per_tenant: Any, at_once: Any) -> None:
+    from tenantlead.microsoft import MicrosoftApp
+
+    if not isinstance(microsoft, MicrosoftApp):
+        raise TypeError(f"microsoft= must be a MicrosoftApp (your Azure app), got {type(microsoft).__name__}")
+    if tokens is not None:
+        raise ValueError("pass microsoft= (sign the mailboxes in) or tokens= (your own tokens), not both")
+    if credentials is None:
+        raise ValueError(
+            "strategy='oauth' with microsoft= needs credentials=: the email,password CSV exported from the "
+            "TenantCore app (Mailboxes page), a dict or a callable"
+        )
+    for name, value in (("per_tenant", per_tenant), ("tenants_at_once", at_once)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+
+
+def _consent_table(
+    fleet: Fleet, items: Sequence[ConnectItem], app: MicrosoftApp, consented: Mapping[str, bool]
+) -> tuple[TenantConsent, ...]:
+    counts: dict[str, int] = {}
+    for item in items:
+        if item.tenant_id and (item.action == "create" or item.code == "TL406"):
+            counts[item.tenant_id] = counts.get(item.tenant_id, 0) + (item.action == "create")
+    names = {t.tenant_id: t.tenant_name for t in fleet.tenants}
+    table = []
+    for tenant_id, n in counts.items():
+        known = consented.get(tenant_id.lower())
+        state: Any = "unknown" if known is None else ("granted" if known else "declined")
+        table.append(
+            TenantConsent(
+                tenant_id=tenant_id,
+                tenant_name=str(names.get(tenant_id) or tenant_id),
+                mailboxes=n,
+                state=state,
+                consent_url=app.admin_consent_url(tenant_id, state="tenantlead"),
+            )
+        )
+    return tuple(table)
 
 
 @attrs.frozen(kw_only=True)
@@ -504,12 +609,33 @@ class ConnectPlan(Tabular):
     use_whitelabel_credentials: bool = False
     credentials: Credentials | None = attrs.field(default=None, repr=False, eq=False)
     tokens: MicrosoftTokenProvider | None = attrs.field(default=None, repr=False, eq=False)
+    #: The agency's Azure app when apply signs the mailboxes in (``connect(..., microsoft=)``).
+    microsoft: MicrosoftApp | None = attrs.field(default=None, repr=False, eq=False)
+    #: The planned mailboxes' passwords, each handed to one sign-in and dropped (never shown).
+    passwords: Passwords | None = attrs.field(default=None, repr=False, eq=False)
+    #: Admin-consent state and URL of each tenant the plan signs mailboxes in.
+    consent: tuple[TenantConsent, ...] = ()
+    per_tenant: int = 2
+    tenants_at_once: int = 8
 
     columns = ("tenant_name", "address", "action", "settings", "reason")
     summary_columns = CONNECT_SUMMARY_COLUMNS
     row_noun = "mailboxes"
     view_name = "plan"
     int_columns = ("account_id", "max_email_per_day", "time_to_wait_in_mins", "client_id")
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickled plan carries no secret: not the app's client secret, not a password.
+        state = {f.name: getattr(self, f.name) for f in attrs.fields(type(self))}
+        state["microsoft"] = None
+        state["passwords"] = None
+        state["credentials"] = None
+        state["tokens"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     @property
     def to_create(self) -> list[ConnectItem]:
@@ -568,12 +694,16 @@ class ConnectPlan(Tabular):
 
     def to_dict(self) -> dict[str, Any]:
         """Strategy, warnings, counts and items as a JSON-ready dict (no passwords or tokens)."""
-        return {
+        out: dict[str, Any] = {
             "strategy": self.strategy,
             "warnings": list(self.warnings),
             "counts": self.counts(),
             "items": self.to_records(),
         }
+        if self.microsoft is not None:
+            out["microsoft_client_id"] = self.microsoft.client_id
+            out["consent"] = [c.to_record() for c in self.consent]
+        return out
 
     def _html_summary(self) -> str:
         c = self.counts()
@@ -598,6 +728,11 @@ class ConnectPlan(Tabular):
                 f"{len(basic)} mailboxes are on basic-auth SMTP: migrate with `tenantlead migrate --credentials FILE "
                 "--apply` (TL206)"
             )
+        for tenant in self.consent:
+            lines.append(
+                f"tenant {tenant.tenant_name} ({tenant.tenant_id}): {tenant.mailboxes} to sign in, admin consent "
+                f"{tenant.state}; consent URL: {tenant.consent_url}"
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -605,33 +740,64 @@ class ConnectPlan(Tabular):
 
     # ------------------------------------------------------------------ apply
 
+    def _check_ms(self, ms: Any) -> None:
+        if self.microsoft is None:
+            if ms is not None:
+                raise ValueError("ms= is only used by a plan made with connect(..., microsoft=app)")
+            return
+        if ms is None:
+            raise ValueError(
+                "this plan signs mailboxes in: pass ms= (MicrosoftIdentity(app), or AsyncMicrosoftIdentity for aapply)"
+            )
+        if getattr(getattr(ms, "app", None), "client_id", None) != self.microsoft.client_id:
+            raise ValueError("ms= must be a client for the plan's app (the same client id as microsoft=)")
+
     def apply(
         self,
         *,
         sl: Smartlead,
+        ms: MicrosoftIdentity | None = None,
         on_progress: OnProgress | None = None,
         progress: Progress | None = None,
+        browser: Callable[[str], Any] | None = None,
+        browser_timeout: float | None = 300.0,
         warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
         """Create the planned accounts, then apply settings and tags; never stops at a failed item.
 
         One Smartlead save per new account (its id comes from the save's answer), then one walk
         of the account list reads everything back: a written account missing, or with another
-        limit, gap or client than planned, is reported as drift. An address Smartlead already
-        has (``ACCOUNT_ALREADY_EXIST``, e.g. after an interrupted run) is not created twice: its
-        settings are applied instead. ``warmup_cache`` remembers the warmup volumes written (see
-        [WarmupCache][tenantlead.orchestration.WarmupCache]). ``on_progress(event)`` runs as
-        each item ends (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
-        ``"connect"``; ``progress=`` is its deprecated older form). On ``KeyboardInterrupt`` the
-        accounts already created stand; the exception carries ``partial_result``.
+        limit, gap or client than planned, is reported as drift. ``warmup_cache`` remembers the
+        warmup volumes written (see [WarmupCache][tenantlead.orchestration.WarmupCache]).
+        An address Smartlead already has (``ACCOUNT_ALREADY_EXIST``, e.g. after an interrupted
+        run) is not created twice: its settings are applied instead. ``on_progress(event)`` runs
+        as each item ends (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
+        ``"connect"``; ``progress=`` is its deprecated older form). On ``KeyboardInterrupt``
+        the accounts already created stand; the exception carries ``partial_result``.
+
+        A plan made with ``microsoft=`` needs ``ms=`` (a
+        [MicrosoftIdentity][tenantlead.microsoft.MicrosoftIdentity] for that app): each mailbox
+        is signed in, preflighted and saved; a failed one carries its TL4xx ``code`` and ``fix``.
+        ``browser=`` (e.g. ``webbrowser.open``) offers the browser flow to the mailboxes that met
+        MFA or Conditional Access (TL405): it is called with each one's sign-in URL and the
+        redirect is awaited on a loopback listener for ``browser_timeout`` seconds.
         """
         report = progress_callback("connect", on_progress, progress)
-        return _drive.apply(ConnectRun(self, sl, report, None, warmup_cache), None, sl)
+        self._check_ms(ms)
+        if self.microsoft is None:
+            return _drive.apply(ConnectRun(self, sl, report, None, warmup_cache), None, sl)
+        assert ms is not None
+        run = ConnectRun(self, sl, report, None, warmup_cache)
+        result = drive(run, sl, ms)
+        if browser is not None and run.needs_browser:
+            result = browser_fallback(run, result, sl, ms, browser, browser_timeout)
+        return result
 
     async def aapply(
         self,
         *,
         sl: AsyncSmartlead,
+        ms: AsyncMicrosoftIdentity | None = None,
         on_progress: OnProgress | None = None,
         progress: Progress | None = None,
         concurrency: int = 4,
@@ -640,9 +806,18 @@ class ConnectPlan(Tabular):
         """Async [`apply`][tenantlead.orchestration.connect.ConnectPlan.apply], at most ``concurrency`` requests at a time.
 
         An async token provider's ``get_token`` may return an awaitable; the tokens are
-        awaited before the accounts are created.
+        awaited before the accounts are created. A plan made with ``microsoft=`` needs ``ms=``
+        (an [AsyncMicrosoftIdentity][tenantlead.microsoft.AsyncMicrosoftIdentity]).
         """
         _drive.check_concurrency(concurrency)
+        self._check_ms(ms)
+        if self.microsoft is not None:
+            return await adrive(
+                ConnectRun(self, sl, progress_callback("connect", on_progress, progress), None, warmup_cache),
+                sl,
+                ms,
+                concurrency=concurrency,
+            )
         run = ConnectRun(self, sl, progress_callback("connect", on_progress, progress), {}, warmup_cache)
         try:
             run.tokens = await resolve_tokens(self, concurrency)

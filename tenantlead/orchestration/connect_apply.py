@@ -17,23 +17,48 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from tenantlead._core.flow import Flow
+from tenantlead._core.flow import Flow, arun_flow, on, run_flow
 from tenantlead._core.pager import DEFAULT_READ_AHEAD
 from tenantlead.errors import APIError, NotFoundError
+from tenantlead.microsoft import SignInCause, SignInError, SignInLedger, as_sign_in_error, sign_in_many_flow
 from tenantlead.orchestration import _calls
-from tenantlead.orchestration._drive import PhasedRun
-from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, OnProgress, describe_error
+from tenantlead.orchestration._drive import PhasedRun, check_concurrency
+from tenantlead.orchestration.connect_oauth import (
+    MICROSOFT,
+    SlotGate,
+    is_slot_limit,
+    read_back_problem,
+    sign_in_result,
+)
+from tenantlead.orchestration.results import (
+    ApplyResult,
+    Drift,
+    ItemResult,
+    OnProgress,
+    describe_error,
+    partial_note,
+)
 from tenantlead.orchestration.views import subject_tenants
 from tenantlead.orchestration.warmup_cache import WarmupCache, remember_written
 from tenantlead.smartlead.models import AccountWriteResult, EmailAccount, TagMappingResult
 
 if TYPE_CHECKING:
+    from tenantlead.microsoft import AsyncMicrosoftIdentity, MicrosoftIdentity, MicrosoftToken
     from tenantlead.orchestration.connect import ConnectItem, ConnectPlan
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
 
-__all__ = ["IMAP_HOST", "IMAP_PORT", "SMTP_HOST", "SMTP_PORT", "ConnectRun", "resolve_tokens"]
+__all__ = [
+    "IMAP_HOST",
+    "IMAP_PORT",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "ConnectRun",
+    "adrive",
+    "drive",
+    "resolve_tokens",
+]
 
 #: Office 365 submission and IMAP endpoints (port 465 times out for Office 365: use 587).
 SMTP_HOST = "smtp.office365.com"
@@ -97,6 +122,9 @@ async def resolve_tokens(plan: ConnectPlan, concurrency: int) -> dict[str, Mappi
     return out
 
 
+T = TypeVar("T")
+
+
 class ConnectRun(PhasedRun):
     """One connect apply run (see the module docstring); no I/O of its own."""
 
@@ -113,6 +141,11 @@ class ConnectRun(PhasedRun):
         super().__init__(len(plan.items), on_progress, "connect", tenants=subject_tenants(plan.items))
         self.plan = plan
         self.tokens = tokens
+        self.slots = SlotGate(len(plan.to_create))
+        self.ledger = SignInLedger()
+        self.created_count = 0
+        #: Mailboxes whose sign-in failed with the MFA/Conditional Access class (browser fallback).
+        self.needs_browser: list[ConnectItem] = []
         self.settle: list[tuple[ConnectItem, int, str]] = []  # (item, account id, how it was found)
         self.written: dict[int, ConnectItem] = {}  # account id -> the item whose settings it got
         self.warmed: dict[int, tuple[int, str]] = {}  # account id -> (warmup per day, address) written
@@ -183,12 +216,21 @@ class ConnectRun(PhasedRun):
             )
         )
 
+    def _guarded(self, flow: Flow[T]) -> Flow[T]:
+        """``flow`` unless the plan's slots ran out before it started (then nothing is sent)."""
+        if self.slots.full:
+            raise _NoSlot()
+        return (yield from flow)
+
     def create_phase(self) -> Flow[None]:
         """Create each planned account, or find each hand-added one."""
+        if self.plan.microsoft is not None:
+            yield from self.oauth_create_phase()
+            return
         work: list[tuple[ConnectItem, Flow[AccountWriteResult] | Flow[EmailAccount]]] = []
         for item in self.plan.items:
             if item.action == "create":
-                work.append((item, self._create(item)))
+                work.append((item, self._guarded(self._create(item))))
             elif item.action == "manual":
                 work.append((item, _calls.get_account_by_email(item.address)))
             elif item.action == "update" and item.account_id is not None:
@@ -197,25 +239,62 @@ class ConnectRun(PhasedRun):
 
     def created(self, item: ConnectItem, value: Any, error: Exception | None) -> None:
         """Record a create (or look-up); queue what the next phases do for it."""
+        kind = "SMTP" if self.plan.strategy == "smtp" else "OUTLOOK"
         if error is None:
             if item.action == "manual":
                 assert isinstance(value, EmailAccount)
                 self.settle.append((item, value.id, "connected by hand"))
                 return
-            assert isinstance(value, AccountWriteResult)
-            assert value.email_account_id is not None  # the save's parser guarantees it
-            new_id = value.email_account_id
+            # The legacy paths save once (the id from the save's answer; phase 4 reads back in bulk);
+            # a sign-in over OAuth saves and reads the account back, for its connection state.
+            problem = None
+            if isinstance(value, EmailAccount):
+                new_id = value.id
+                problem = read_back_problem(value) if kind == "OUTLOOK" else None
+            else:
+                assert isinstance(value, AccountWriteResult)
+                assert value.email_account_id is not None  # the save's parser guarantees it
+                new_id = value.email_account_id
+            self.created_count += 1
             self._tags_for(item, new_id)
             self.written[new_id] = item
             if item.settings.warmup_per_day is not None:
                 self.warmed[new_id] = (item.settings.warmup_per_day, item.address)
+            if problem is not None:
+                code, detail, fix = problem
+                self.collector.add(
+                    ItemResult(
+                        subject=item.address,
+                        action=f"create {kind} account",
+                        status="failed",
+                        detail=f"account {new_id} {detail}",
+                        account_id=new_id,
+                        code=code,
+                        fix=fix,
+                    )
+                )
+                return
+            state = ", SMTP and IMAP connected" if isinstance(value, EmailAccount) else ""
             self.collector.add(
                 ItemResult(
                     subject=item.address,
-                    action=f"create {'SMTP' if self.plan.strategy == 'smtp' else 'OUTLOOK'} account",
+                    action=f"create {kind} account",
                     status="succeeded",
-                    detail=f"connected as account {new_id} ({item.settings.describe()})",
+                    detail=f"connected as account {new_id}{state} ({item.settings.describe()})",
                     account_id=new_id,
+                )
+            )
+            return
+        if isinstance(error, _NoSlot) or (item.action == "create" and is_slot_limit(error)):
+            if not self.slots.full:
+                self.slots.close(error, self.plan_creates_left())
+            self.collector.add(
+                ItemResult(
+                    subject=item.address,
+                    action=f"create {kind} account",
+                    status="skipped",
+                    detail=self.slots.reason(),
+                    fix=self.slots.fix(),
                 )
             )
             return
@@ -240,6 +319,117 @@ class ConnectRun(PhasedRun):
                 status="failed",
                 detail=detail,
                 error=error,
+                fix=getattr(error, "hint", None) or None,
+            )
+        )
+
+    def plan_creates_left(self) -> int:
+        """Planned creates not yet created (the one just refused included)."""
+        return max(len(self.plan.to_create) - self.created_count, 0) if self.plan.strategy != "manual" else 0
+
+    # ---------------------------------------------------------------- phase 1 over OAuth: mint, preflight, save
+
+    def oauth_create_phase(self) -> Flow[None]:
+        """Sign in, preflight and save each planned mailbox, a batch of tenants at a time."""
+        plan = self.plan
+        app = plan.microsoft
+        passwords = plan.passwords
+        assert app is not None
+        assert passwords is not None
+        groups: dict[str, list[ConnectItem]] = {}
+        for item in plan.items:
+            if item.action == "create":
+                groups.setdefault((item.tenant_id or "").lower(), []).append(item)
+        tenants = list(groups)
+        step = plan.tenants_at_once
+        for start in range(0, len(tenants), step):
+            batch = [item for tenant in tenants[start : start + step] for item in groups[tenant]]
+            if self.slots.full:
+                for item in batch:
+                    self.created(item, None, _NoSlot())
+                continue
+            ready: list[tuple[ConnectItem, Any]] = []
+            for item in batch:
+                try:
+                    credential = passwords.credential(item)
+                except ValueError as exc:
+                    self._sign_in_failed(item, exc)
+                    continue
+                if credential is None:
+                    self._no_password(item)
+                    continue
+                ready.append((item, credential))
+            if not ready:
+                continue
+            outcomes = yield from on(
+                MICROSOFT,
+                sign_in_many_flow(
+                    app,
+                    [credential for _, credential in ready],
+                    self.ledger,
+                    per_tenant=plan.per_tenant,
+                    tenants_at_once=step,
+                ),
+            )
+            work: list[tuple[ConnectItem, Flow[EmailAccount]]] = []
+            for (item, _), outcome in zip(ready, outcomes, strict=True):
+                if outcome.token is None:
+                    assert outcome.error is not None
+                    self._sign_in_failed(item, outcome.error)
+                else:
+                    work.append((item, self._guarded(self._save_token(item, outcome.token))))
+            del outcomes
+            yield from self.each(work, self.created)
+
+    def _save_token(self, item: ConnectItem, token: MicrosoftToken) -> Flow[EmailAccount]:
+        return _calls.create_oauth(
+            from_name=item.from_name or item.address,
+            from_email=item.address,
+            username=item.login or item.address,
+            token=token.to_smartlead(),
+            use_whitelabel_credentials=self.plan.use_whitelabel_credentials,
+            **item.settings.create_fields(),
+        )
+
+    def _no_password(self, item: ConnectItem) -> None:
+        self.collector.add(
+            ItemResult(
+                subject=item.address,
+                action="sign in (password flow)",
+                status="failed",
+                detail="no password for this mailbox (it was already used in this run, or the credentials lack it)",
+                code="TL401",
+                fix="Copy the mailbox's password from the TenantCore app into the credentials file and run again.",
+            )
+        )
+
+    def _sign_in_failed(self, item: ConnectItem, error: Exception) -> None:
+        if isinstance(error, ValueError) and not isinstance(error, APIError):
+            self.collector.add(
+                ItemResult(
+                    subject=item.address,
+                    action="sign in (password flow)",
+                    status="failed",
+                    detail=f"credentials refused before any request: {error}",
+                    error=error,
+                    code="TL401",
+                    fix="Re-copy the password from the TenantCore app (no surrounding spaces) and run again.",
+                )
+            )
+            return
+        signed = as_sign_in_error(error, tenant_id=item.tenant_id, username=item.login)
+        code, detail, fix = sign_in_result(signed, self.plan.microsoft)
+        if signed.cause is SignInCause.MFA_OR_POLICY:
+            self.needs_browser.append(item)
+        self.collector.add(
+            ItemResult(
+                subject=item.address,
+                action="sign in (password flow)",
+                status="failed",
+                detail=detail,
+                error=signed,
+                code=code,
+                fix=fix,
             )
         )
 
@@ -364,3 +554,92 @@ class ConnectRun(PhasedRun):
                 if expected is not None and actual != expected:
                     drift.append(Drift(subject=item.address, field=field, expected=expected, actual=actual))
         return drift
+
+
+class _NoSlot(Exception):
+    """Internal: a create not started because the plan's slots ran out."""
+
+
+# ----------------------------------------------------------------------------- driving with Microsoft
+
+
+def drive(run: ConnectRun, sl: Smartlead, ms: MicrosoftIdentity | None) -> ApplyResult:
+    """Drive ``run`` on blocking clients (Smartlead, and Microsoft for the sign-ins)."""
+    run.concurrency = 1
+    clients: dict[str, Any] = {_calls.SMARTLEAD: sl}
+    if ms is not None:
+        clients[MICROSOFT] = ms
+    try:
+        return run_flow(run.flow(), clients, default=_calls.SMARTLEAD)
+    except BaseException as exc:
+        partial_note(exc, run.collector, run.rerun_hint())
+        raise
+
+
+async def adrive(
+    run: ConnectRun, sl: AsyncSmartlead, ms: AsyncMicrosoftIdentity | None, *, concurrency: int
+) -> ApplyResult:
+    """Async :func:`drive`, at most ``concurrency`` items of a phase at a time."""
+    run.concurrency = check_concurrency(concurrency)
+    clients: dict[str, Any] = {_calls.SMARTLEAD: sl}
+    if ms is not None:
+        clients[MICROSOFT] = ms
+    try:
+        return await arun_flow(run.flow(), clients, default=_calls.SMARTLEAD)
+    except BaseException as exc:
+        partial_note(exc, run.collector, run.rerun_hint())
+        raise
+
+
+def browser_fallback(
+    run: ConnectRun, result: ApplyResult, sl: Smartlead, ms: MicrosoftIdentity, opener: Callable[[str], Any],
+    timeout: float | None,
+) -> ApplyResult:  # fmt: skip
+    """Offer the browser flow to the mailboxes whose password sign-in met MFA/Conditional Access.
+
+    Each one gets ``opener(url)`` with its sign-in URL (``login_hint`` pre-filled) and a loopback
+    listener waiting up to ``timeout`` seconds; a completed sign-in is preflighted and saved, and
+    its item result replaced. A mailbox nobody signs in keeps its TL405 result.
+    """
+    replaced: dict[str, ItemResult] = {}
+    for item in run.needs_browser:
+        try:
+            token = ms.browser_sign_in(
+                item.tenant_id or "", item.login or item.address, open_browser=opener, timeout=timeout
+            )
+            account = run_flow(run._guarded(run._save_token(item, token)), sl)
+        except SignInError as exc:
+            code, detail, fix = sign_in_result(exc, run.plan.microsoft)
+            replaced[item.address] = ItemResult(
+                subject=item.address,
+                action="sign in (browser flow)",
+                status="failed",
+                detail=detail,
+                error=exc,
+                code=code,
+                fix=fix,
+            )
+            continue
+        except Exception as exc:
+            replaced[item.address] = ItemResult(
+                subject=item.address,
+                action="create OUTLOOK account (browser flow)",
+                status="failed",
+                detail=describe_error(exc),
+                error=exc,
+                fix=getattr(exc, "hint", None) or None,
+            )
+            continue
+        replaced[item.address] = ItemResult(
+            subject=item.address,
+            action="create OUTLOOK account (browser flow)",
+            status="succeeded",
+            detail=f"signed in in the browser; connected as account {account.id} ({item.settings.describe()})",
+            account_id=account.id,
+        )
+    if not replaced:
+        return result
+    items = tuple(
+        replaced.get(i.subject, i) if i.action == "sign in (password flow)" else i for i in result.items
+    )
+    return ApplyResult(items=items, drift=result.drift, verified=result.verified)

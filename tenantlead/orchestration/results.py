@@ -108,6 +108,9 @@ class ItemResult:
         error: the exception of a failed item (not rendered in dicts beyond ``detail``).
         account_id: the Smartlead account concerned, when known.
         tenant_id: the tenant of the subject; tenant_name: its name (from the plan).
+        code: the troubleshooting code of a failed (or refused) item, e.g. ``TL405`` for a
+            Microsoft sign-in behind MFA; None when no check describes it.
+        fix: what to change so the item succeeds on the next run, when known.
     """
 
     subject: str
@@ -118,6 +121,8 @@ class ItemResult:
     account_id: int | None = None
     tenant_id: str | None = None
     tenant_name: str | None = None
+    code: str | None = None
+    fix: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         """A flat JSON-ready dict."""
@@ -130,6 +135,8 @@ class ItemResult:
             "account_id": self.account_id,
             "error_type": type(self.error).__name__ if self.error is not None else None,
             "tenant_id": self.tenant_id,
+            "code": self.code,
+            "fix": self.fix,
         }
 
 

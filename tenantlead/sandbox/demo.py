@@ -218,8 +218,13 @@ class _Builder:
         return campaign
 
 
-def build_demo(sandbox: Sandbox, tenants: int = 6) -> None:
+def build_demo(sandbox: Sandbox, tenants: int = 6, *, oauth_plants: bool = False) -> None:
     """Populate ``sandbox`` with the demo fleet (``tenants`` 1..100) and fill ``sandbox.planted``.
+
+    ``oauth_plants`` adds three new (unconnected, TL201) mailboxes whose sign-in fails for connect
+    over OAuth, recorded in ``sandbox.planted_sign_in`` (code -> mailbox addresses): one behind
+    MFA (TL405), one with a stale password in the export (TL401), and, with 5 tenants or more,
+    one in a tenant that never consented to the agency app (TL406).
 
     Every TL code is planted when ``tenants >= 3`` (the SMTP-AUTH-disabled and basic-auth-retired
     plants need their own tenants); with fewer tenants the codes that need them are skipped.
@@ -315,6 +320,27 @@ def build_demo(sandbox: Sandbox, tenants: int = 6) -> None:
     not_connected = boxes[2][2]
     skip_connect.add(not_connected.primary_smtp)
     b.plant("TL201", not_connected.primary_smtp)
+
+    # Connect over OAuth plants (sandbox.planted_sign_in): two more new mailboxes of the main
+    # tenant, one behind MFA (TL405) and one whose exported password is stale (TL401); and a
+    # new mailbox in a tenant that never consented to the agency app (TL406).
+    sign_in: dict[str, list[str]] = {}
+    if oauth_plants:
+        mfa, stale = boxes[10][0], boxes[10][1]
+        sandbox.microsoft.user(mfa.user_principal_name).mfa_required = True
+        sandbox.exported_passwords[stale.primary_smtp] = stale.password[::-1] + "1"
+        sign_in = {"TL405": [mfa.primary_smtp], "TL401": [stale.primary_smtp]}
+        for mailbox in (mfa, stale):
+            skip_connect.add(mailbox.primary_smtp)
+            b.plant("TL201", mailbox.primary_smtp)
+    if oauth_plants and len(built) >= 5:
+        no_consent = built[3]
+        sandbox.microsoft.revoke_consent(no_consent.tenant_id, sandbox.authority.smartlead_app.client_id)
+        newcomer = b.mailboxes[no_consent.tenant_id][0][0]
+        skip_connect.add(newcomer.primary_smtp)
+        b.plant("TL201", newcomer.primary_smtp)
+        sign_in["TL406"] = [newcomer.primary_smtp]
+    sandbox.planted_sign_in = sign_in
 
     history = boxes[8][0]
     blocked_at = now - timedelta(hours=18)

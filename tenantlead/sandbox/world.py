@@ -221,6 +221,11 @@ class Sandbox:
         self.faults = FaultInjector(seed, self.clock)
         #: TL code -> subjects where the demo planted it (empty for a plain sandbox).
         self.planted: dict[str, list[str]] = {}
+        #: TL4xx code -> mailboxes the demo planted for connect over OAuth (``oauth_plants``;
+        #: sign-in failures no check of a loaded fleet can see before a sign-in is tried).
+        self.planted_sign_in: dict[str, list[str]] = {}
+        #: address -> the password the TenantCore export still shows after a reset (a stale copy).
+        self.exported_passwords: dict[str, str] = {}
         #: One lock around world handling: the loopback server is threaded.
         self.lock = threading.RLock()
         self._transport: httpx.MockTransport | None = None
@@ -249,12 +254,17 @@ class Sandbox:
         clock: VirtualClock | None = None,
         tenantcore: TenantCoreConfig | None = None,
         smartlead: SmartleadConfig | None = None,
+        oauth_plants: bool = False,
     ) -> Sandbox:
-        """A seeded agency fleet (``tenants`` 1..100) with every TL code planted; see docs/sandbox.md."""
+        """A seeded agency fleet (``tenants`` 1..100) with every TL code planted; see docs/sandbox.md.
+
+        ``oauth_plants`` adds the connect-over-OAuth failures (``planted_sign_in``): a mailbox
+        behind MFA, a stale exported password, a tenant without admin consent.
+        """
         from .demo import build_demo
 
         sandbox = cls(seed=seed, clock=clock, tenantcore=tenantcore, smartlead=smartlead)
-        build_demo(sandbox, tenants=tenants)
+        build_demo(sandbox, tenants=tenants, oauth_plants=oauth_plants)
         return sandbox
 
     # ------------------------------------------------------------------ keys and credentials
@@ -279,7 +289,7 @@ class Sandbox:
         for owner, mailbox in self.tenantcore.iter_mailboxes():
             if account is not None and owner is not account:
                 continue
-            password = mailbox.password
+            password = self.exported_passwords.get(mailbox.primary_smtp, mailbox.password)
             if any(c in password for c in ',"\r\n'):
                 password = '"' + password.replace('"', '""') + '"'
             lines.append(f"{mailbox.primary_smtp},{password}")

@@ -98,12 +98,16 @@ def test_connect_smtp_without_credentials_and_oauth_against_real_apis_are_usage_
     keys = ("--tenantcore-key", "tc_live_" + "0" * 48, "--smartlead-key", "f" * 36)
     code, _, err = run("connect", "--strategy", "oauth", *keys)
     assert code == 2
-    assert "MicrosoftTokenProvider" in err
+    assert "--credentials" in err
 
 
-def test_connect_oauth_in_the_sandbox_uses_the_simulators_tokens(sb: Sandbox, run: Run) -> None:
+def test_connect_oauth_in_the_sandbox_signs_in_with_the_simulators_app(
+    sb: Sandbox, run: Run, tmp_path: Path
+) -> None:
+    csv = tmp_path / "mailboxes.csv"
+    csv.write_text(sb.credentials_csv(), encoding="utf-8")
     target = sb.planted["TL201"][0]
-    code, _, _ = run("--sandbox", "connect", "--strategy", "oauth", "--apply")
+    code, _, _ = run("--sandbox", "connect", "--strategy", "oauth", "--credentials", csv, "--apply")
     assert code == 0
     account = next(a for a in sb.sl_user.accounts.values() if a.from_email == target)
     assert account.type == "OUTLOOK"
@@ -131,5 +135,10 @@ def test_demo_json_is_one_document_with_the_storys_numbers(run: Run) -> None:
     assert list(story) == ["status", "doctor", "day_before", "connect", "align", "day_after"]
     assert story["status"]["new_client"] == "Quarry Roofing"
     assert story["day_before"]["ndrs"] > 0
-    assert story["connect"]["failed"] == story["align"]["applied"]["failed"] == 0
+    # The three planted sign-in failures, each with its code and fix; nothing else fails.
+    assert sorted(f["code"] for f in story["connect"]["failures"])[:1] == ["TL401"]
+    assert {f["code"] for f in story["connect"]["failures"]} == {"TL401", "TL405", "TL406"}
+    assert all(f["fix"] for f in story["connect"]["failures"])
+    assert len(story["connect"]["handed_off"]) == 1
+    assert story["align"]["applied"]["failed"] == 0
     assert story["day_after"]["enforcement_blocks"] == story["day_after"]["ndrs"] == 0

@@ -180,6 +180,21 @@ def _upsert(
     if failure is not None:
         raise _verification_failed(failure)
     now = ctx.now()
+    limit = ctx.world.config.account_limit
+    if (
+        target is None
+        and limit is not None
+        and sum(not a.deleted for a in ctx.user.accounts.values()) >= limit
+    ):
+        raise reply(
+            400,
+            {
+                "ok": False,
+                "message": f"You have reached the email account limit of your plan ({limit}). Upgrade your "
+                "plan to add more email accounts.",
+                "errorCode": "EMAIL_ACCOUNT_LIMIT_REACHED",
+            },
+        )
     if target is None:
         client_id = ctx.client_id if ctx.client_id is not None else body.get("client_id")
         target = SlAccount(

@@ -87,6 +87,9 @@ class SmartleadConfig:
             off) - the pessimistic reading of an unverified path. ``"refuse"``: 400
             ``ACCOUNT_ALREADY_EXIST`` (the in-place switch is unverified live). ``"new_id"``:
             Smartlead drops the old account (as a delete does) and answers a new one's id.
+        account_limit: the plan's email-account slots per user (None: unlimited). A create past
+            it is refused (400, ``EMAIL_ACCOUNT_LIMIT_REACHED``); the API documents neither a
+            slot count nor this refusal's text, so both are the sandbox's model.
     """
 
     rate_limits: tuple[tuple[int, float], ...] = ((60, 60.0), (10, 2.0))
@@ -111,6 +114,7 @@ class SmartleadConfig:
     fetch_reply_cooldown_s: float = 5 * 60.0
     seed: int = 0
     oauth_switch: str = "in_place"
+    account_limit: int | None = None
 
     def __post_init__(self) -> None:
         for limit, seconds in self.rate_limits:
