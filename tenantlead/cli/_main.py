@@ -217,7 +217,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # argparse exits 0 for --help/--version and 2 for usage errors; return it instead.
         return exc.code if isinstance(exc.code, int) else 2
     debug = bool(getattr(args, "debug", False))
-    _JSON_ERRORS[0] = bool(getattr(args, "json", False))
     secrets = _known_secrets(args)
     handler = _start_debug_logging(secrets) if debug else None
     words = list(sys.argv[1:] if argv is None else argv)
@@ -370,10 +369,6 @@ def _known_secrets(args: argparse.Namespace) -> list[str]:
     return [v for v in values if v and len(v) >= _MIN_SECRET_LENGTH]
 
 
-#: Whether this run was asked for ``--json`` (then errors are also one JSON object on stdout).
-_JSON_ERRORS = [False]
-
-
 def _report(message: str, hint: str | None, exc: BaseException, debug: bool, secrets: Sequence[str]) -> None:
     lines = [line for line in message.splitlines() if line.strip()]
     first = lines[0] if lines else type(exc).__name__
@@ -381,16 +376,6 @@ def _report(message: str, hint: str | None, exc: BaseException, debug: bool, sec
     print(f"error: {redact_text(first, secrets)}", file=sys.stderr)
     if hint:
         print(f"hint: {redact_text(hint, secrets)}", file=sys.stderr)
-    if _JSON_ERRORS[0]:
-        error = {
-            "type": type(exc).__name__,
-            "message": redact_text(first, secrets),
-            "hint": redact_text(hint, secrets) if hint else None,
-        }
-        try:
-            print(json.dumps({"error": error}, indent=2))
-        except BrokenPipeError:
-            _silence_stdout()
     if debug:
         text = "".join(traceback.format_exception(exc))
         print(redact_text(text, secrets), file=sys.stderr, end="")

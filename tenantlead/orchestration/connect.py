@@ -537,7 +537,7 @@ def connect(
     if not signs_in:
         return ConnectPlan(
             strategy=strategy,
-            items=tuple(items),
+            items=attach_tenants(items, fleet),
             warnings=tuple(warnings),
             use_whitelabel_credentials=whitelabel,
             credentials=creds,

@@ -42,7 +42,7 @@ def test_done_when_oauth_connects_every_ready_mailbox_reports_the_plants_and_rer
     code, out, err = run(
         "--sandbox", "--json", "connect", "--strategy", "oauth", "--credentials", export, "--apply"
     )
-    assert code == 1  # the three planted failures
+    assert code == 3  # the three planted failures (exit 3: failed items)
     result = json.loads(out)["result"]
     failed = {i["subject"]: i for i in result["items"] if i["status"] == "failed"}
     assert {s: i["code"] for s, i in failed.items()} == planted
@@ -60,7 +60,7 @@ def test_done_when_oauth_connects_every_ready_mailbox_reports_the_plants_and_rer
 
     count = len(osb.sl_user.accounts)
     code, out, _ = run("--sandbox", "connect", "--strategy", "oauth", "--credentials", export, "--apply")
-    assert code == 1
+    assert code == 3
     assert len(osb.sl_user.accounts) == count  # a second run creates nothing
     assert "TL405" in out
     assert "--browser-fallback" in _
@@ -86,7 +86,7 @@ def test_browser_fallback_signs_the_mfa_mailbox_in(osb: Sandbox, run: Run, tmp_p
     assert "login_hint=" in err
     account = next(a for a in osb.sl_user.accounts.values() if a.from_email == mfa)
     assert account.type == "OUTLOOK"
-    assert code == 1  # the stale password and the unconsented tenant still fail
+    assert code == 3  # the stale password and the unconsented tenant still fail
 
 
 def test_oauth_against_the_real_apis_needs_the_app_and_never_takes_the_secret_as_a_flag(
