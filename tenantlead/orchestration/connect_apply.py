@@ -579,7 +579,7 @@ def drive(run: ConnectRun, sl: Smartlead, ms: MicrosoftIdentity | None) -> Apply
 async def adrive(
     run: ConnectRun, sl: AsyncSmartlead, ms: AsyncMicrosoftIdentity | None, *, concurrency: int
 ) -> ApplyResult:
-    """Async :func:`drive`, at most ``concurrency`` items of a phase at a time."""
+    """Async [`drive`][tenantlead.orchestration.connect_apply.drive], at most ``concurrency`` items of a phase at a time."""
     run.concurrency = check_concurrency(concurrency)
     clients: dict[str, Any] = {_calls.SMARTLEAD: sl}
     if ms is not None:
