@@ -12,6 +12,7 @@ import copy
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from tenantlead._core.ratelimit import RateLimit, RateLimiter
 from tenantlead._core.request import APIRequest, Response
 from tenantlead._core.retry import RetryPolicy
 from tenantlead._core.types import NOT_GIVEN, AsyncSleeper, Clock, NotGiven, Sleeper, async_sleep
+from tenantlead._core.validate import check_path
 from tenantlead._version import __version__
 from tenantlead.errors import (
     APIConnectionError,
@@ -61,6 +63,10 @@ logger = logging.getLogger("tenantlead")
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 2
+#: The largest answer body a client reads (after ``Content-Encoding`` is undone): 32 MiB. The
+#: biggest documented answers (a 100-account page, a 200-event page, a tenant's 36 mailboxes)
+#: are well under 1 MiB, so a bigger body is a proxy's or an attacker's, not the API's.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 USER_AGENT = f"tenantlead/{__version__} (+python; httpx/{httpx.__version__})"
 
 
@@ -77,7 +83,13 @@ class ErrorInfo:
 
 
 class APIProfile(Protocol):
-    """The API-specific knowledge a client needs (implemented by each API package)."""
+    """The API-specific knowledge a client needs (implemented by each API package).
+
+    Optional: ``plain_text_successes``, the exact plain-text bodies (compared without
+    surrounding whitespace) the API answers a successful write with. Any other non-JSON 2xx
+    body to a write is not the API's answer (a proxy's or captive portal's page) and raises
+    ``APIResponseError``; a profile without the attribute accepts no plain-text success.
+    """
 
     name: str
     display_name: str
@@ -193,6 +205,9 @@ class BaseAPIClient:
     _profile: APIProfile
     #: Client-side pacing when the caller passes no ``rate_limit`` (None: unlimited).
     default_rate_limit: RateLimit | None = None
+    #: The largest answer body read, in bytes (``MAX_RESPONSE_BYTES``, 32 MiB); a bigger one
+    #: raises ``APIResponseError`` instead of being buffered.
+    max_response_bytes: int = MAX_RESPONSE_BYTES
     _owns_http: bool
 
     def _configure(
@@ -243,6 +258,16 @@ class BaseAPIClient:
         redact.install_log_redaction()
         _configure_env_logging()
 
+    @property
+    def _api_key(self) -> str:
+        return self._key
+
+    @_api_key.setter
+    def _api_key(self, key: str) -> None:
+        # Held as a Secret (masked repr), so a frame-locals dump or vars(client) cannot show it;
+        # a rotated key set later is wrapped the same way.
+        self._key = redact.Secret(key)
+
     # ----------------------------------------------------------------- public bits
 
     @property
@@ -270,7 +295,16 @@ class BaseAPIClient:
         return self._limiter
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key='***')"
+        return f"{type(self).__name__}(base_url={redact.redact_url(self.base_url)!r}, api_key='***')"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A pickled client would carry its key in clear (and an open connection pool).
+        raise TypeError(f"{type(self).__name__} cannot be pickled; pickle the data it returned instead")
+
+    def __copy__(self) -> Self:
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
 
     def with_options(
         self,
@@ -304,6 +338,7 @@ class BaseAPIClient:
         return (self._api_key,)
 
     def _url_for(self, request: APIRequest[Any]) -> str:
+        check_path(request.path)
         if request.path.startswith(("http://", "https://")):
             return request.path
         base = request.base_url if request.base_url is not None else self.base_url
@@ -317,15 +352,24 @@ class BaseAPIClient:
         if not isinstance(request.json, NotGiven):
             content = json.dumps(request.json, separators=(",", ":"), default=str).encode()
             headers["Content-Type"] = "application/json"
-        timeout = self.timeout if isinstance(request.timeout, NotGiven) else request.timeout
-        return http.build_request(
-            request.method.upper(),
-            self._url_for(request),
-            params=params or None,  # an empty mapping makes httpx re-parse the URL
-            headers=headers,
-            content=content,
-            timeout=timeout,
-        )
+        try:
+            return http.build_request(
+                request.method.upper(),
+                self._url_for(request),
+                params=params or None,  # an empty mapping makes httpx re-parse the URL
+                headers=headers,
+                content=content,
+                timeout=self._timeout_of(request),
+            )
+        except httpx.InvalidURL as exc:
+            raise ConfigurationError(
+                f"{self._profile.display_name} request URL is invalid "
+                f"({redact.redact_text(str(exc), self._secrets())}); check base_url and the path "
+                "parameters of this call"
+            ) from None
+
+    def _timeout_of(self, request: APIRequest[Any]) -> float | None:
+        return self.timeout if isinstance(request.timeout, NotGiven) else request.timeout
 
     def _scrub(self, info: ErrorInfo) -> ErrorInfo:
         # A server (or proxy) may echo the request's key or a token back in its error message.
@@ -336,15 +380,17 @@ class BaseAPIClient:
 
     # ----------------------------------------------------------------- pure decisions
 
-    def _interpret(
-        self, request: APIRequest[T], http_request: httpx.Request, http_response: httpx.Response
-    ) -> T:
-        """Turn a response into the parsed value or raise the mapped error."""
-        response = Response.decode(http_response.status_code, http_response.headers, http_response.content)
+    def _interpret(self, request: APIRequest[T], http_response: httpx.Response, content: bytes) -> T:
+        """Turn a response (its body read into ``content``) into the parsed value or raise the mapped error.
+
+        Holds no ``httpx.Request`` in a local: its repr shows the URL, and Smartlead's carries
+        the key, to any crash reporter that records locals (``http_response``'s repr is its status).
+        """
+        response = Response.decode(http_response.status_code, http_response.headers, content)
         if self._limiter is not None:
             self._limiter.observe(http_response.headers)
         # The redacted URL is built only when an error needs it: successes skip that work.
-        method, api = http_request.method, self._profile.name
+        method, api = http_response.request.method, self._profile.name
         if not 200 <= response.status_code < 300:
             info = self._scrub(self._profile.parse_error(response))
             retry_after = self.retry.server_advice(http_response.headers, now_unix=self._clock())
@@ -353,9 +399,9 @@ class BaseAPIClient:
                 api=api,
                 status=response.status_code,
                 method=method,
-                url=self._redacted_url(http_request.url),
+                url=self._redacted_url(http_response.request.url),
                 retry_after=retry_after,
-                body=redact.redact_body(response.data),
+                body=redact.redact_body(response.data, self._secrets()),
             )
         if (
             not response.is_json
@@ -371,7 +417,7 @@ class BaseAPIClient:
                     api=api,
                     status_code=response.status_code,
                     method=method,
-                    url=self._redacted_url(http_request.url),
+                    url=self._redacted_url(http_response.request.url),
                     hint="Usually a connection cut mid-response or a proxy; retry-safe calls were retried.",
                     body=redact.redact_text(response.text[:200], self._secrets()),
                 ),
@@ -387,17 +433,37 @@ class BaseAPIClient:
                     status_code=response.status_code,
                     code=problem.code,
                     method=method,
-                    url=self._redacted_url(http_request.url),
+                    url=self._redacted_url(http_response.request.url),
                     hint=problem.hint,
-                    body=redact.redact_body(response.data),
+                    body=redact.redact_body(response.data, self._secrets()),
                 ),
+            )
+        if (
+            response.is_json is False
+            and isinstance(response.data, str)
+            and method.upper() not in ("GET", "HEAD", "OPTIONS")
+            and response.text.strip() not in getattr(self._profile, "plain_text_successes", ())
+        ):
+            # A proxy, captive portal or firewall answering a write with its own 200 page: the
+            # write most likely never reached the API, so it must not count as done.
+            raise APIResponseError(
+                f"the {response.status_code} answer to this write is not {self._profile.display_name}'s "
+                f"({http_response.headers.get('content-type') or 'no content type'}: "
+                f"{_excerpt(response.text, self._secrets())!r}); the change was probably not made",
+                api=api,
+                status_code=response.status_code,
+                method=method,
+                url=self._redacted_url(http_response.request.url),
+                hint="Something between you and the API (a proxy, captive portal or firewall) answered "
+                "instead of it: check the network and base_url, then re-run (re-running is safe).",
+                body=redact.redact_text(response.text[:200], self._secrets()),
             )
         try:
             return request.parse(response)
         except APIError as exc:
             if not exc.url.startswith(("http://", "https://")):
                 # Raised by a parser, which cannot see the request: say where it came from.
-                exc.method, exc.url = method, self._redacted_url(http_request.url)
+                exc.method, exc.url = method, self._redacted_url(http_response.request.url)
                 exc.args = (exc._render(),)
             raise
         except (TypeError, ValueError, KeyError, AttributeError, IndexError, BaseExceptionGroup) as exc:
@@ -407,10 +473,10 @@ class BaseAPIClient:
                 api=api,
                 status_code=response.status_code,
                 method=method,
-                url=self._redacted_url(http_request.url),
+                url=self._redacted_url(http_response.request.url),
                 hint="The API may have changed, or a proxy answered instead of it; "
                 "see .body on this error and report it if it persists.",
-                body=redact.redact_body(response.data),
+                body=redact.redact_body(response.data, self._secrets()),
             ) from None
 
     def _decide(
@@ -450,39 +516,83 @@ class BaseAPIClient:
         # reconcile lookup, so a second uncertain outcome is looked up again, never resent blindly.
         return self._decide(attrs.evolve(request, retry_safe=True, reconcile=None), attempt, error)
 
-    def _connection_error(
-        self, http_request: httpx.Request, exc: httpx.TransportError
-    ) -> tuple[APIError, bool]:
+    def _transport_error(self, http_request: httpx.Request, exc: httpx.HTTPError) -> tuple[APIError, bool]:
+        """Any httpx exception as the SDK's error (never the httpx one: its ``.request.url`` holds
+        Smartlead's key), and whether the request may have reached the server."""  # noqa: D205, D209
         url = self._redacted_url(http_request.url)
+        api, method = self._profile.name, http_request.method
         detail = redact.redact_text(str(exc) or type(exc).__name__, self._secrets())
+        if isinstance(exc, httpx.DecodingError):
+            # The answer arrived but its Content-Encoding does not decode: as transient as a body
+            # cut off in transit, so retry-safe requests are repeated.
+            return _transient(
+                "truncated",
+                APIResponseError(
+                    f"the answer's body could not be decoded ({detail})",
+                    api=api,
+                    method=method,
+                    url=url,
+                    hint="A proxy or the server sent a body that does not match its Content-Encoding; "
+                    "retry-safe calls were retried.",
+                ),
+            ), True
         sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
         if isinstance(exc, httpx.TimeoutException):
-            timeout = self.timeout
+            timeout = self._timeout_of_request(http_request)
             err: APIError = APITimeoutError(
                 f"request timed out ({type(exc).__name__}{f' after {timeout:g}s' if timeout else ''})",
-                api=self._profile.name,
-                method=http_request.method,
+                api=api,
+                method=method,
                 url=url,
                 hint="Raise timeout= on the client or per call; for writes, check whether the change landed before resending.",
+            )
+        elif isinstance(exc, httpx.TooManyRedirects):
+            err = APIConnectionError(
+                f"too many redirects ({detail})",
+                api=api,
+                method=method,
+                url=url,
+                hint="The base_url (or a proxy) redirects in a loop: use the API's own base URL.",
             )
         else:
             err = APIConnectionError(
                 f"connection failed: {detail}",
-                api=self._profile.name,
-                method=http_request.method,
+                api=api,
+                method=method,
                 url=url,
                 hint="Check the network, proxy settings and base_url.",
             )
         return err, sent
 
-    def _log_response(self, http_request: httpx.Request, status: int, attempt: int) -> None:
+    @staticmethod
+    def _timeout_of_request(http_request: httpx.Request) -> float | None:
+        timeouts = http_request.extensions.get("timeout")
+        read = timeouts.get("read") if isinstance(timeouts, dict) else None
+        return float(read) if isinstance(read, int | float) else None
+
+    def _deadline_error(self, http_request: httpx.Request, deadline: float) -> APIError:
+        return APITimeoutError(
+            f"request timed out (the answer took longer than the {deadline:g}s deadline)",
+            api=self._profile.name,
+            method=http_request.method,
+            url=self._redacted_url(http_request.url),
+            hint="timeout= bounds a whole attempt, the answer's body included (a server or proxy "
+            "trickling bytes cannot hold a call open); raise it on the client or per call.",
+        )
+
+    def _body_reader(self, http_request: httpx.Request) -> _BodyReader:
+        """Collects an answer's body chunks, enforcing the size cap and the attempt's deadline."""
+        deadline = self._timeout_of_request(http_request)
+        return _BodyReader(self, http_request, deadline)
+
+    def _log_response(self, http_response: httpx.Response, attempt: int) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s %s -> %s (attempt %d)",
                 self._profile.name,
-                http_request.method,
-                self._redacted_url(http_request.url),
-                status,
+                http_response.request.method,
+                self._redacted_url(http_response.request.url),
+                http_response.status_code,
                 attempt,
             )
 
@@ -498,6 +608,57 @@ class BaseAPIClient:
             attempt,
             outcome.delay,
         )
+
+
+class _BodyReader:
+    """One attempt's answer body, read chunk by chunk: a size cap and a wall-clock deadline.
+
+    httpx's ``timeout`` is per network operation, so a server that sends a byte every few
+    seconds never trips it; the reader ends the attempt once it has run longer than its
+    timeout (checked when the headers arrive and after every chunk) or the body passes
+    ``max_response_bytes``. The sync and async loops feed it the same way.
+    """
+
+    __slots__ = ("_chunks", "_client", "_deadline", "_limit", "_request", "_size", "_started")
+
+    def __init__(self, client: BaseAPIClient, http_request: httpx.Request, deadline: float | None) -> None:
+        self._client = client
+        self._request = http_request
+        self._deadline = deadline
+        self._started = client._clock()
+        self._limit = client.max_response_bytes
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def check_time(self) -> None:
+        """Raise ``APITimeoutError`` when the attempt has outlived its deadline."""
+        if self._deadline is not None and self._client._clock() - self._started > self._deadline:
+            raise self._client._deadline_error(self._request, self._deadline)
+
+    def feed(self, chunk: bytes) -> None:
+        """Add a chunk; raise when the body is too big or the attempt too long."""
+        self._size += len(chunk)
+        if self._size > self._limit:
+            raise APIResponseError(
+                f"the answer's body is larger than {self._limit:,} bytes; stopped reading",
+                api=self._client._profile.name,
+                method=self._request.method,
+                url=self._client._redacted_url(self._request.url),
+                hint="No documented answer is that big: a proxy or a misbehaving server sent it. "
+                "max_response_bytes on the client sets the cap.",
+            )
+        self._chunks.append(chunk)
+        self.check_time()
+
+    def content(self) -> bytes:
+        """The whole body."""
+        return b"".join(self._chunks)
+
+
+def _excerpt(text: str, secrets: tuple[str, ...]) -> str:
+    # A short, tag-free, single-line view of a non-JSON body for an error message.
+    plain = " ".join(re.sub(r"(?s)<[^>]+>", " ", text).split())
+    return redact.redact_text(plain[:80], secrets)
 
 
 def _transient(kind: str, error: APIResponseError) -> APIResponseError:
@@ -559,15 +720,27 @@ class SyncAPIClient(BaseAPIClient):
                 self._limiter.acquire(self._sleep)
             http_request = self._build(self._http, request)
             self.stats.requests += 1
+            reader = self._body_reader(http_request)
             try:
-                http_response = self._http.send(http_request)
-            except httpx.TransportError as exc:
-                error, sent = self._connection_error(http_request, exc)
-                outcome = self._decide(request, attempt, error, sent=sent)
-            else:
-                self._log_response(http_request, http_response.status_code, attempt)
+                http_response = self._http.send(http_request, stream=True)
                 try:
-                    return self._interpret(request, http_request, http_response)
+                    reader.check_time()
+                    for chunk in http_response.iter_bytes():
+                        reader.feed(chunk)
+                finally:
+                    http_response.close()
+            except httpx.HTTPError as exc:
+                error, sent = self._transport_error(http_request, exc)
+                del http_request, reader  # see _interpret: no local may show the key
+                outcome = self._decide(request, attempt, error, sent=sent)
+            except APIError as error:
+                del http_request, reader
+                outcome = self._decide(request, attempt, error)
+            else:
+                del http_request
+                self._log_response(http_response, attempt)
+                try:
+                    return self._interpret(request, http_response, reader.content())
                 except APIError as error:
                     outcome = self._decide(request, attempt, error)
             if isinstance(outcome, _Reconcile):
@@ -665,15 +838,27 @@ class AsyncAPIClient(BaseAPIClient):
                 await self._limiter.async_acquire(self._sleep)
             http_request = self._build(self._http, request)
             self.stats.requests += 1
+            reader = self._body_reader(http_request)
             try:
-                http_response = await self._http.send(http_request)
-            except httpx.TransportError as exc:
-                error, sent = self._connection_error(http_request, exc)
-                outcome = self._decide(request, attempt, error, sent=sent)
-            else:
-                self._log_response(http_request, http_response.status_code, attempt)
+                http_response = await self._http.send(http_request, stream=True)
                 try:
-                    return self._interpret(request, http_request, http_response)
+                    reader.check_time()
+                    async for chunk in http_response.aiter_bytes():
+                        reader.feed(chunk)
+                finally:
+                    await http_response.aclose()
+            except httpx.HTTPError as exc:
+                error, sent = self._transport_error(http_request, exc)
+                del http_request, reader  # see _interpret: no local may show the key
+                outcome = self._decide(request, attempt, error, sent=sent)
+            except APIError as error:
+                del http_request, reader
+                outcome = self._decide(request, attempt, error)
+            else:
+                del http_request
+                self._log_response(http_response, attempt)
+                try:
+                    return self._interpret(request, http_response, reader.content())
                 except APIError as error:
                     outcome = self._decide(request, attempt, error)
             if isinstance(outcome, _Reconcile):
