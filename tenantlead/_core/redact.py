@@ -69,18 +69,27 @@ def is_secret_key(key: str) -> bool:
 
 
 def redact_url(url: object) -> str:
-    """The URL with every secret query parameter's value replaced by ``***``."""
+    """The URL with every secret query parameter's value, and any ``user:password@`` part's
+    password, replaced by ``***``."""  # noqa: D205, D209
     text = str(url)
     try:
         parts = urlsplit(text)
     except ValueError:
         return redact_text(text)
+    netloc = parts.netloc
+    if "@" in netloc:
+        # user:password@host: the password (or a lone token in the user part) is a secret.
+        user, _, host = netloc.rpartition("@")
+        name = user.split(":", 1)[0] if ":" in user else ""
+        netloc = f"{name}:{MASK}@{host}" if name else f"{MASK}@{host}"
     if not parts.query:
-        return redact_text(text)
+        if netloc == parts.netloc:
+            return redact_text(text)
+        return redact_text(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     cleaned = [(k, MASK if is_secret_key(k) else v) for k, v in pairs]
     query = urlencode(cleaned, safe="*")
-    return redact_text(urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment)))
+    return redact_text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
