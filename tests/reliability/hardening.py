@@ -1,0 +1,483 @@
+"""The hardening cases of issue 16: one or more per finding, each a fault, an attack or a bad input.
+
+Every case is a plain function registered with ``@case(item, kind, title)``; ``test_hardening.py``
+runs each one and records how many of each kind passed in tests/reliability/README.md. A case
+asserts what a user would notice (the error class and what it says, the requests that reached
+the server, the text a crash reporter would store), so it fails on the code before the fix.
+Bad inputs that fit the documented table live in ``bad_input_table.py``; the cases here run
+those rows by name, so each finding is counted once, under its kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import logging
+import pickle
+import traceback
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import attrs
+import httpx
+import pytest
+
+from tenantlead import errors
+from tenantlead.sandbox import Sandbox
+from tenantlead.smartlead import AsyncSmartlead, Smartlead
+from tenantlead.tenantcore import AsyncTenantCore, TenantCore
+from tests.reliability._targets import FAKE_SL_KEY, FAKE_TC_KEY, FixedAnswer, make_clients
+
+KINDS = ("attack", "fault", "bad input")
+
+
+@attrs.frozen
+class Case:
+    """One hardening case: ``run()`` raises AssertionError when the finding is back."""
+
+    item: int
+    kind: str
+    title: str
+    run: Callable[[], None]
+
+
+CASES: list[Case] = []
+
+
+def case(item: int, kind: str, title: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Register the decorated function as a case of finding ``item``."""
+    assert kind in KINDS, kind
+
+    def register(fn: Callable[[], None]) -> Callable[[], None]:
+        CASES.append(Case(item, kind, title, fn))
+        return fn
+
+    return register
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+class FakeClock:
+    """A Unix-seconds clock that only moves when told (streams below advance it as they trickle)."""
+
+    def __init__(self, start: float = 1_790_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Trickle(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body sent a few bytes at a time, ``delay`` virtual seconds apart, ``chunks`` times."""
+
+    def __init__(self, clock: FakeClock, chunk: bytes, chunks: int, delay: float) -> None:
+        self.clock, self.chunk, self.chunks, self.delay = clock, chunk, chunks, delay
+        self.sent = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for _ in range(self.chunks):
+            self.clock.now += self.delay
+            self.sent += 1
+            yield self.chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece in self:
+            yield piece
+
+
+def tenantlead_locals(exc: BaseException) -> str:
+    """What a locals-capturing crash reporter stores for the SDK's own frames of ``exc``.
+
+    ``traceback.TracebackException(capture_locals=True)`` renders every local with ``repr``,
+    as Sentry, ``pytest -l``, IPython's verbose mode and ``rich``'s ``show_locals`` do; the
+    caller's own frames are left out (the test's locals hold the secrets on purpose).
+    """
+    seen: list[str] = []
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop()
+        te = traceback.TracebackException.from_exception(current, capture_locals=True)
+        for frame in te.stack:
+            if "/tenantlead/" in frame.filename.replace("\\", "/"):
+                seen += [f"{frame.name}.{k}={v}" for k, v in (frame.locals or {}).items()]
+        todo += [e for e in (current.__cause__, current.__context__) if e is not None]
+    return "\n".join(seen)
+
+
+def _sandbox_clients(sb: Sandbox, **options: Any) -> tuple[TenantCore, Smartlead]:
+    return (
+        TenantCore(sb.tenantcore_api_key, **sb.client_options(), **options),
+        Smartlead(sb.smartlead_api_key, **sb.client_options(), **options),
+    )
+
+
+def _secrets(sb: Sandbox) -> set[str]:
+    return {sb.tenantcore_api_key, sb.smartlead_api_key} | {
+        m.password for m in sb.tc_account.mailboxes.values()
+    }
+
+
+def _assert_clean(text: str, secrets: set[str], where: str) -> None:
+    leaked = sorted(s[:4] + "..." for s in secrets if s and s in text)
+    assert not leaked, f"{where}: {leaked}"
+
+
+def _raises(cls: type[BaseException], call: Callable[[], Any]) -> BaseException:
+    with pytest.raises(cls) as info:
+        call()
+    return info.value
+
+
+# ---------------------------------------------------------------------------------- 1
+
+
+@case(1, "attack", "a captive portal's 200 text/html answers bulk_update: APIResponseError, not success")
+def portal_page_is_not_a_successful_write() -> None:
+    answer = FixedAnswer()
+    answer.set(
+        200, b"<html><body>Welcome to Hotel WiFi - sign in</body></html>", {"content-type": "text/html"}
+    )
+    _, sl = make_clients(answer)
+    exc = _raises(errors.APIResponseError, lambda: sl.email_accounts.bulk_update([1, 2], message_per_day=20))
+    assert "not Smartlead's" in str(exc)
+    assert "probably not made" in str(exc)
+    answer.set(200, b"Temporarily unavailable", {"content-type": "text/plain"})
+    _raises(errors.APIResponseError, lambda: sl.email_accounts.update(1, max_email_per_day=20))
+    tc, _ = make_clients(answer)
+    _raises(errors.APIResponseError, lambda: tc.mailbox_limits.provision("t-1"))
+    # Smartlead's one documented plain-text success still counts, and reads are unchanged.
+    answer.set(200, b"success", {"content-type": "text/html; charset=utf-8"})
+    assert sl.request("DELETE", "/campaigns/5/leads/9") == "success"
+    answer.set(200, b"<html>login</html>", {"content-type": "text/html"})
+    assert sl.request("GET", "/campaigns/5") == "<html>login</html>"
+
+
+# ---------------------------------------------------------------------------------- 2
+
+
+@case(2, "attack", "after a 404 and an ACCOUNT_ALREADY_EXIST no SDK frame local shows a key or password")
+def no_secret_in_frame_locals() -> None:
+    sb = Sandbox.demo(seed=5, tenants=2)
+    secrets = _secrets(sb)
+    tc, sl = _sandbox_clients(sb, max_retries=0)
+    failures = [
+        _raises(errors.NotFoundError, lambda: sl.email_accounts.get(987654)),
+        _raises(errors.NotFoundError, lambda: tc.tenants.get("00000000-0000-4000-8000-000000000000")),
+    ]
+    account = sl.email_accounts.list().to_list()[0]
+    mailbox = next(m for m in sb.tc_account.mailboxes.values() if m.primary_smtp == account.from_email)
+    exists = _raises(
+        errors.APIError,
+        lambda: sl.email_accounts.create_smtp(
+            from_name="X", from_email=mailbox.primary_smtp, user_name=mailbox.primary_smtp,
+            password=mailbox.password, smtp_host="smtp.office365.com", smtp_port=587,
+            imap_host="outlook.office365.com", imap_port=993,
+        ),
+    )  # fmt: skip
+    assert isinstance(exists, errors.APIError)
+    assert exists.code == "ACCOUNT_ALREADY_EXIST"
+    for exc in [*failures, exists]:
+        rendered = tenantlead_locals(exc)
+        assert "_run.request=" in rendered  # the SDK's frames were rendered, locals and all
+        _assert_clean(rendered, secrets, type(exc).__name__)
+
+
+@case(2, "attack", "the same on the async clients (coroutine frames keep their locals too)")
+def no_secret_in_async_frame_locals() -> None:
+    sb = Sandbox.demo(seed=6, tenants=1)
+    secrets = _secrets(sb)
+
+    async def go() -> list[BaseException]:
+        opts = sb.client_options(asynchronous=True)
+        async with AsyncSmartlead(sb.smartlead_api_key, max_retries=0, **opts) as sl:
+            out: list[BaseException] = []
+            try:
+                await sl.email_accounts.get(987654)
+            except errors.NotFoundError as exc:
+                out.append(exc)
+            account = (await sl.email_accounts.list().to_list())[0]
+            mailbox = next(
+                m for m in sb.tc_account.mailboxes.values() if m.primary_smtp == account.from_email
+            )
+            try:
+                await sl.email_accounts.create_smtp(
+                    from_name="X", from_email=mailbox.primary_smtp, user_name=mailbox.primary_smtp,
+                    password=mailbox.password, smtp_host="smtp.office365.com", smtp_port=587,
+                    imap_host="outlook.office365.com", imap_port=993,
+                )  # fmt: skip
+            except errors.APIError as exc:
+                out.append(exc)
+        async with AsyncTenantCore(
+            sb.tenantcore_api_key, max_retries=0, **sb.client_options(asynchronous=True)
+        ) as tc:
+            try:
+                await tc.tenants.get("00000000-0000-4000-8000-000000000000")
+            except errors.NotFoundError as exc:
+                out.append(exc)
+        return out
+
+    found = asyncio.run(go())
+    assert len(found) == 3
+    for exc in found:
+        _assert_clean(tenantlead_locals(exc), secrets, type(exc).__name__)
+
+
+# ---------------------------------------------------------------------------------- 4
+
+
+@case(4, "attack", "DEBUG records on the HTTP/2 stack's loggers (hpack, h2) are redacted")
+def http2_stack_loggers_are_redacted() -> None:
+    Smartlead(FAKE_SL_KEY, http_client=httpx.Client(transport=FixedAnswer().transport))
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    keep = Keep(logging.DEBUG)
+    names = ("hpack.hpack", "hpack.table", "h2.connection")
+    for name in names:
+        logger = logging.getLogger(name)
+        logger.addHandler(keep)
+        logger.setLevel(logging.DEBUG)
+    try:
+        # What hpack logs while encoding a Smartlead request and a TenantCore one over HTTP/2.
+        path = (b":path", f"/api/v1/email-accounts/?api_key={FAKE_SL_KEY}&offset=0".encode())
+        logging.getLogger("hpack.hpack").debug("Encoding %s", path)
+        logging.getLogger("hpack.table").debug(
+            "Adding %s to the header table", (b"authorization", f"Bearer {FAKE_TC_KEY}".encode())
+        )
+        logging.getLogger("h2.connection").debug("Send headers %s", [path])
+    finally:
+        for name in names:
+            logging.getLogger(name).removeHandler(keep)
+    assert len(records) == 3
+    text = "\n".join(r.getMessage() for r in records)
+    _assert_clean(text, {FAKE_SL_KEY, FAKE_TC_KEY}, "http2 logs")
+
+
+# ---------------------------------------------------------------------------------- 5
+
+
+@case(
+    5,
+    "fault",
+    "a body that does not match its Content-Encoding: retried, then APIResponseError without the key",
+)
+def wrong_content_encoding_is_mapped() -> None:
+    answer = FixedAnswer()
+    answer.set(
+        200, b"[1, 2, 3] this is not gzip", {"content-type": "application/json", "content-encoding": "gzip"}
+    )
+    http = httpx.Client(transport=answer.transport)
+    sl = Smartlead(FAKE_SL_KEY, http_client=http, max_retries=2, rate_limit=None, sleep=lambda s: None)
+    exc = _raises(errors.APIResponseError, lambda: sl.campaigns.list())
+    assert answer.requests == 3  # retried like a body cut off in transit
+    assert "could not be decoded" in str(exc)
+    _assert_clean(str(exc) + repr(exc) + exc.url + tenantlead_locals(exc), {FAKE_SL_KEY}, "decoding")
+    # No httpx exception (its .request.url holds the key) is attached.
+    assert exc.__cause__ is None
+    assert exc.__context__ is None
+
+
+@case(5, "fault", "a redirect loop on a following client: APIConnectionError, not httpx.TooManyRedirects")
+def redirect_loop_is_mapped() -> None:
+    def loop(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": str(request.url)})
+
+    http = httpx.Client(transport=httpx.MockTransport(loop), follow_redirects=True, max_redirects=3)
+    sl = Smartlead(FAKE_SL_KEY, http_client=http, max_retries=0, rate_limit=None)
+    exc = _raises(errors.APIConnectionError, lambda: sl.tags.list())
+    assert "too many redirects" in str(exc)
+    _assert_clean(str(exc) + exc.url, {FAKE_SL_KEY}, "redirects")
+
+
+@case(5, "fault", "gzip that decodes to more than the body cap (a zip bomb): APIResponseError, read stops")
+def zip_bomb_is_capped() -> None:
+    bomb = gzip.compress(b"[" + b" " * (40 * 1024 * 1024) + b"]", compresslevel=9)
+    answer = FixedAnswer()
+    answer.set(200, bomb, {"content-type": "application/json", "content-encoding": "gzip"})
+    tc, _ = make_clients(answer)
+    exc = _raises(errors.APIResponseError, lambda: tc.tenants.list())
+    assert "larger than 33,554,432 bytes" in str(exc)
+
+
+# ---------------------------------------------------------------------------------- 7
+
+
+@case(7, "fault", "a slow-loris answer (a byte every 1.9 s at timeout=2) ends at the 2 s deadline")
+def slow_loris_hits_the_deadline() -> None:
+    clock = FakeClock()
+    streams: list[Trickle] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        streams.append(Trickle(clock, b" ", chunks=50, delay=1.9))
+        return httpx.Response(200, headers={"content-type": "application/json"}, stream=streams[-1])
+
+    started = clock.now
+    tc = TenantCore(
+        FAKE_TC_KEY, http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+        timeout=2, max_retries=0, clock=clock, sleep=lambda s: None,
+    )  # fmt: skip
+    exc = _raises(errors.APITimeoutError, lambda: tc.tenants.list())
+    assert "2s deadline" in str(exc)
+    assert clock.now - started < 4.0  # not the 95 s the trickle would take
+    assert streams[0].sent == 2
+
+
+@case(7, "fault", "the same deadline on the async client")
+def slow_loris_hits_the_deadline_async() -> None:
+    clock = FakeClock()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=Trickle(clock, b" ", chunks=50, delay=1.9))
+
+    async def go() -> BaseException:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        async with AsyncSmartlead(
+            FAKE_SL_KEY, http_client=http, timeout=2, max_retries=0, clock=clock, rate_limit=None
+        ) as sl:
+            with pytest.raises(errors.APITimeoutError) as info:
+                await sl.tags.list()
+            return info.value
+
+    started = clock.now
+    asyncio.run(go())
+    assert clock.now - started < 4.0
+
+
+@case(7, "attack", "an endless 1 MiB-chunk body stops at the 32 MiB cap with a clear error")
+def endless_body_is_capped() -> None:
+    clock = FakeClock()
+    stream = Trickle(clock, b" " * (1024 * 1024), chunks=1024, delay=0.0)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "application/json"}, stream=stream)
+
+    tc = TenantCore(
+        FAKE_TC_KEY, http_client=httpx.Client(transport=httpx.MockTransport(handler)), max_retries=0
+    )
+    exc = _raises(errors.APIResponseError, lambda: tc.tenants.list())
+    assert "larger than 33,554,432 bytes; stopped reading" in str(exc)
+    assert stream.sent == 33  # 1 GiB offered, 33 MiB read
+
+
+# ---------------------------------------------------------------------------------- 9
+
+
+@case(
+    9, "bad input", "a tc_live_ key given to Smartlead (and a Smartlead key to TenantCore) is refused unsent"
+)
+def foreign_keys_are_refused() -> None:
+    from tests.reliability.bad_input_table import run_rows
+
+    run_rows("TenantCore key given to the Smartlead client", "Smartlead key given to the TenantCore client")
+
+
+# ---------------------------------------------------------------------------------- 10
+
+
+@case(10, "attack", "ids '.' and '..' (from the caller or from the server) never re-target a request")
+def dot_segment_ids_are_refused() -> None:
+    answer = FixedAnswer()
+    answer.set(200, b'{"mailboxes": [{"id": "..", "primary_smtp": "a@b.co"}]}')
+    tc, _ = make_clients(answer)
+    for bad in (".", ".."):
+        exc = _raises(ValueError, lambda bad=bad: tc.mailboxes.update("t1", bad, daily_send_limit=5))
+        assert "dot segment" in str(exc)
+        _raises(ValueError, lambda bad=bad: tc.tenants.deprovision(bad))
+    sent = answer.requests
+    from_server = tc.mailboxes.list("t1")[0]
+    _raises(ValueError, lambda: tc.mailboxes.update("t1", from_server.id, daily_send_limit=5))
+    _raises(ValueError, lambda: tc.request("PATCH", "/tenants/t1/mailboxes/%2e%2e", json={}))
+    assert answer.requests == sent + 1  # only the list went out
+
+
+@case(
+    10, "bad input", "NUL, DEL and bidi-control ids: ValueError naming the argument, never httpx.InvalidURL"
+)
+def control_character_ids_are_refused() -> None:
+    answer = FixedAnswer()
+    tc, _ = make_clients(answer)
+    for bad in ("t\x00", "t\x7f", "t\u202e"):
+        exc = _raises(ValueError, lambda bad=bad: tc.tenants.get(bad))
+        assert "tenant_id contains a control character" in str(exc)
+    _raises(ValueError, lambda: tc.request("GET", "/tenants/\x00"))
+    assert answer.requests == 0
+    # Other reserved characters are encoded: the id reaches the server as one path segment.
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.raw_path.decode())
+        return httpx.Response(200, json={"tenant_id": "x"})
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    TenantCore(FAKE_TC_KEY, http_client=http, max_retries=0).tenants.get("café:1@a")
+    assert seen == ["/v1/tenants/caf%C3%A9:1@a"]
+
+
+# ---------------------------------------------------------------------------------- 12
+
+
+@case(12, "attack", "a server echoing the client's own key: not in exc.body, not in the pickled error")
+def echoed_key_is_scrubbed_from_body_and_pickle() -> None:
+    answer = FixedAnswer()
+    echo = f'{{"message": "no such key", "got": "{FAKE_SL_KEY}", "url": "/x?k={FAKE_SL_KEY}"}}'.encode()
+    answer.set(404, echo)
+    _, sl = make_clients(answer)
+    exc = _raises(errors.NotFoundError, lambda: sl.tags.list())
+    assert isinstance(exc, errors.APIError)
+    assert exc.body["message"] == "no such key"
+    blob = pickle.dumps(exc)
+    _assert_clean(repr(exc.body) + str(blob), {FAKE_SL_KEY}, "body/pickle")
+    again = pickle.loads(blob)
+    assert type(again) is errors.NotFoundError
+    assert str(again) == str(exc)
+
+
+@case(12, "attack", "a client and its key cannot be pickled (no key in clear on disk)")
+def clients_refuse_pickling() -> None:
+    tc, sl = make_clients(FixedAnswer())
+    for client in (tc, sl):
+        _assert_clean(repr(vars(client)), {FAKE_TC_KEY, FAKE_SL_KEY}, "vars(client)")
+        with pytest.raises(TypeError, match="cannot be pickled"):
+            pickle.dumps(client)
+
+
+# ---------------------------------------------------------------------------------- 16
+
+
+@case(16, "bad input", "a base URL with user:password@ is refused and the password is never shown")
+def base_url_userinfo_is_refused() -> None:
+    from tests.reliability.bad_input_table import run_rows
+
+    run_rows("base URL with `user:password@`")
+    exc = _raises(
+        errors.ConfigurationError,
+        lambda: Smartlead(FAKE_SL_KEY, base_url="https://ops:Hunter2-Secret@proxy.example/api/v1"),
+    )
+    assert "Hunter2-Secret" not in str(exc)
+    assert "ops:***@proxy.example" in str(exc)
+
+
+@case(16, "attack", "plain http:// to a host that is not loopback warns; loopback does not")
+def plain_http_warns_off_loopback() -> None:
+    with pytest.warns(errors.InsecureTransportWarning, match="unencrypted"):
+        TenantCore(FAKE_TC_KEY, base_url="http://api.tenantcore.io/v1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TenantCore(FAKE_TC_KEY, base_url="http://127.0.0.1:8765/v1")
+        TenantCore(FAKE_TC_KEY, base_url="http://[::1]:8765/v1")
+        Smartlead(FAKE_SL_KEY, base_url="http://localhost:8765/api/v1")
+
+
+# ---------------------------------------------------------------------------------- 21
+
+
+@case(21, "bad input", "time_to_wait_in_mins 0 and 10**9 are refused before sending")
+def gap_range_is_checked() -> None:
+    from tests.reliability.bad_input_table import run_rows
+
+    run_rows("time_to_wait_in_mins=0", "time_to_wait_in_mins=10**9 (bulk)")
