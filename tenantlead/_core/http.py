@@ -295,7 +295,11 @@ class BaseAPIClient:
         return self._limiter
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={redact.redact_url(self.base_url)!r}, api_key='***')"
+        # getattr: a client whose construction failed is still shown (a locals-capturing crash
+        # reporter renders the half-built one in its __init__ frame).
+        base_url = getattr(self, "base_url", None)
+        shown = redact.redact_url(base_url) if base_url is not None else "<not configured>"
+        return f"{type(self).__name__}(base_url={shown!r}, api_key='***')"
 
     def __reduce__(self) -> tuple[Any, ...]:
         # A pickled client would carry its key in clear (and an open connection pool).
