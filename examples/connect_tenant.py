@@ -24,7 +24,7 @@ from tenantlead.orchestration import (
     align_limits,
     connect,
     load_credentials,
-    wait_until_connected,
+    wait_connected,
 )
 
 
@@ -53,7 +53,7 @@ def main(tc: TenantCore, sl: Smartlead, argv: list[str] | None = None) -> int:
 
     # 3. Smartlead verifies each login; wait until all show SMTP and IMAP success.
     addresses = [item.address for item in plan.to_create]
-    connected = wait_until_connected(sl, addresses, timeout=600, interval=30)
+    connected = wait_connected(sl, addresses, timeout=600, interval=30)
     print(f"connected: {len(connected.succeeded)} of {len(addresses)}")
 
     # 4. TenantCore ceiling (stored, then enforced by Exchange) and Smartlead limits under it.

@@ -38,9 +38,10 @@ def cap_to_ceiling(tc: TenantCore, sl: Smartlead) -> list[str]:
 
 def sandbox_clients(sb: Sandbox) -> tuple[TenantCore, Smartlead]:
     """The only difference from production: clients served in-process, on the sandbox's clock."""
-    clock, sleep = sb.clock.timestamp, sb.clock.sleep  # rate limits and backoff cost no wall time
-    tc = TenantCore(api_key=sb.tenantcore_api_key, http_client=sb.http_client(), clock=clock, sleep=sleep)
-    sl = Smartlead(api_key=sb.smartlead_api_key, http_client=sb.http_client(), clock=clock, sleep=sleep)
+    # client_options(): the in-process transport plus the virtual clock and sleeper, so rate
+    # limits and backoff cost no wall time.
+    tc = TenantCore(api_key=sb.tenantcore_api_key, **sb.client_options())
+    sl = Smartlead(api_key=sb.smartlead_api_key, **sb.client_options())
     return tc, sl
 
 

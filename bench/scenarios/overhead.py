@@ -20,13 +20,15 @@ import httpx
 from bench._common import Result, Scale, Target, summary
 from bench._fleet import FleetSpec, build_sandbox
 from tenantlead import RateLimit, Smartlead, TenantCore
+from tenantlead.smartlead._profile import DEFAULT_BASE_URL as SMARTLEAD_BASE_URL
 from tenantlead.smartlead.models import EmailAccount
+from tenantlead.tenantcore._profile import DEFAULT_BASE_URL as TENANTCORE_BASE_URL
 
 __all__ = ["run"]
 
 NAME = "overhead"
-TC_BASE = "https://api.tenantcore.io/v1"
-SL_BASE = "https://server.smartlead.ai/api/v1"
+TC_BASE = TENANTCORE_BASE_URL
+SL_BASE = SMARTLEAD_BASE_URL
 
 
 def _captured() -> tuple[bytes, bytes, bytes, str, int, str, str]:

@@ -84,7 +84,7 @@ def cmd_align(session: Session, args: argparse.Namespace) -> int:
             if plan.changes:
                 session.out("\nnothing written; run again with --apply to make these changes")
         return OK
-    result = plan.apply(tc=session.tc, sl=session.sl, progress=session.progress.items("align"))
+    result = plan.apply(tc=session.tc, sl=session.sl, on_progress=session.progress.on_progress)
     session.progress.close()
     return _print_result(session, plan, result)
 
@@ -130,7 +130,7 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
                     "\nafter adding them in the Smartlead app, run again with --apply to set their limits"
                 )
         return OK
-    result = plan.apply(sl=session.sl, progress=session.progress.items("connect"))
+    result = plan.apply(sl=session.sl, on_progress=session.progress.on_progress)
     session.progress.close()
     return _print_result(session, plan, result)
 

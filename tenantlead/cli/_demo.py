@@ -123,7 +123,7 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
     smtp_plan = connect(
         fleet.filter(predicate=lambda r: r.address not in manual), "smtp", credentials=credentials
     )
-    smtp_result = smtp_plan.apply(sl=session.sl, progress=session.progress.items("connect"))
+    smtp_result = smtp_plan.apply(sl=session.sl, on_progress=session.progress.on_progress)
     session.progress.close()
     handoff = connect(fleet.filter(predicate=lambda r: r.address in manual), "manual").handoff()
     rc = smtp_result.counts()
@@ -155,7 +155,7 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
     examples = sorted(limits, key=lambda c: c.before == 100)[:1] + [c for c in limits if c.before == 100][:1]
     for change in examples:
         out(f"   e.g. {change.subject}: {change.action}")
-    result = plan.apply(tc=session.tc, sl=session.sl, progress=session.progress.items("align"))
+    result = plan.apply(tc=session.tc, sl=session.sl, on_progress=session.progress.on_progress)
     session.progress.close()
     ac = result.counts()
     summary["align"] = {"planned": len(plan.changes), "by_field": counts, "applied": ac}

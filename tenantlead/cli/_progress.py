@@ -1,8 +1,9 @@
 """Progress for long work: a tqdm bar when available, a plain counter otherwise, silence off a TTY.
 
-The orchestration layer reports progress through ``callback(stage, done, total)``; this turns
-those calls into something a person watching a terminal can read, and into nothing at all when
-stderr is a pipe or a file (CI logs, ``--json`` piped to ``jq``).
+The orchestration layer reports progress through ``on_progress(event)`` (a
+``ProgressEvent``: stage, done, total); this turns those calls into something a person watching
+a terminal can read, and into nothing at all when stderr is a pipe or a file (CI logs,
+``--json`` piped to ``jq``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from tenantlead.orchestration.results import ProgressEvent
 
 __all__ = ["Progress"]
 
@@ -63,6 +67,10 @@ class Progress:
         self.stream.write(f"\r{stage}: {done}/{total}")
         self.stream.flush()
         self._drawn = True
+
+    def on_progress(self, event: ProgressEvent) -> None:
+        """The orchestration's ``on_progress`` callback: draws ``event`` under its stage."""
+        self(event.stage, event.done, event.total)
 
     def items(self, stage: str) -> Callable[[int, int, object], None]:
         """An apply-style ``progress(done, total, item)`` callback drawing under ``stage``."""

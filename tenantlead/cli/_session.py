@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from tenantlead.cli._progress import Progress
 from tenantlead.errors import ConfigurationError
 from tenantlead.orchestration._render import jsonable
+from tenantlead.orchestration._rules import find_tenants
 
 if TYPE_CHECKING:
     from tenantlead.orchestration.fleet import Fleet
@@ -30,10 +31,6 @@ __all__ = ["TENANTS_HINT", "CliError", "Session"]
 
 #: The hint for an out-of-range ``--tenants``.
 TENANTS_HINT = "the demo fleet has 1 to 100 tenants; the default is 6"
-
-#: Production hosts: the sandbox's in-process transport answers exactly these.
-_TC_BASE = "https://api.tenantcore.io/v1"
-_SL_BASE = "https://server.smartlead.ai/api/v1"
 
 
 class CliError(Exception):
@@ -123,7 +120,11 @@ class Session:
             tenant_ids = self._resolve_tenants()
         try:
             return Fleet.load(
-                self.tc, self.sl, tenant_ids, with_warmup_details=with_warmup_details, progress=self.progress
+                self.tc,
+                self.sl,
+                tenant_ids,
+                with_warmup_details=with_warmup_details,
+                on_progress=self.progress.on_progress,
             )
         finally:
             self.progress.close()
@@ -133,7 +134,7 @@ class Session:
         known = self.tc.tenants.list()
         ids: list[str] = []
         for wanted in self.tenants:
-            match = [t.tenant_id for t in known if wanted in (t.tenant_id, t.tenant_name)]
+            match = [t.tenant_id for t in find_tenants(known, wanted)]
             if not match:
                 names = ", ".join(sorted(str(t.tenant_name) for t in known)[:8]) or "none"
                 raise CliError(
@@ -161,25 +162,16 @@ class Session:
 def sandbox_clients(sandbox: Sandbox) -> tuple[TenantCore, Smartlead]:
     """A TenantCore and a Smartlead client served in-process by ``sandbox`` on its virtual clock."""
     from tenantlead.smartlead import Smartlead
+    from tenantlead.smartlead._profile import DEFAULT_BASE_URL as SMARTLEAD_BASE_URL
     from tenantlead.tenantcore import TenantCore
+    from tenantlead.tenantcore._profile import DEFAULT_BASE_URL as TENANTCORE_BASE_URL
 
-    clock = sandbox.clock
-    # Explicit base URLs: the in-process transport answers the production hosts only, whatever
-    # TENANTCORE_BASE_URL / SMARTLEAD_BASE_URL say in this shell.
+    # Explicit (production) base URLs: the in-process transport answers those hosts only,
+    # whatever TENANTCORE_BASE_URL / SMARTLEAD_BASE_URL say in this shell.
     tc = TenantCore(
-        api_key=sandbox.tenantcore_api_key,
-        base_url=_TC_BASE,
-        http_client=sandbox.http_client(),
-        clock=clock.timestamp,
-        sleep=clock.sleep,
+        api_key=sandbox.tenantcore_api_key, base_url=TENANTCORE_BASE_URL, **sandbox.client_options()
     )
-    sl = Smartlead(
-        api_key=sandbox.smartlead_api_key,
-        base_url=_SL_BASE,
-        http_client=sandbox.http_client(),
-        clock=clock.timestamp,
-        sleep=clock.sleep,
-    )
+    sl = Smartlead(api_key=sandbox.smartlead_api_key, base_url=SMARTLEAD_BASE_URL, **sandbox.client_options())
     return tc, sl
 
 

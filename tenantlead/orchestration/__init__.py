@@ -8,15 +8,17 @@ from tenantlead.orchestration.connect import (
     Credentials,
     CredentialsError,
     MicrosoftTokenProvider,
+    await_connected,
     await_until_connected,
     connect,
     load_credentials,
+    wait_connected,
     wait_until_connected,
 )
 from tenantlead.orchestration.fleet import Fleet, FleetRow
 from tenantlead.orchestration.limits import Change, LimitPlan, Skip, align_limits
 from tenantlead.orchestration.policy import LimitPolicy
-from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult
+from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, ProgressEvent
 
 __all__ = [
     "ApplyResult",
@@ -36,13 +38,16 @@ __all__ = [
     "LimitPlan",
     "LimitPolicy",
     "MicrosoftTokenProvider",
+    "ProgressEvent",
     "Report",
     "Severity",
     "Skip",
     "align_limits",
+    "await_connected",
     "await_until_connected",
     "connect",
     "load_credentials",
     "troubleshoot",
+    "wait_connected",
     "wait_until_connected",
 ]

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from tenantlead.orchestration._rules import not_ready_reasons
 from tenantlead.orchestration.checks_model import (
     Catalogue,
     Check,
@@ -28,7 +29,7 @@ from tenantlead.orchestration.checks_model import (
 )
 from tenantlead.orchestration.fleet import FleetRow
 from tenantlead.smartlead.models import EmailAccount, WarmupStatus
-from tenantlead.tenantcore.models import EnforcementAction, ExchangeBootstrapStatus
+from tenantlead.tenantcore.models import EnforcementAction
 
 if TYPE_CHECKING:
     from tenantlead.orchestration.fleet import Fleet
@@ -301,15 +302,10 @@ def check_tl106(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
 def check_tl107(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
     """TL107: bootstrap status other than ready, or discovery incomplete (unknown values pass)."""
     for tenant in fleet.tenants:
-        status = tenant.exchange_bootstrap_status
-        not_bootstrapped = status is not None and status != ExchangeBootstrapStatus.READY
-        if not not_bootstrapped and tenant.discovery_completed is not False:
+        reasons = not_ready_reasons(tenant)
+        if not reasons:
             continue
-        reasons = []
-        if not_bootstrapped:
-            reasons.append(f"Exchange bootstrap is {status}")
-        if tenant.discovery_completed is False:
-            reasons.append("discovery has not completed")
+        status = tenant.exchange_bootstrap_status
         name = f" ({tenant.tenant_name})" if tenant.tenant_name else ""
         yield _finding(
             "TL107",

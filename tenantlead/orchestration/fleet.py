@@ -8,16 +8,19 @@ on hand-built fleets.
 
 from __future__ import annotations
 
-import asyncio
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from tenantlead._core.flow import Flow, Gather, Outcome, arun_flow, run_flow
+from tenantlead.orchestration import _calls
+from tenantlead.orchestration._drive import check_concurrency
 from tenantlead.orchestration._render import Tabular, text_table
-from tenantlead.orchestration._runner import check_concurrency
+from tenantlead.orchestration._rules import tenant_matches
+from tenantlead.orchestration.results import OnProgress, ProgressEvent, deprecated_progress
 from tenantlead.smartlead.models import EmailAccount, WarmupStatus
 from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, Tenant
 
@@ -30,6 +33,9 @@ __all__ = ["Fleet", "FleetRow", "RowStatus", "address_domain", "normalize_addres
 #: ``connected``: both sides; ``not_connected``: TenantCore mailbox without a Smartlead account;
 #: ``orphan``: Smartlead account on a TenantCore domain with no TenantCore mailbox behind it.
 RowStatus = Literal["connected", "not_connected", "orphan"]
+
+#: Deprecated: ``progress(stage, done, total)`` of ``Fleet.load``; pass ``on_progress=`` instead.
+LoadProgress = Callable[[str, int, int], None]
 
 #: How far back ``Fleet.load`` reads the enforcement log by default.
 DEFAULT_EVENTS_WINDOW = timedelta(days=7)
@@ -260,7 +266,8 @@ class Fleet(Tabular):
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
         workers: int = 1,
-        progress: Callable[[str, int, int], None] | None = None,
+        on_progress: OnProgress | None = None,
+        progress: LoadProgress | None = None,
     ) -> Fleet:
         """Read both APIs and join them.
 
@@ -276,49 +283,19 @@ class Fleet(Tabular):
                 page Smartlead on one thread while the others read tenants, so the Smartlead
                 rate limit, not the sum of both APIs' latencies, bounds the load. Both clients
                 are thread-safe. (``Fleet.aload`` does the same on an event loop.)
-            progress: ``progress(stage, done, total)`` callback (always called on this thread).
+            on_progress: ``on_progress(event)`` as each stage advances: a
+                [ProgressEvent][tenantlead.orchestration.ProgressEvent] with stage ``"tenants"``
+                (per tenant read), ``"accounts"`` or ``"warmup details"``; one call at a time
+                (with ``workers`` > 1, from the reading threads).
+            progress: deprecated older form, ``progress(stage, done, total)``.
         """
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
         now = tc.now()
-        if workers == 1:
-            tenants = _select_tenants(tc.tenants.list(), tenant_ids)
-            domains: dict[str, tuple[Domain, ...]] = {}
-            mailboxes: dict[str, tuple[Mailbox, ...]] = {}
-            for i, tenant in enumerate(tenants, 1):
-                domains[tenant.tenant_id] = tuple(tc.domains.list(tenant.tenant_id))
-                mailboxes[tenant.tenant_id] = tuple(tc.mailboxes.list(tenant.tenant_id))
-                if progress:
-                    progress("tenants", i, len(tenants))
-            events = _recent(tc.enforcement.list_events(), now - events_window, tenants, tenant_ids)
-            accounts = list(sl.email_accounts.list())
-        else:
-            tenants, domains, mailboxes, events, accounts = _load_threaded(
-                tc, sl, tenant_ids, now - events_window, workers, progress
-            )
-        if progress:
-            progress("accounts", len(accounts), len(accounts))
-        if with_warmup_details:
-            wanted = _needs_details(accounts, mailboxes)
-            details: Iterator[EmailAccount]
-            if workers == 1:
-                details = (sl.email_accounts.get(accounts[i].id) for i in wanted)
-            else:
-                pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tenantlead-fleet")
-                with pool:
-                    details = iter(list(pool.map(lambda i: sl.email_accounts.get(accounts[i].id), wanted)))
-            for done, (index, detail) in enumerate(zip(wanted, details, strict=True), 1):
-                accounts[index] = _with_details(accounts[index], detail)
-                if progress:
-                    progress("warmup details", done, len(wanted))
-        return cls.build(
-            tenants=tenants,
-            domains=domains,
-            mailboxes=mailboxes,
-            accounts=accounts,
-            events=events,
-            loaded_at=now,
-        )
+        report = _load_progress(on_progress, progress)
+        flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, workers, report)
+        parts = run_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
+        return cls.build(**parts, loaded_at=now)
 
     @classmethod
     async def aload(
@@ -330,73 +307,20 @@ class Fleet(Tabular):
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
         concurrency: int = 8,
-        progress: Callable[[str, int, int], None] | None = None,
+        on_progress: OnProgress | None = None,
+        progress: LoadProgress | None = None,
     ) -> Fleet:
-        """Async :meth:`load`.
+        """Async :meth:`load`: the same reads.
 
-        Tenants are read concurrently (at most ``concurrency`` at a time) while the Smartlead
-        accounts page in.
+        Tenants are read concurrently (at most ``concurrency`` requests at a time) while the
+        Smartlead accounts page in. ``on_progress`` as in :meth:`load`.
         """
-        gate = check_concurrency(concurrency)
+        check_concurrency(concurrency)
         now = tc.now()
-        done = 0
-
-        async def read_accounts() -> list[EmailAccount]:
-            return [account async for account in sl.email_accounts.list()]
-
-        accounts_task = asyncio.ensure_future(read_accounts())
-        tenants = _select_tenants(await tc.tenants.list(), tenant_ids)
-
-        async def read_tenant(tenant: Tenant) -> tuple[str, tuple[Domain, ...], tuple[Mailbox, ...]]:
-            nonlocal done
-            async with gate:
-                doms, mbs = await asyncio.gather(
-                    tc.domains.list(tenant.tenant_id), tc.mailboxes.list(tenant.tenant_id)
-                )
-            done += 1
-            if progress:
-                progress("tenants", done, len(tenants))
-            return tenant.tenant_id, tuple(doms), tuple(mbs)
-
-        async def read_events() -> list[EnforcementEvent]:
-            since = now - events_window
-            out: list[EnforcementEvent] = []
-            async for event in tc.enforcement.list_events():
-                if event.created_at is not None and event.created_at < since:
-                    break
-                out.append(event)
-            return _recent(out, since, tenants, tenant_ids)
-
-        try:
-            results, events = await asyncio.gather(
-                asyncio.gather(*(read_tenant(t) for t in tenants)), read_events()
-            )
-            accounts = await accounts_task
-        finally:
-            if not accounts_task.done():
-                accounts_task.cancel()
-        domains = {tid: doms for tid, doms, _ in results}
-        mailboxes = {tid: mbs for tid, _, mbs in results}
-        if progress:
-            progress("accounts", len(accounts), len(accounts))
-        if with_warmup_details:
-            wanted = _needs_details(accounts, mailboxes)
-
-            async def detail(index: int) -> None:
-                async with gate:
-                    accounts[index] = _with_details(
-                        accounts[index], await sl.email_accounts.get(accounts[index].id)
-                    )
-
-            await asyncio.gather(*(detail(i) for i in wanted))
-        return cls.build(
-            tenants=tenants,
-            domains=domains,
-            mailboxes=mailboxes,
-            accounts=accounts,
-            events=events,
-            loaded_at=now,
-        )
+        report = _load_progress(on_progress, progress)
+        flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, concurrency, report)
+        parts = await arun_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
+        return cls.build(**parts, loaded_at=now)
 
     # ------------------------------------------------------------------ views (pure)
 
@@ -435,10 +359,7 @@ class Fleet(Tabular):
             raise ValueError(f"status must be 'connected', 'not_connected' or 'orphan', got {status!r}")
 
         def keep(row: FleetRow) -> bool:
-            if tenant is not None and tenant not in (
-                row.tenant_id,
-                row.tenant.tenant_name if row.tenant is not None else None,
-            ):
+            if tenant is not None and not tenant_matches(row.tenant, tenant):
                 return False
             if domain is not None and row.domain_name != domain.lower():
                 return False
@@ -456,7 +377,7 @@ class Fleet(Tabular):
             return wanted is None or (name or "").lower() == wanted
 
         def keep_tenant(t: Tenant) -> bool:
-            if tenant is not None and tenant not in (t.tenant_id, t.tenant_name):
+            if tenant is not None and not tenant_matches(t, tenant):
                 return False
             if client_id is not None or status is not None or predicate is not None:
                 return t.tenant_id in with_rows
@@ -542,48 +463,94 @@ class Fleet(Tabular):
         return f"<Fleet {self._html_summary()} at {self.loaded_at.isoformat()}>"
 
 
-def _load_threaded(
-    tc: TenantCore,
-    sl: Smartlead,
+def _load_flow(
     tenant_ids: Sequence[str] | None,
     since: datetime,
-    workers: int,
-    progress: Callable[[str, int, int], None] | None,
-) -> tuple[
-    list[Tenant],
-    dict[str, tuple[Domain, ...]],
-    dict[str, tuple[Mailbox, ...]],
-    list[EnforcementEvent],
-    list[EmailAccount],
-]:
-    # One thread pages Smartlead for the whole load; the rest read tenants two calls at a time.
-    with ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="tenantlead-fleet") as pool:
-        accounts_future = pool.submit(lambda: list(sl.email_accounts.list()))
-        try:
-            tenants = _select_tenants(tc.tenants.list(), tenant_ids)
-            events_future = pool.submit(
-                lambda: _recent(tc.enforcement.list_events(), since, tenants, tenant_ids)
-            )
-            reads = {
-                t.tenant_id: (
-                    pool.submit(tc.domains.list, t.tenant_id),
-                    pool.submit(tc.mailboxes.list, t.tenant_id),
-                )
-                for t in tenants
-            }
-            domains: dict[str, tuple[Domain, ...]] = {}
-            mailboxes: dict[str, tuple[Mailbox, ...]] = {}
-            for i, (tenant_id, (doms, mbs)) in enumerate(reads.items(), 1):
-                domains[tenant_id] = tuple(doms.result())
-                mailboxes[tenant_id] = tuple(mbs.result())
-                if progress:
-                    progress("tenants", i, len(reads))
-            events = events_future.result()
-            accounts = accounts_future.result()
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-    return tenants, domains, mailboxes, events, accounts
+    with_warmup_details: bool,
+    parallel: int,
+    progress: OnProgress | None,
+) -> Flow[dict[str, Any]]:
+    """Everything ``Fleet.load`` reads, as one flow: ``parallel`` requests at a time at most.
+
+    With ``parallel`` 1 the reads go one after another (tenants, each tenant's domains and
+    mailboxes, the events, then the accounts); otherwise the Smartlead accounts page in
+    alongside the TenantCore reads.
+    """
+    report = _serialised(progress)
+
+    def tenantcore_side() -> Flow[tuple[list[Tenant], list[Any]]]:
+        tenants = _select_tenants((yield from _calls.list_tenants()), tenant_ids)
+        reads: list[Flow[Any]] = []
+        for tenant in tenants:
+            reads += [_calls.list_domains(tenant.tenant_id), _calls.list_mailboxes(tenant.tenant_id)]
+        reads.append(_calls.list_events(until=lambda e: e.created_at is not None and e.created_at < since))
+        halves: dict[int, int] = {}
+
+        def tenant_done(index: int, _: Outcome[Any]) -> None:
+            tenant = index // 2
+            if tenant < len(tenants):
+                halves[tenant] = halves.get(tenant, 0) + 1
+                if halves[tenant] == 2:
+                    report("tenants", sum(1 for n in halves.values() if n == 2), len(tenants))
+
+        outcomes = yield Gather(reads, concurrency=parallel, on_done=tenant_done)
+        return tenants, _values(outcomes)
+
+    both = yield Gather([tenantcore_side(), _calls.list_accounts()], concurrency=min(parallel, 2))
+    (tenants, lists), accounts = _values(both)
+    domains = {t.tenant_id: tuple(lists[2 * i]) for i, t in enumerate(tenants)}
+    mailboxes = {t.tenant_id: tuple(lists[2 * i + 1]) for i, t in enumerate(tenants)}
+    events = _recent(lists[-1], since, tenants, tenant_ids)
+    report("accounts", len(accounts), len(accounts))
+    if with_warmup_details:
+        wanted = _needs_details(accounts, mailboxes)
+        finished = 0
+
+        def detail_done(index: int, _: Outcome[Any]) -> None:
+            nonlocal finished
+            finished += 1
+            report("warmup details", finished, len(wanted))
+
+        gets = [_calls.get_account(accounts[i].id) for i in wanted]
+        details = _values((yield Gather(gets, concurrency=parallel, on_done=detail_done)))
+        for index, detail in zip(wanted, details, strict=True):
+            accounts[index] = _with_details(accounts[index], detail)
+    return {
+        "tenants": tenants,
+        "domains": domains,
+        "mailboxes": mailboxes,
+        "accounts": accounts,
+        "events": events,
+    }
+
+
+def _values(outcomes: Sequence[Outcome[Any]]) -> list[Any]:
+    """The values of a load's reads; the first failed read fails the load (as it always has)."""
+    for outcome in outcomes:
+        if outcome.error is not None:
+            raise outcome.error
+    return [outcome.value for outcome in outcomes]
+
+
+def _serialised(progress: OnProgress | None) -> Callable[[str, int, int], None]:
+    """``report(stage, done, total)`` for ``progress``, one call at a time whichever thread reports."""
+    lock = threading.Lock()
+
+    def report(stage: str, done: int, total: int) -> None:
+        if progress is not None:
+            with lock:
+                progress(ProgressEvent(stage=stage, done=done, total=total))
+
+    return report
+
+
+def _load_progress(on_progress: OnProgress | None, progress: LoadProgress | None) -> OnProgress | None:
+    """The ``on_progress`` of a load, adapting (with a DeprecationWarning) the old ``progress=`` form."""
+    if progress is None:
+        return on_progress
+    return deprecated_progress(
+        "Fleet.load(progress=(stage, done, total))", on_progress, lambda e: progress(e.stage, e.done, e.total)
+    )
 
 
 def _select_tenants(tenants: list[Tenant], tenant_ids: Sequence[str] | None) -> list[Tenant]:

@@ -2,7 +2,8 @@
 
 Planning is pure: ``align_limits(fleet, policy)`` reads the snapshot and returns a
 :class:`LimitPlan` of :class:`Change` rows (field, before, after and the reason in words).
-Only :meth:`LimitPlan.apply` / :meth:`LimitPlan.aapply` write:
+Only :meth:`LimitPlan.apply` / :meth:`LimitPlan.aapply` write (the run itself is in
+``limits_apply``):
 
 1. TenantCore first: store ``daily_send_limit`` where a ceiling must be stored
    (``default_ceiling``), then ``tc.mailbox_limits.provision(tenant_id)`` once per tenant (a
@@ -18,26 +19,16 @@ empty, and a run interrupted half-way is finished by planning again.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterable, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from tenantlead.orchestration import _drive
 from tenantlead.orchestration._render import Tabular, jsonable, text_table
-from tenantlead.orchestration._runner import Op, check_concurrency, chunks, run_async, run_sync
 from tenantlead.orchestration.fleet import Fleet, FleetRow
+from tenantlead.orchestration.limits_apply import BULK_BATCH, LimitRun
 from tenantlead.orchestration.policy import LimitPolicy
-from tenantlead.orchestration.results import (
-    ApplyResult,
-    Drift,
-    ItemResult,
-    Progress,
-    _Collector,
-    describe_error,
-    partial_note,
-)
+from tenantlead.orchestration.results import ApplyResult, OnProgress, Progress, progress_callback
 from tenantlead.smartlead.models import EmailAccount
 
 if TYPE_CHECKING:
@@ -46,19 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BULK_BATCH", "Change", "LimitPlan", "Skip", "align_limits"]
 
-#: Accounts per Smartlead bulk-update request.
-BULK_BATCH = 100
-
 System = Literal["tenantcore", "smartlead"]
-
-#: Plan field -> ``sl.email_accounts.bulk_update`` keyword.
-_BULK_FIELDS = {
-    "message_per_day": "message_per_day",
-    "min_time_to_wait_in_mins": "min_time_to_wait_in_mins",
-    "warmup_per_day": "warmup_max_email_per_day",
-}
-#: Plan field -> ``sl.email_accounts.update`` keyword (warmup goes through ``update_warmup``).
-_UPDATE_FIELDS = {"message_per_day": "max_email_per_day", "min_time_to_wait_in_mins": "time_to_wait_in_mins"}
 
 
 @attrs.frozen(kw_only=True)
@@ -422,301 +401,33 @@ class LimitPlan(Tabular):
         *,
         tc: TenantCore | None = None,
         sl: Smartlead | None = None,
-        progress: Progress | None = None,
+        on_progress: OnProgress | None = None,
         verify: bool = True,
+        progress: Progress | None = None,
     ) -> ApplyResult:
         """Write the plan: TenantCore first, then Smartlead (bulk where possible), then re-read.
 
         ``tc`` is needed only when the plan has TenantCore changes, ``sl`` only for Smartlead
-        changes. Every change ends succeeded, skipped or failed; ``progress(done, total, item)``
-        runs after each. On ``KeyboardInterrupt`` the writes already made stand: the exception
-        carries ``partial_result`` and a fresh plan finishes the job.
+        changes. Every change ends succeeded, skipped or failed; ``on_progress(event)`` runs
+        after each (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
+        ``"align"``; ``progress=`` is its deprecated older form). On ``KeyboardInterrupt`` the
+        writes already made stand: the exception carries ``partial_result`` and a fresh plan
+        finishes the job.
         """
-        run = _Apply(self, tc, sl, progress)
-        try:
-            run.tenantcore_phase(run_sync)
-            run.smartlead_phase(run_sync)
-            drift: list[Drift] = []
-            if verify:
-                if run.tc_written:
-                    drift += run.verify_tenantcore({t: run.tc.mailboxes.list(t) for t in run.tc_written})
-                if run.sl_written:
-                    drift += run.verify_smartlead(list(run.sl.email_accounts.list()))
-        except BaseException as exc:
-            partial_note(exc, run.collector, run.rerun_hint())
-            raise
-        return run.collector.result(drift, verified=verify)
+        report = progress_callback("align", on_progress, progress)
+        return _drive.apply(LimitRun(self, tc, sl, report, verify=verify), tc, sl)
 
     async def aapply(
         self,
         *,
         tc: AsyncTenantCore | None = None,
         sl: AsyncSmartlead | None = None,
-        progress: Progress | None = None,
+        on_progress: OnProgress | None = None,
         verify: bool = True,
         concurrency: int = 8,
+        progress: Progress | None = None,
     ) -> ApplyResult:
         """Async :meth:`apply`: independent requests run concurrently, at most ``concurrency`` at a time."""
-        gate = check_concurrency(concurrency)
-        run = _Apply(self, tc, sl, progress)
-
-        try:
-            await run.atenantcore(gate)
-            await run.asmartlead(gate)
-            drift: list[Drift] = []
-            if verify:
-                if run.tc_written:
-                    tenants = sorted(run.tc_written)
-                    lists = await asyncio.gather(*(run.tc.mailboxes.list(t) for t in tenants))
-                    drift += run.verify_tenantcore(dict(zip(tenants, lists, strict=True)))
-                if run.sl_written:
-                    drift += run.verify_smartlead([a async for a in run.sl.email_accounts.list()])
-        except BaseException as exc:
-            partial_note(exc, run.collector, run.rerun_hint())
-            raise
-        return run.collector.result(drift, verified=verify)
-
-
-# ----------------------------------------------------------------------------- apply machinery
-
-
-class _Apply:
-    """State of one apply run, shared by the sync and async drivers (no I/O of its own)."""
-
-    def __init__(self, plan: LimitPlan, tc: Any, sl: Any, progress: Progress | None) -> None:
-        self.plan = plan
-        tc_needed = any(c.system == "tenantcore" for c in plan.changes)
-        sl_needed = any(c.system == "smartlead" for c in plan.changes)
-        if tc_needed and tc is None:
-            raise ValueError("this plan changes TenantCore limits: pass tc= (a TenantCore client)")
-        if sl_needed and sl is None:
-            raise ValueError("this plan changes Smartlead accounts: pass sl= (a Smartlead client)")
-        self.tc = tc
-        self.sl = sl
-        self.collector = _Collector(len(plan.changes) + len(plan.skipped), progress)
-        self.tc_written: set[str] = set()  # tenants with a stored limit written
-        self.sl_written: dict[tuple[str, str], Change] = {}  # (address, field) -> change written
-        self.patched_ok: dict[str, int] = {}
-        self.patch_planned: dict[str, int] = {}
-        self.fallback: list[tuple[int, list[Change], str]] = []
-        for skip in plan.skipped:
-            self.collector.add(
-                ItemResult(
-                    subject=skip.subject,
-                    action="align limits",
-                    status="skipped",
-                    detail=skip.reason,
-                    account_id=skip.account_id,
-                )
-            )
-
-    def rerun_hint(self) -> str:
-        """How to finish after an interruption (naming tenants whose stored limits are not enforced)."""
-        provisioned = {
-            item.subject
-            for item in self.collector.items
-            if item.action == "provision enforcement" and item.status == "succeeded"
-        }
-        unenforced = sorted(self.tc_written - provisioned)
-        hint = "Load the fleet again and re-run align_limits to finish."
-        if unenforced:
-            # A fresh plan sees these limits as stored and plans nothing for them.
-            hint += (
-                f" Limits were stored but not yet enforced on tenant(s) {', '.join(unenforced)}: plan with "
-                'LimitPolicy(..., enforce="all") once to provision them.'
-            )
-        return hint
-
-    # ---------------------------------------------------------------- TenantCore
-
-    def patch_ops(self) -> list[Op[Change]]:
-        ops: list[Op[Change]] = []
-        for change in self.plan.changes:
-            if change.system == "tenantcore" and change.field == "daily_send_limit":
-                tenant_id, mailbox_id, after = change.tenant_id, change.mailbox_id, change.after
-                self.patch_planned[str(tenant_id)] = self.patch_planned.get(str(tenant_id), 0) + 1
-                ops.append(
-                    Op(
-                        change,
-                        partial(self.tc.mailboxes.update, tenant_id, mailbox_id, daily_send_limit=after),
-                    )
-                )
-        return ops
-
-    def patch_done(self, change: Change, value: Any, error: Exception | None) -> None:
-        if error is None:
-            tenant = str(change.tenant_id)
-            self.patched_ok[tenant] = self.patched_ok.get(tenant, 0) + 1
-            self.tc_written.add(tenant)
-        self._finish(change, error, "stored in TenantCore (enforced after provisioning)")
-
-    def provision_ops(self) -> list[Op[Change]]:
-        ops: list[Op[Change]] = []
-        for change in self.plan.changes:
-            if change.field != "mailbox_limits":
-                continue
-            tenant_id = str(change.tenant_id)
-            if self.patch_planned.get(tenant_id) and not self.patched_ok.get(tenant_id):
-                self.collector.add(
-                    ItemResult(
-                        subject=change.subject,
-                        action=change.action,
-                        status="skipped",
-                        detail="not provisioned: storing every new limit of this tenant failed (see above)",
-                    )
-                )
-                continue
-            ops.append(Op(change, partial(self.tc.mailbox_limits.provision, tenant_id)))
-        return ops
-
-    def provision_done(self, change: Change, value: Any, error: Exception | None) -> None:
-        self._finish(change, error, "Exchange transport rule written: stored limits are enforced")
-
-    def tenantcore_phase(self, runner: Any) -> None:
-        runner(self.patch_ops(), self.patch_done)
-        runner(self.provision_ops(), self.provision_done)
-
-    async def atenantcore(self, gate: asyncio.Semaphore) -> None:
-        await run_async(self.patch_ops(), self.patch_done, gate)
-        await run_async(self.provision_ops(), self.provision_done, gate)
-
-    # ---------------------------------------------------------------- Smartlead
-
-    def _by_account(self) -> dict[int, list[Change]]:
-        out: dict[int, list[Change]] = {}
-        for change in self.plan.changes:
-            if change.system == "smartlead" and change.account_id is not None:
-                out.setdefault(change.account_id, []).append(change)
-        return out
-
-    def bulk_ops(self) -> list[Op[tuple[list[int], dict[int, list[Change]]]]]:
-        groups: dict[tuple[tuple[str, int | None], ...], list[int]] = {}
-        by_account = self._by_account()
-        for account_id, changes in by_account.items():
-            key = tuple(sorted((c.field, c.after) for c in changes))
-            groups.setdefault(key, []).append(account_id)
-        ops: list[Op[tuple[list[int], dict[int, list[Change]]]]] = []
-        for key, ids in groups.items():
-            fields = {_BULK_FIELDS[f]: v for f, v in key}
-            for batch in chunks(ids, BULK_BATCH):
-                ops.append(
-                    Op(
-                        (batch, {i: by_account[i] for i in batch}),
-                        partial(self.sl.email_accounts.bulk_update, batch, **fields),
-                    )
-                )
-        return ops
-
-    def bulk_done(
-        self, key: tuple[list[int], dict[int, list[Change]]], value: Any, error: Exception | None
-    ) -> None:
-        batch, changes = key
-        failed_ids: set[int] = set()
-        why = ""
-        if error is not None:
-            failed_ids = set(batch)
-            why = describe_error(error)
-        else:
-            for chunk in getattr(value, "failed", ()):  # a partial BatchResult
-                failed_ids.update(chunk.ids)
-                why = describe_error(chunk.error) if chunk.error is not None else "bulk chunk failed"
-        for account_id in batch:
-            if account_id in failed_ids:
-                self.fallback.append((account_id, changes[account_id], why))
-                continue
-            for change in changes[account_id]:
-                self._finish(change, None, f"bulk update ({len(batch)} accounts in the request)")
-
-    def fallback_ops(self) -> list[Op[tuple[list[Change], str]]]:
-        ops: list[Op[tuple[list[Change], str]]] = []
-        for account_id, changes, why in self.fallback:
-            settings = {_UPDATE_FIELDS[c.field]: c.after for c in changes if c.field in _UPDATE_FIELDS}
-            if settings:
-                ops.append(
-                    Op(
-                        ([c for c in changes if c.field in _UPDATE_FIELDS], why),
-                        partial(self.sl.email_accounts.update, account_id, **settings),
-                    )
-                )
-            for change in changes:
-                if change.field == "warmup_per_day":
-                    ops.append(
-                        Op(
-                            ([change], why),
-                            partial(
-                                self.sl.email_accounts.update_warmup,
-                                account_id,
-                                warmup_enabled=True,
-                                total_warmup_per_day=change.after,
-                            ),
-                        )
-                    )
-        self.fallback = []
-        return ops
-
-    def fallback_done(self, key: tuple[list[Change], str], value: Any, error: Exception | None) -> None:
-        changes, why = key
-        for change in changes:
-            self._finish(change, error, f"per-account update (the bulk request failed: {why})")
-
-    def smartlead_phase(self, runner: Any) -> None:
-        runner(self.bulk_ops(), self.bulk_done)
-        runner(self.fallback_ops(), self.fallback_done)
-
-    async def asmartlead(self, gate: asyncio.Semaphore) -> None:
-        await run_async(self.bulk_ops(), self.bulk_done, gate)
-        await run_async(self.fallback_ops(), self.fallback_done, gate)
-
-    # ---------------------------------------------------------------- results and re-read
-
-    def _finish(self, change: Change, error: Exception | None, detail: str) -> None:
-        if error is None and change.system == "smartlead":
-            self.sl_written[(change.subject, change.field)] = change
-        self.collector.add(
-            ItemResult(
-                subject=change.subject,
-                action=change.action,
-                status="succeeded" if error is None else "failed",
-                detail=detail if error is None else describe_error(error),
-                error=error,
-                account_id=change.account_id,
-            )
-        )
-
-    def verify_tenantcore(self, mailboxes: dict[str, Sequence[Any]]) -> list[Drift]:
-        expected = {
-            c.mailbox_id: c
-            for c in self.plan.changes
-            if c.field == "daily_send_limit" and str(c.tenant_id) in self.tc_written
-        }
-        drift: list[Drift] = []
-        for items in mailboxes.values():
-            for mailbox in items:
-                change = expected.get(mailbox.id)
-                if change is not None and mailbox.daily_send_limit != change.after:
-                    drift.append(
-                        Drift(
-                            subject=change.subject,
-                            field="daily_send_limit",
-                            expected=change.after,
-                            actual=mailbox.daily_send_limit,
-                        )
-                    )
-        return drift
-
-    def verify_smartlead(self, accounts: Iterable[EmailAccount]) -> list[Drift]:
-        by_address = {a.from_email.strip().lower(): a for a in accounts}
-        drift: list[Drift] = []
-        for (address, field), change in self.sl_written.items():
-            account = by_address.get(address)
-            if account is None:
-                drift.append(Drift(subject=address, field="account", expected="present", actual=None))
-                continue
-            if field == "warmup_per_day":
-                continue  # the list omits warmup volume; checking it would cost a GET per account
-            actual = (
-                account.message_per_day if field == "message_per_day" else account.min_time_to_wait_in_mins
-            )
-            if actual != change.after:
-                drift.append(Drift(subject=address, field=field, expected=change.after, actual=actual))
-        return drift
+        _drive.check_concurrency(concurrency)
+        run = LimitRun(self, tc, sl, progress_callback("align", on_progress, progress), verify=verify)
+        return await _drive.aapply(run, tc, sl, concurrency=concurrency)

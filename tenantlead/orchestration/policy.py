@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import attrs
 
+from tenantlead._core.validate import MAX_DAILY_LIMIT
+
 __all__ = ["SMARTLEAD_MIN_GAP", "LimitMode", "LimitPolicy", "parse_window"]
 
 #: Smartlead rejects gaps under 3 minutes (``"min_time_btw_emails" must be larger than or equal to 3``).
@@ -64,7 +66,7 @@ def _validate(policy: LimitPolicy) -> None:
     if not isinstance(policy.count_warmup, bool):
         raise ValueError(f"count_warmup must be True or False, got {policy.count_warmup!r}")
     if policy.default_ceiling is not None:
-        _check_int("default_ceiling", policy.default_ceiling, 0, 10_000)
+        _check_int("default_ceiling", policy.default_ceiling, 0, MAX_DAILY_LIMIT)
     if policy.sending_window is not None:
         parse_window(policy.sending_window)
     _check_int(f"min_gap (Smartlead rejects gaps under {SMARTLEAD_MIN_GAP} minutes)", policy.min_gap, 3)

@@ -8,6 +8,7 @@ never contain keys, passwords or tokens.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
@@ -15,12 +16,77 @@ import attrs
 
 from tenantlead.orchestration._render import Tabular, jsonable, text_table
 
-__all__ = ["ApplyResult", "Drift", "ItemResult", "ItemStatus", "Progress", "describe_error"]
+__all__ = [
+    "ApplyResult",
+    "Drift",
+    "ItemResult",
+    "ItemStatus",
+    "OnProgress",
+    "Progress",
+    "ProgressEvent",
+    "describe_error",
+]
 
 ItemStatus = Literal["succeeded", "skipped", "failed"]
 
-#: ``progress(done, total, item_result)``, called after each item ends.
+
+@attrs.frozen(kw_only=True)
+class ProgressEvent:
+    """What every ``on_progress`` callback receives: ``done`` of ``total`` of ``stage`` have ended.
+
+    Attributes:
+        stage: what is being counted: ``"tenants"``, ``"accounts"``, ``"warmup details"``
+            (``Fleet.load``), ``"connect"``, ``"align"`` (the applies) or ``"wait"``.
+        done: how many have ended, ``total``: how many there are (it may grow by the time a
+            stage ends, never shrink).
+        item: the [ItemResult][tenantlead.orchestration.ItemResult] that just ended (applies and
+            waits), or None for a load stage.
+    """
+
+    stage: str
+    done: int
+    total: int
+    item: ItemResult | None = None
+
+
+#: ``on_progress(event)``: the one progress-callback shape of ``Fleet.load``/``aload``, the
+#: applies and the waits, called after each item (or read) ends.
+OnProgress = Callable[[ProgressEvent], None]
+
+#: Deprecated: ``progress(done, total, item_result)``; pass ``on_progress=`` instead.
 Progress = Callable[[int, int, "ItemResult"], None]
+
+
+def progress_callback(
+    stage: str, on_progress: OnProgress | None, progress: Progress | None
+) -> OnProgress | None:
+    """The ``on_progress`` of an apply or wait, adapting the deprecated ``progress=`` form."""
+    if progress is None:
+        return on_progress
+
+    def call_old(event: ProgressEvent) -> None:
+        assert event.item is not None  # applies and waits always report the item
+        progress(event.done, event.total, event.item)
+
+    return deprecated_progress("progress=(done, total, item)", on_progress, call_old)
+
+
+def deprecated_progress(
+    old: str, on_progress: OnProgress | None, call_old: Callable[[ProgressEvent], None]
+) -> OnProgress:
+    """Warn that ``old`` is deprecated; an ``on_progress`` calling ``call_old`` then ``on_progress``."""
+    warnings.warn(
+        f"{old} is deprecated: pass on_progress=, called with one ProgressEvent (stage, done, total, item)",
+        DeprecationWarning,
+        stacklevel=4,
+    )
+
+    def both(event: ProgressEvent) -> None:
+        call_old(event)
+        if on_progress is not None:
+            on_progress(event)
+
+    return both
 
 
 def describe_error(error: BaseException) -> str:
@@ -165,15 +231,17 @@ class ApplyResult(Tabular):
 class _Collector:
     """Collects item results in order and reports progress after each."""
 
-    def __init__(self, total: int, progress: Progress | None) -> None:
+    def __init__(self, total: int, on_progress: OnProgress | None, stage: str) -> None:
         self.items: list[ItemResult] = []
         self.total = total
-        self._progress = progress
+        self._on_progress = on_progress
+        self._stage = stage
 
     def add(self, item: ItemResult) -> ItemResult:
         self.items.append(item)
-        if self._progress is not None:
-            self._progress(len(self.items), max(self.total, len(self.items)), item)
+        if self._on_progress is not None:
+            total = max(self.total, len(self.items))
+            self._on_progress(ProgressEvent(stage=self._stage, done=len(self.items), total=total, item=item))
         return item
 
     def extend(self, items: Iterable[ItemResult]) -> None:

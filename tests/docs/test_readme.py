@@ -22,9 +22,8 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), 
 
 def bind(cls: type, sb: Sandbox, *, is_async: bool, key: str) -> Any:
     def make(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("http_client", sb.async_http_client() if is_async else sb.http_client())
-        kwargs.setdefault("clock", sb.clock.timestamp)
-        kwargs.setdefault("sleep", sb.clock.asleep if is_async else sb.clock.sleep)
+        for name, value in sb.client_options(asynchronous=is_async).items():
+            kwargs.setdefault(name, value)
         return cls(*(args or (key,)), **kwargs)
 
     return make

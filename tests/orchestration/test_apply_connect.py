@@ -7,13 +7,14 @@ import pytest
 from tenantlead.orchestration import (
     Fleet,
     LimitPolicy,
+    await_connected,
     await_until_connected,
     connect,
+    wait_connected,
     wait_until_connected,
 )
 from tenantlead.sandbox import Sandbox
-
-from .plan_factories import accounts_for, async_clients, sl_account, sync_clients
+from tests.orchestration.factories import accounts_for, async_clients, sl_account, sync_clients
 
 POLICY = LimitPolicy(sending_window="09:00-17:00")
 
@@ -114,10 +115,17 @@ def test_manual_handoff_then_apply_settings_and_wait_until_connected(sb, apis):
     assert "connected by hand" in settled[0].detail
     assert sl_account(sb, first).client_id == 99
 
-    waited = wait_until_connected(sl, [first, second], timeout=120, interval=30)
+    waited = wait_connected(sl, [first, second], timeout=120, interval=30)
     assert [i.subject for i in waited.succeeded] == [first]
     assert [i.subject for i in waited.failed] == [second]
     assert "timed out: not in Smartlead yet" in waited.failed[0].detail
+
+    # The old name still works, warns, and gives the same answer.
+    with pytest.warns(
+        DeprecationWarning, match=r"wait_until_connected\(\) is deprecated: use wait_connected"
+    ):
+        old = wait_until_connected(sl, [first, second], timeout=120, interval=30)
+    assert old.to_dict() == waited.to_dict()
 
 
 async def test_async_connect_and_await_until_connected(sb):
@@ -127,8 +135,11 @@ async def test_async_connect_and_await_until_connected(sb):
         plan = connect(fleet, "oauth", tokens=sb.microsoft_token, policy=POLICY)
         result = await plan.aapply(sl=asl, concurrency=2)
         assert result.failed == []
-        waited = await await_until_connected(asl, not_connected(sb), timeout=60, interval=10)
+        waited = await await_connected(asl, not_connected(sb), timeout=60, interval=10)
         assert len(waited.succeeded) == 2
+        with pytest.warns(DeprecationWarning, match="use await_connected"):
+            old = await await_until_connected(asl, not_connected(sb), timeout=60, interval=10)
+        assert old.to_dict() == waited.to_dict()
         again = connect(await Fleet.aload(atc, asl), "oauth", tokens=sb.microsoft_token)
     assert again.is_empty
     assert all(accounts_for(sb, e) == 1 for e in not_connected(sb))
@@ -198,3 +209,27 @@ def test_manual_and_already_existing_accounts_get_the_planned_warmup(sb, apis):
         5,
     )
     assert accounts_for(sb, second) == 1
+
+
+async def test_aapply_awaits_an_async_token_provider_and_one_failing_token_fails_only_its_mailbox(sb):
+    wanted = not_connected(sb)
+    asked: list[str] = []
+
+    class Provider:
+        async def get_token(self, email):
+            asked.append(email)
+            if email == wanted[0]:
+                raise RuntimeError("consent not granted")
+            return sb.microsoft_token(email)
+
+    atc, asl = async_clients(sb)
+    async with atc, asl:
+        plan = connect(await Fleet.aload(atc, asl), "oauth", tokens=Provider(), policy=POLICY)
+        result = await plan.aapply(sl=asl, concurrency=2)
+
+    assert sorted(asked) == wanted
+    assert [(i.subject, i.detail) for i in result.failed] == [
+        (wanted[0], "RuntimeError: consent not granted")
+    ]
+    assert sl_account(sb, wanted[0]) is None
+    assert all(sl_account(sb, e) is not None for e in wanted[1:])

@@ -7,8 +7,7 @@ import pytest
 from tenantlead.errors import ServerError
 from tenantlead.orchestration import Fleet, LimitPolicy, align_limits
 from tenantlead.sandbox import FaultRule, Sandbox
-
-from .plan_factories import async_clients, sl_account, sync_clients
+from tests.orchestration.factories import async_clients, sl_account, sync_clients
 
 POLICY = LimitPolicy(default_ceiling=25, sending_window="09:00-17:00")
 
@@ -188,3 +187,20 @@ def test_interrupt_between_storing_and_provisioning_names_the_unenforced_tenants
     finish = plan_for(apis, LimitPolicy(default_ceiling=25, sending_window="09:00-17:00", enforce="all"))
     assert tenant_id in {c.tenant_id for c in finish.changes if c.field == "mailbox_limits"}
     assert finish.apply(tc=apis[0], sl=apis[1]).ok
+
+
+def test_on_progress_gets_one_event_per_item_and_the_old_progress_form_warns(sb, apis):
+    from tenantlead.orchestration import ProgressEvent
+
+    plan = plan_for(apis)
+    events: list[ProgressEvent] = []
+    old: list[tuple[int, int]] = []
+    with pytest.warns(DeprecationWarning, match="progress=.* is deprecated: pass on_progress="):
+        result = plan.apply(
+            tc=apis[0], sl=apis[1], on_progress=events.append, progress=lambda d, t, _: old.append((d, t))
+        )
+
+    assert [e.item for e in events] == list(result.items)
+    assert {e.stage for e in events} == {"align"}
+    assert [(e.done, e.total) for e in events] == old
+    assert [e.done for e in events] == list(range(1, len(result.items) + 1))

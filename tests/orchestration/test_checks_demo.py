@@ -24,10 +24,9 @@ def sb() -> Sandbox:
 
 @pytest.fixture
 def apis(sb: Sandbox) -> Iterator[tuple[TenantCore, Smartlead]]:
-    clock = {"clock": sb.clock.timestamp, "sleep": sb.clock.sleep}
     with (
-        TenantCore(sb.tenantcore_api_key, http_client=sb.http_client(), **clock) as tc,
-        Smartlead(sb.smartlead_api_key, http_client=sb.http_client(), **clock) as sl,
+        TenantCore(sb.tenantcore_api_key, **sb.client_options()) as tc,
+        Smartlead(sb.smartlead_api_key, **sb.client_options()) as sl,
     ):
         yield tc, sl
 
@@ -54,10 +53,9 @@ def test_demo_every_planted_code_is_found_for_exactly_its_subjects(
 
 async def test_demo_async_load_gives_the_same_report(sb: Sandbox) -> None:
     # Virtual time for rate-limit waits: a real sleep would never see the sandbox clock move.
-    aclock = {"clock": sb.clock.timestamp, "sleep": sb.clock.asleep}
     async with (
-        AsyncTenantCore(sb.tenantcore_api_key, http_client=sb.async_http_client(), **aclock) as atc,
-        AsyncSmartlead(sb.smartlead_api_key, http_client=sb.async_http_client(), **aclock) as asl,
+        AsyncTenantCore(sb.tenantcore_api_key, **sb.client_options(asynchronous=True)) as atc,
+        AsyncSmartlead(sb.smartlead_api_key, **sb.client_options(asynchronous=True)) as asl,
     ):
         fleet = await Fleet.aload(atc, asl, with_warmup_details=True)
 
@@ -66,10 +64,9 @@ async def test_demo_async_load_gives_the_same_report(sb: Sandbox) -> None:
     assert found(report) == sb.planted
     # The same demo read by the sync clients gives the same report, detail for detail.
     twin = Sandbox.demo(seed=7)
-    clock = {"clock": twin.clock.timestamp, "sleep": twin.clock.sleep}
     with (
-        TenantCore(twin.tenantcore_api_key, http_client=twin.http_client(), **clock) as tc,
-        Smartlead(twin.smartlead_api_key, http_client=twin.http_client(), **clock) as sl,
+        TenantCore(twin.tenantcore_api_key, **twin.client_options()) as tc,
+        Smartlead(twin.smartlead_api_key, **twin.client_options()) as sl,
     ):
         assert report.to_dict() == troubleshoot(load((tc, sl))).to_dict()
 

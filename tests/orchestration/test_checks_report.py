@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from tenantlead.orchestration import CHECKS, CheckPolicy, Finding, Report, Severity, troubleshoot
-
-from .factories import NOW, TENANT_A, TENANT_B, account, build_fleet, event, mailbox
+from tests.orchestration.factories import NOW, TENANT_A, TENANT_B, account, build_fleet, event, mailbox
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "troubleshooting.md"
 

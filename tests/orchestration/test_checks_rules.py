@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from tenantlead.orchestration import CHECKS, CheckPolicy, Severity, troubleshoot
 from tenantlead.orchestration.checks import classify_login_failure
-
-from .factories import (
+from tests.orchestration.factories import (
     CLIENTS,
     NOW,
     TENANT_A,
@@ -310,7 +309,7 @@ def test_tl204_silent_for_paused_warmup() -> None:
 
 @pytest.mark.parametrize(("daily", "fires"), [(25, False), (26, True), (40, True)])
 def test_tl301_smartlead_above_tenantcore(daily: int, fires: bool) -> None:
-    fleet = connected_fleet(account_over={"message_per_day": daily, "warmup": None})
+    fleet = connected_fleet(account_over={"message_per_day": daily, "warmup_status": None})
 
     found = run("TL301", fleet)
 

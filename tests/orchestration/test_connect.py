@@ -17,8 +17,7 @@ from tenantlead.orchestration.connect import (
 )
 from tenantlead.orchestration.fleet import Fleet
 from tenantlead.orchestration.policy import LimitPolicy
-
-from .plan_factories import NOW, account, domain, fleet, mailbox, tenant
+from tests.orchestration.factories import NOW, account, domain, fleet, mailbox, tenant
 
 SECRET = "Sup3r-Secret!pw"
 

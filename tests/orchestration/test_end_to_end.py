@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from tenantlead.orchestration import Fleet, LimitPolicy, align_limits, connect
 from tenantlead.sandbox import Sandbox
-
-from .plan_factories import accounts_for, async_clients, sync_clients
+from tests.orchestration.factories import accounts_for, async_clients, sync_clients
 
 POLICY = LimitPolicy(default_ceiling=25, sending_window="09:00-17:00")
 TENANT_REFUSES_SMTP = ("535 5.7.139", "550 5.7.30")

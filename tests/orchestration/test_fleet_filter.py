@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tenantlead.orchestration import Fleet, troubleshoot
-
-from .plan_factories import account, domain, fleet, mailbox, tenant
+from tests.orchestration.factories import account, domain, fleet, mailbox, tenant
 
 
 def two_tenants() -> Fleet:

@@ -10,8 +10,9 @@ from tenantlead.sandbox import Sandbox
 
 
 def clients(sb: Sandbox) -> tuple[TenantCore, Smartlead]:
-    common = {"http_client": sb.http_client(), "clock": sb.clock.timestamp, "sleep": sb.clock.sleep}
-    return TenantCore(sb.tenantcore_api_key, **common), Smartlead(sb.smartlead_api_key, **common)
+    return TenantCore(sb.tenantcore_api_key, **sb.client_options()), Smartlead(
+        sb.smartlead_api_key, **sb.client_options()
+    )
 
 
 def test_threaded_load_reads_the_same_fleet_with_the_same_requests() -> None:
@@ -41,11 +42,29 @@ async def test_aload_refuses_bad_concurrency_before_any_request(concurrency: obj
     from tenantlead import AsyncSmartlead, AsyncTenantCore
 
     sb = Sandbox(seed=0)
-    common = {"http_client": sb.async_http_client(), "clock": sb.clock.timestamp, "sleep": sb.clock.asleep}
     async with (
-        AsyncTenantCore(sb.tenantcore_api_key, **common) as tc,
-        AsyncSmartlead(sb.smartlead_api_key, **common) as sl,
+        AsyncTenantCore(sb.tenantcore_api_key, **sb.client_options(asynchronous=True)) as tc,
+        AsyncSmartlead(sb.smartlead_api_key, **sb.client_options(asynchronous=True)) as sl,
     ):
         with pytest.raises(ValueError, match="concurrency must be an integer >= 1"):
             await Fleet.aload(tc, sl, concurrency=concurrency)  # type: ignore[arg-type]
         assert tc.stats.requests == 0
+
+
+def test_load_reports_progress_events_by_stage_and_the_old_form_warns() -> None:
+    from tenantlead.orchestration import ProgressEvent
+
+    tc, sl = clients(Sandbox.demo(seed=3, tenants=4))
+    events: list[ProgressEvent] = []
+    fleet = Fleet.load(tc, sl, with_warmup_details=True, on_progress=events.append)
+    tenants = [(e.done, e.total) for e in events if e.stage == "tenants"]
+    assert tenants == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert ("accounts", len(fleet.accounts), len(fleet.accounts)) in [
+        (e.stage, e.done, e.total) for e in events
+    ]
+    assert all(e.item is None for e in events)
+
+    old: list[tuple[str, int, int]] = []
+    with pytest.warns(DeprecationWarning, match=r"Fleet.load\(progress=.*\) is deprecated"):
+        Fleet.load(*clients(Sandbox.demo(seed=3, tenants=4)), progress=lambda *a: old.append(a))
+    assert ("tenants", 4, 4) in old

@@ -8,8 +8,7 @@ import pytest
 
 from tenantlead.orchestration.limits import align_limits
 from tenantlead.orchestration.policy import LimitPolicy, parse_window
-
-from .plan_factories import account, addr, domain, fleet, mailbox, simple_fleet, tenant
+from tests.orchestration.factories import account, addr, domain, fleet, mailbox, simple_fleet, tenant
 
 
 def fields(plan, field):

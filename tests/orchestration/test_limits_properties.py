@@ -7,8 +7,7 @@ from hypothesis import strategies as st
 
 from tenantlead.orchestration.limits import align_limits
 from tenantlead.orchestration.policy import LimitPolicy
-
-from .plan_factories import account, addr, applied, simple_fleet
+from tests.orchestration.factories import account, addr, applied, simple_fleet
 
 row = st.tuples(
     st.one_of(st.none(), st.integers(0, 60)),  # TenantCore limit

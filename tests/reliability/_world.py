@@ -57,15 +57,10 @@ def clients(sb: Sandbox, *, max_retries: int = 4) -> tuple[TenantCore, Smartlead
     """Sync clients on the sandbox transport and its virtual clock (nothing sleeps for real)."""
     # Seeded jitter: the same seed replays the same requests, so the same faults hit them.
     retry = RetryPolicy(random=random.Random(f"jitter:{sb.seed}").random)
-    opts: dict[str, Any] = {
-        "clock": sb.clock.timestamp,
-        "sleep": sb.clock.sleep,
-        "max_retries": max_retries,
-        "retry": retry,
-    }
+    opts: dict[str, Any] = {"max_retries": max_retries, "retry": retry}
     return (
-        TenantCore(sb.tenantcore_api_key, http_client=sb.http_client(), **opts),
-        Smartlead(sb.smartlead_api_key, http_client=sb.http_client(), **opts),
+        TenantCore(sb.tenantcore_api_key, **sb.client_options(), **opts),
+        Smartlead(sb.smartlead_api_key, **sb.client_options(), **opts),
     )
 
 

@@ -15,8 +15,7 @@ import contextlib
 import sys
 
 from tenantlead import errors
-
-from ._targets import TARGETS, FixedAnswer, make_clients
+from tests.reliability._targets import TARGETS, FixedAnswer, make_clients
 
 _NAMES = sorted(TARGETS)
 _STATUSES = (200, 201, 204, 400, 401, 402, 404, 406, 409, 422, 429, 500, 503)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from ._targets import FixedAnswer
-from .bad_input_table import DOC, ROWS, Row, embed, render
-from .conftest import Figures, table
+from tests.reliability._targets import FixedAnswer
+from tests.reliability.bad_input_table import DOC, ROWS, Row, embed, render
+from tests.reliability.conftest import Figures, table
 
 _SEEN: dict[str, str] = {}
 

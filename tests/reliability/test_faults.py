@@ -17,9 +17,8 @@ from urllib.parse import urlsplit
 from tenantlead import errors
 from tenantlead.orchestration import ApplyResult, Change, Fleet, align_limits, connect
 from tenantlead.sandbox import FaultRule, Sandbox
-
-from ._world import POLICY, build_world, clients, duplicates, live_accounts, lost_updates
-from .conftest import Figures, table
+from tests.reliability._world import POLICY, build_world, clients, duplicates, live_accounts, lost_updates
+from tests.reliability.conftest import Figures, table
 
 MAILBOXES = 500
 SEED = 20261126

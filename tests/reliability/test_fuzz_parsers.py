@@ -16,9 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tenantlead import errors
-
-from ._strategies import JSON, wire_objects
-from ._targets import FAKE_SL_KEY, FAKE_TC_KEY, TARGETS, FixedAnswer, make_clients
+from tests.reliability._strategies import JSON, wire_objects
+from tests.reliability._targets import FAKE_SL_KEY, FAKE_TC_KEY, TARGETS, FixedAnswer, make_clients
 
 STATUSES = st.sampled_from([200, 200, 200, 201, 204, 400, 401, 402, 403, 404, 406, 409, 422, 429, 500, 503])
 

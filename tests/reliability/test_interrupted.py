@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 
 from tenantlead.orchestration import Change, Fleet, ItemResult, align_limits, connect
-
-from ._world import POLICY, build_world, clients, duplicates, live_accounts, lost_updates
-from .conftest import Figures, table
+from tests.reliability._world import POLICY, build_world, clients, duplicates, live_accounts, lost_updates
+from tests.reliability.conftest import Figures, table
 
 MAILBOXES = 120
 

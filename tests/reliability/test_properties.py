@@ -20,8 +20,7 @@ from hypothesis import strategies as st
 from tenantlead._core.convert import Model, OpenStrEnum
 from tenantlead.smartlead import models as sl_models
 from tenantlead.tenantcore import models as tc_models
-
-from ._strategies import wire_names, wire_objects
+from tests.reliability._strategies import wire_names, wire_objects
 
 #: Keys some models rename before structuring (alternative wire shapes of the same field).
 _NORMALISED: dict[str, frozenset[str]] = {

@@ -22,9 +22,8 @@ from tenantlead.orchestration import Fleet, LimitPolicy, align_limits, connect, 
 from tenantlead.sandbox import FaultRule, Sandbox
 from tenantlead.smartlead import Smartlead
 from tenantlead.tenantcore import TenantCore
-
-from .conftest import Figures, table
-from .hardening import tenantlead_locals
+from tests.reliability.conftest import Figures, table
+from tests.reliability.hardening import tenantlead_locals
 
 POLICY = LimitPolicy(default_ceiling=25, sending_window="09:00-17:00")
 
@@ -75,9 +74,8 @@ def _secrets_of(sb: Sandbox) -> set[str]:
 def _library(sb: Sandbox, scan: Scan) -> int:
     """Every public orchestration operation and the main error paths; returns the operation count."""
     ops = 0
-    opts: dict[str, Any] = {"clock": sb.clock.timestamp, "sleep": sb.clock.sleep}
-    tc = TenantCore(sb.tenantcore_api_key, http_client=sb.http_client(), **opts)
-    sl = Smartlead(sb.smartlead_api_key, http_client=sb.http_client(), **opts)
+    tc = TenantCore(sb.tenantcore_api_key, **sb.client_options())
+    sl = Smartlead(sb.smartlead_api_key, **sb.client_options())
     issued: list[dict[str, Any]] = []
 
     def tokens(email: str) -> dict[str, Any]:

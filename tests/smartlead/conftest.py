@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from smartlead_testkit import make_client
 
 from tenantlead.smartlead import AsyncSmartlead, Smartlead
+from tests.smartlead.smartlead_testkit import make_client
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from smartlead_testkit import API_KEY, body, query, run
 
 from tenantlead.errors import NotFoundError, ValidationError
 from tenantlead.smartlead import CampaignStatus
+from tests.smartlead.smartlead_testkit import API_KEY, body, query, run
 
 NEW_ITEM = {
     "id": 2610406, "user_id": 276870, "created_at": "2025-10-25T21:18:58.654Z",

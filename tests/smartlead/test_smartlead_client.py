@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from smartlead_testkit import API_KEY, make_client, run
 
 from tenantlead.errors import ConfigurationError
 from tenantlead.smartlead import AsyncSmartlead, Smartlead
+from tests.smartlead.smartlead_testkit import API_KEY, make_client, run
 
 
 def test_reads_key_and_base_url_from_the_environment(monkeypatch):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from smartlead_testkit import PASSWORD, body, query, run
 
 from tenantlead.errors import NotFoundError
+from tests.smartlead.smartlead_testkit import PASSWORD, body, query, run
 
 CLIENT = {"id": 299, "name": "Ramesh Kumar", "email": "ramesh@five2one.com.au", "uuid": "u-1",
           "created_at": "2023-01-01T00:00:00.000Z", "user_id": 2, "logo": None, "logo_url": None,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from smartlead_testkit import API_KEY, PASSWORD, body, query, run
 
 from tenantlead.errors import APIResponseError, NotFoundError, QuotaExceededError, ValidationError
 from tenantlead.smartlead import EmailAccount, EmailAccountType, OAuthToken, WarmupStatus
+from tests.smartlead.smartlead_testkit import API_KEY, PASSWORD, body, query, run
 
 LIST_ITEM = {
     "id": 24, "created_at": "2022-05-26T03:47:31.448094+00:00", "updated_at": "2022-05-26T03:47:31.448094+00:00",
@@ -88,7 +88,7 @@ async def test_list_parses_the_documented_item(sl, recorder):
 
 
 def test_list_rejects_a_page_size_above_100(recorder, clock):
-    from smartlead_testkit import make_client
+    from tests.smartlead.smartlead_testkit import make_client
 
     client = make_client("sync", recorder, clock)
     with pytest.raises(ValueError, match="page_size"):
@@ -120,7 +120,7 @@ async def test_get_by_email(sl, recorder):
 
 @pytest.mark.parametrize("bad", [0, -3, "12", 1.5, True, None])
 def test_ids_are_validated_before_sending(recorder, clock, bad):
-    from smartlead_testkit import make_client
+    from tests.smartlead.smartlead_testkit import make_client
 
     client = make_client("sync", recorder, clock)
     with pytest.raises(ValueError, match="account_id"):
@@ -129,7 +129,7 @@ def test_ids_are_validated_before_sending(recorder, clock, bad):
 
 
 def test_get_by_email_rejects_a_non_address(recorder, clock):
-    from smartlead_testkit import make_client
+    from tests.smartlead.smartlead_testkit import make_client
 
     with pytest.raises(ValueError, match="email"):
         make_client("sync", recorder, clock).email_accounts.get_by_email("not-an-address")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from smartlead_testkit import run
 
 from tenantlead.errors import (
     APIResponseError,
@@ -14,6 +13,7 @@ from tenantlead.errors import (
     ServerError,
     ValidationError,
 )
+from tests.smartlead.smartlead_testkit import run
 
 
 async def test_joi_400_gives_validation_error_with_fields(sl, recorder):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from smartlead_testkit import PASSWORD, body, query
 
 from tenantlead._core.flow import Flow, arun_flow, run_flow
 from tenantlead._core.request import APIRequest
@@ -23,6 +22,7 @@ from tenantlead.smartlead.resources.email_accounts import (
     remove_tags_flow,
     update_request,
 )
+from tests.smartlead.smartlead_testkit import PASSWORD, body, query
 
 SAVED = {"ok": True, "message": "Email account added/updated successfully!", "emailAccountId": 2849}
 ACCOUNT = {"id": 2849, "from_email": "ramesh@five2one.com.au", "from_name": "Ramesh", "type": "SMTP"}

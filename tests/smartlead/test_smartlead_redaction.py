@@ -6,10 +6,10 @@ import logging
 
 import httpx
 import pytest
-from smartlead_testkit import API_KEY, PASSWORD, make_client, run
 
 from tenantlead.errors import APIError
 from tenantlead.smartlead import EmailAccount, OAuthToken
+from tests.smartlead.smartlead_testkit import API_KEY, PASSWORD, make_client, run
 
 
 async def test_nothing_secret_leaks_at_debug(mode, recorder, clock, caplog):

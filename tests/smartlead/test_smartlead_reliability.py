@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from smartlead_testkit import make_client, run
 
 from tenantlead import RateLimit
 from tenantlead.errors import APITimeoutError
 from tenantlead.smartlead import DEFAULT_RATE_LIMIT, Smartlead
+from tests.smartlead.smartlead_testkit import make_client, run
 
 SAVED = {"ok": True, "message": "Email account added/updated successfully!", "emailAccountId": 555}
 ACCOUNT = {"id": 555, "from_email": "ana@acme.com", "username": "ana@acme.com"}

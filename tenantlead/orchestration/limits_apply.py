@@ -1,0 +1,290 @@
+"""The align apply run: TenantCore limits first, then Smartlead (bulk where possible), then a re-read.
+
+Five phases, run by the driver of ``tenantlead.orchestration._drive`` (one item at a time on
+blocking clients, ``concurrency`` at a time on async ones):
+
+1. store ``daily_send_limit`` on each mailbox that gets a ceiling;
+2. provision enforcement once per tenant (skipped where storing every new limit failed);
+3. ``bulk_update`` for accounts sharing the same target values, 100 per request;
+4. per-account updates for the accounts of a bulk request that failed;
+5. (``verify``) re-read the written tenants' mailboxes and the Smartlead accounts; differences
+   from the plan are reported as drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tenantlead._core.flow import Flow, Gather, Outcome
+from tenantlead.orchestration import _calls
+from tenantlead.orchestration._drive import PhasedRun
+from tenantlead.orchestration.fleet import normalize_address
+from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, OnProgress, describe_error
+from tenantlead.smartlead.models import BatchResult, EmailAccount
+from tenantlead.tenantcore.models import Mailbox
+
+if TYPE_CHECKING:
+    from tenantlead.orchestration.limits import Change, LimitPlan
+    from tenantlead.smartlead import AsyncSmartlead, Smartlead
+    from tenantlead.tenantcore import AsyncTenantCore, TenantCore
+
+__all__ = ["BULK_BATCH", "LimitRun"]
+
+#: Accounts per Smartlead bulk-update request.
+BULK_BATCH = 100
+
+#: Plan field -> ``sl.email_accounts.bulk_update`` keyword.
+_BULK_FIELDS = {
+    "message_per_day": "message_per_day",
+    "min_time_to_wait_in_mins": "min_time_to_wait_in_mins",
+    "warmup_per_day": "warmup_max_email_per_day",
+}
+#: Plan field -> ``sl.email_accounts.update`` keyword (warmup goes through ``update_warmup``).
+_UPDATE_FIELDS = {"message_per_day": "max_email_per_day", "min_time_to_wait_in_mins": "time_to_wait_in_mins"}
+
+BulkKey = tuple[list[int], dict[int, list["Change"]]]
+
+
+def _batches(ids: Sequence[int], size: int) -> list[list[int]]:
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+class LimitRun(PhasedRun):
+    """State of one align apply run (see the module docstring); no I/O of its own."""
+
+    def __init__(
+        self,
+        plan: LimitPlan,
+        tc: TenantCore | AsyncTenantCore | None,
+        sl: Smartlead | AsyncSmartlead | None,
+        on_progress: OnProgress | None,
+        *,
+        verify: bool,
+    ) -> None:
+        tc_needed = any(c.system == "tenantcore" for c in plan.changes)
+        sl_needed = any(c.system == "smartlead" for c in plan.changes)
+        if tc_needed and tc is None:
+            raise ValueError("this plan changes TenantCore limits: pass tc= (a TenantCore client)")
+        if sl_needed and sl is None:
+            raise ValueError("this plan changes Smartlead accounts: pass sl= (a Smartlead client)")
+        super().__init__(len(plan.changes) + len(plan.skipped), on_progress, "align")
+        self.plan = plan
+        self.verify = verify
+        self.drift: list[Drift] = []
+        self.tc_written: set[str] = set()  # tenants with a stored limit written
+        self.sl_written: dict[tuple[str, str], Change] = {}  # (address, field) -> change written
+        self.patched_ok: dict[str, int] = {}
+        self.patch_planned: dict[str, int] = {}
+        self.fallback: list[tuple[int, list[Change], str]] = []
+        for skip in plan.skipped:
+            self.skipped(skip.subject, "align limits", skip.reason, skip.account_id)
+
+    def phases(self) -> Sequence[Callable[[], Flow[None]]]:
+        """Store, provision, bulk update, fall back, re-read."""
+        return [
+            self.patch_phase,
+            self.provision_phase,
+            self.bulk_phase,
+            self.fallback_phase,
+            self.verify_phase,
+        ]
+
+    def result(self) -> ApplyResult:
+        """Every item, with the drift the re-read found."""
+        return self.collector.result(self.drift, verified=self.verify)
+
+    def rerun_hint(self) -> str:
+        """How to finish after an interruption (naming tenants whose stored limits are not enforced)."""
+        provisioned = {
+            item.subject
+            for item in self.collector.items
+            if item.action == "provision enforcement" and item.status == "succeeded"
+        }
+        unenforced = sorted(self.tc_written - provisioned)
+        hint = "Load the fleet again and re-run align_limits to finish."
+        if unenforced:
+            # A fresh plan sees these limits as stored and plans nothing for them.
+            hint += (
+                f" Limits were stored but not yet enforced on tenant(s) {', '.join(unenforced)}: plan with "
+                'LimitPolicy(..., enforce="all") once to provision them.'
+            )
+        return hint
+
+    # ---------------------------------------------------------------- TenantCore
+
+    def patch_phase(self) -> Flow[None]:
+        """Store each planned ``daily_send_limit``."""
+        work: list[tuple[Change, Flow[Mailbox]]] = []
+        for change in self.plan.changes:
+            if change.system == "tenantcore" and change.field == "daily_send_limit":
+                tenant_id = str(change.tenant_id)
+                self.patch_planned[tenant_id] = self.patch_planned.get(tenant_id, 0) + 1
+                flow = _calls.update_mailbox(tenant_id, str(change.mailbox_id), daily_send_limit=change.after)
+                work.append((change, flow))
+        yield from self.each(work, self.patch_done)
+
+    def patch_done(self, change: Change, value: Any, error: Exception | None) -> None:
+        """Record a stored limit."""
+        if error is None:
+            tenant = str(change.tenant_id)
+            self.patched_ok[tenant] = self.patched_ok.get(tenant, 0) + 1
+            self.tc_written.add(tenant)
+        self._finish(change, error, "stored in TenantCore (enforced after provisioning)")
+
+    def provision_phase(self) -> Flow[None]:
+        """Provision enforcement per tenant, unless storing every new limit there failed."""
+        work: list[tuple[Change, Flow[Any]]] = []
+        for change in self.plan.changes:
+            if change.field != "mailbox_limits":
+                continue
+            tenant_id = str(change.tenant_id)
+            if self.patch_planned.get(tenant_id) and not self.patched_ok.get(tenant_id):
+                self.skipped(
+                    change.subject,
+                    change.action,
+                    "not provisioned: storing every new limit of this tenant failed (see above)",
+                )
+                continue
+            work.append((change, _calls.provision_limits(tenant_id)))
+        yield from self.each(work, self.provision_done)
+
+    def provision_done(self, change: Change, value: Any, error: Exception | None) -> None:
+        """Record a provisioned tenant."""
+        self._finish(change, error, "Exchange transport rule written: stored limits are enforced")
+
+    # ---------------------------------------------------------------- Smartlead
+
+    def _by_account(self) -> dict[int, list[Change]]:
+        out: dict[int, list[Change]] = {}
+        for change in self.plan.changes:
+            if change.system == "smartlead" and change.account_id is not None:
+                out.setdefault(change.account_id, []).append(change)
+        return out
+
+    def bulk_phase(self) -> Flow[None]:
+        """One bulk update per group of accounts with the same target values, 100 per request."""
+        groups: dict[tuple[tuple[str, int | None], ...], list[int]] = {}
+        by_account = self._by_account()
+        for account_id, changes in by_account.items():
+            key = tuple(sorted((c.field, c.after) for c in changes))
+            groups.setdefault(key, []).append(account_id)
+        work: list[tuple[BulkKey, Flow[BatchResult[str]]]] = []
+        for key, ids in groups.items():
+            fields = {_BULK_FIELDS[f]: v for f, v in key}
+            for batch in _batches(ids, BULK_BATCH):
+                work.append(((batch, {i: by_account[i] for i in batch}), _calls.bulk_update(batch, **fields)))
+        yield from self.each(work, self.bulk_done)
+
+    def bulk_done(self, key: BulkKey, value: Any, error: Exception | None) -> None:
+        """Record a bulk request; queue its failed accounts for per-account updates."""
+        batch, changes = key
+        failed_ids: set[int] = set()
+        why = ""
+        if error is not None:
+            failed_ids = set(batch)
+            why = describe_error(error)
+        elif isinstance(value, BatchResult):
+            for chunk in value.failed:  # a partial BatchResult
+                failed_ids.update(chunk.ids)
+                why = describe_error(chunk.error) if chunk.error is not None else "bulk chunk failed"
+        for account_id in batch:
+            if account_id in failed_ids:
+                self.fallback.append((account_id, changes[account_id], why))
+                continue
+            for change in changes[account_id]:
+                self._finish(change, None, f"bulk update ({len(batch)} accounts in the request)")
+
+    def fallback_phase(self) -> Flow[None]:
+        """Per-account updates for the accounts whose bulk request failed."""
+        work: list[tuple[tuple[list[Change], str], Flow[Any]]] = []
+        for account_id, changes, why in self.fallback:
+            settings = {_UPDATE_FIELDS[c.field]: c.after for c in changes if c.field in _UPDATE_FIELDS}
+            if settings:
+                limited = [c for c in changes if c.field in _UPDATE_FIELDS]
+                work.append(((limited, why), _calls.update_account(account_id, **settings)))
+            for change in changes:
+                if change.field == "warmup_per_day":
+                    assert change.after is not None  # a warmup change always sets a volume
+                    flow = _calls.update_warmup(account_id, total_warmup_per_day=change.after)
+                    work.append((([change], why), flow))
+        self.fallback = []
+        yield from self.each(work, self.fallback_done)
+
+    def fallback_done(self, key: tuple[list[Change], str], value: Any, error: Exception | None) -> None:
+        """Record a per-account update."""
+        changes, why = key
+        for change in changes:
+            self._finish(change, error, f"per-account update (the bulk request failed: {why})")
+
+    # ---------------------------------------------------------------- results and re-read
+
+    def _finish(self, change: Change, error: Exception | None, detail: str) -> None:
+        if error is None and change.system == "smartlead":
+            self.sl_written[(change.subject, change.field)] = change
+        self.collector.add(
+            ItemResult(
+                subject=change.subject,
+                action=change.action,
+                status="succeeded" if error is None else "failed",
+                detail=detail if error is None else describe_error(error),
+                error=error,
+                account_id=change.account_id,
+            )
+        )
+
+    def verify_phase(self) -> Flow[None]:
+        """Re-read what was written (with ``verify``); a read that fails stops the run, as it always has."""
+        if not self.verify:
+            return
+        if self.tc_written:
+            tenants = sorted(self.tc_written)
+            reads = [_calls.list_mailboxes(t) for t in tenants]
+            outcomes: list[Outcome[list[Mailbox]]] = yield Gather(reads, concurrency=self.concurrency)
+            for outcome in outcomes:
+                if outcome.error is not None:
+                    raise outcome.error
+            lists = {t: o.value or [] for t, o in zip(tenants, outcomes, strict=True)}
+            self.drift += self.verify_tenantcore(lists)
+        if self.sl_written:
+            self.drift += self.verify_smartlead((yield from _calls.list_accounts()))
+
+    def verify_tenantcore(self, mailboxes: Mapping[str, Sequence[Mailbox]]) -> list[Drift]:
+        """Stored limits that read back differently from the plan."""
+        expected = {
+            c.mailbox_id: c
+            for c in self.plan.changes
+            if c.field == "daily_send_limit" and str(c.tenant_id) in self.tc_written
+        }
+        drift: list[Drift] = []
+        for items in mailboxes.values():
+            for mailbox in items:
+                change = expected.get(mailbox.id)
+                if change is not None and mailbox.daily_send_limit != change.after:
+                    drift.append(
+                        Drift(
+                            subject=change.subject,
+                            field="daily_send_limit",
+                            expected=change.after,
+                            actual=mailbox.daily_send_limit,
+                        )
+                    )
+        return drift
+
+    def verify_smartlead(self, accounts: Iterable[EmailAccount]) -> list[Drift]:
+        """Smartlead values that read back differently from the plan (or accounts gone)."""
+        by_address = {normalize_address(a.from_email): a for a in accounts}
+        drift: list[Drift] = []
+        for (address, field), change in self.sl_written.items():
+            account = by_address.get(address)
+            if account is None:
+                drift.append(Drift(subject=address, field="account", expected="present", actual=None))
+                continue
+            if field == "warmup_per_day":
+                continue  # the list omits warmup volume; checking it would cost a GET per account
+            actual = (
+                account.message_per_day if field == "message_per_day" else account.min_time_to_wait_in_mins
+            )
+            if actual != change.after:
+                drift.append(Drift(subject=address, field=field, expected=change.after, actual=actual))
+        return drift
