@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: demo test lint typecheck pytest docs bench clean
+.PHONY: demo test lint typecheck pytest docs bench screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,14 +25,15 @@ demo: $(STAMP_RUN)
 	$(BIN)/tenantlead demo
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check tenantlead tests bench examples
-	$(BIN)/ruff format --check tenantlead tests bench examples
+	$(BIN)/ruff check tenantlead tests bench examples scripts
+	$(BIN)/ruff format --check tenantlead tests bench examples scripts
 
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy --strict tenantlead
 
+# NO_MKDOCS_2_WARNING: mkdocs-material prints an end-of-life banner on every build otherwise.
 docs: $(STAMP_DEV)
-	$(BIN)/mkdocs build --strict --quiet --site-dir .site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir .site
 
 pytest: $(STAMP_DEV)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
@@ -41,6 +42,10 @@ test: lint typecheck docs pytest
 
 bench: $(STAMP_DEV)
 	$(BIN)/python -m bench
+
+# docs/img/fleet-notebook.png: the executed examples/fleet.ipynb in headless Chromium.
+screenshot: $(STAMP_DEV)
+	$(BIN)/python scripts/notebook_screenshot.py
 
 clean:
 	rm -rf $(VENV) .site .mypy_cache .ruff_cache .pytest_cache dist build

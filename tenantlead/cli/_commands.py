@@ -103,7 +103,7 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
     if args.credentials is not None:
         if strategy != "smtp":
             raise CliError(f"--credentials is only used with --strategy smtp, not {strategy}")
-        kwargs["credentials"] = _read_credentials(Path(args.credentials))
+        kwargs["credentials"] = _read_credentials(session, args.credentials)
     if strategy == "oauth":
         if session.sandbox is None:
             raise CliError(
@@ -136,28 +136,33 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
 
 
 _CSV_HINT = (
-    "pass the email,password CSV exported from the TenantCore app (Mailboxes page), saved as CSV UTF-8"
+    "pass the mailboxes' credentials export: a CSV or tab-separated file with an address column "
+    "(Email, UPN, Username ...) and a Password column, or one email:password line per mailbox; "
+    "'--credentials -' reads it from stdin"
 )
 
 
-def _read_credentials(path: Path) -> Any:
-    """The ``--credentials`` file parsed, with errors that name the file and what to do."""
-    from tenantlead.orchestration import load_credentials
+def _read_credentials(session: Session, value: str) -> Any:
+    """The ``--credentials`` export parsed (a file, a pipe, or ``-`` for stdin), its notes on stderr."""
+    from tenantlead.orchestration import CredentialsError, load_credentials
 
-    # Checked here: the library also accepts CSV text, so its message for a missing file
+    path = Path(value)
+    # Checked here: the library also accepts the text itself, so its message for a missing file
     # talks about that, which a command-line user cannot do.
-    if path.is_dir():
-        raise CliError(f"--credentials {path} is a directory, not a CSV file", hint=_CSV_HINT)
-    if not path.exists():
+    if value != "-" and path.is_dir():
+        raise CliError(f"--credentials {path} is a directory, not a credentials file", hint=_CSV_HINT)
+    if value != "-" and not path.exists():
         raise CliError(f"--credentials {path}: no such file", hint=_CSV_HINT)
     try:
-        # A Path, so that a file name is never mistaken for CSV text.
-        return load_credentials(path)
-    except UnicodeDecodeError as exc:
+        # "-" is stdin; a Path (a file, /dev/stdin or a shell's <(...)) is never mistaken for text.
+        credentials = load_credentials("-" if value == "-" else path)
+    except CredentialsError as exc:
         raise CliError(
-            f"--credentials {path} is not UTF-8 text (byte {exc.start}): is it a spreadsheet rather than a CSV?",
-            hint=_CSV_HINT,
+            f"--credentials: {exc}", hint="fix the file as the message says; " + _CSV_HINT
         ) from None
+    for note in credentials.notes:
+        session.note(f"note: {note}")
+    return credentials
 
 
 def render_connect_plan(plan: ConnectPlan, *, max_rows: int = 40) -> str:
@@ -220,6 +225,8 @@ def _policy_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         out["sending_window"] = args.window
     if args.warmup_per_day is not None:
         out["warmup_per_day"] = args.warmup_per_day
+    if getattr(args, "enforce", None) is not None:
+        out["enforce"] = args.enforce
     return out
 
 

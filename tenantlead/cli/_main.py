@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -143,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="sending window used to space sends (09:00-17:00)",
     )
     align.add_argument(
+        "--enforce",
+        choices=("changed", "all"),
+        default=None,
+        help="changed: provision Exchange enforcement where the plan stores limits; all: on every tenant "
+        "with a stored limit (finishes a run interrupted between storing and enforcing)",
+    )
+    align.add_argument(
         "--warmup-per-day",
         type=int,
         default=None,
@@ -161,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--credentials",
         metavar="FILE",
         default=None,
-        help="smtp: CSV of email,password as exported from TenantCore",
+        help="smtp: the credentials export (CSV or tab-separated with email and password columns, or "
+        "email:password lines); - reads stdin",
     )
 
     sandbox = sub.add_parser("sandbox", help="run the simulator", description="run the simulator")
@@ -191,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = bool(getattr(args, "debug", False))
     secrets = _known_secrets(args)
     handler = _start_debug_logging(secrets) if debug else None
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
         return _run(args)
     except CliError as exc:
@@ -208,7 +218,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except ValueError as exc:
         # Bad input that reached the library (a malformed CSV, a bad window): the user's to fix.
-        _report(str(exc), "fix the input named above; see tenantlead COMMAND --help", exc, debug, secrets)
+        command = " ".join(
+            w for w in (getattr(args, "command", None), getattr(args, "sandbox_command", None)) if w
+        )
+        _report(str(exc), f"fix the input named above; see tenantlead {command} --help", exc, debug, secrets)
         return 2
     except TenantleadError as exc:
         _report(str(exc), "run again with --debug for details", exc, debug, secrets)
@@ -222,8 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), "check the path", exc, debug, secrets
         )
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        _report_interrupt(exc, words, secrets)
         return 130
     except Exception as exc:
         # A bug (ours or a dependency's): still one redacted line, the traceback only with --debug.
@@ -271,6 +284,46 @@ def _run(args: argparse.Namespace) -> int:
                 f"(simulated: sandbox demo fleet, seed {args.seed}, {args.tenants} tenants; nothing real is touched)"
             )
         return int(func(session, args))
+
+
+def _report_interrupt(exc: KeyboardInterrupt, words: Sequence[str], secrets: Sequence[str]) -> None:
+    """Ctrl-C: say what was already written (the library's note) and the command that finishes the job."""
+    notes = [str(n) for n in getattr(exc, "__notes__", ()) if str(n).startswith("tenantlead:")]
+    if not notes:
+        print("interrupted (nothing was being written)", file=sys.stderr)
+        return
+    print("interrupted", file=sys.stderr)
+    unenforced: list[str] = []
+    for note in notes:
+        # The library's note speaks Python: keep what was written, and the tenants left unenforced.
+        done, _, rest = note.partition("; every completed write is real.")
+        print(redact_text(done, secrets), file=sys.stderr)
+        unenforced += re.findall(r"not yet enforced on tenant\(s\) (.+?): plan with", rest)
+    again = _without_option(words, "--enforce")
+    why = ""
+    if unenforced and "align" in again:
+        print(f"limits stored but not yet enforced on tenant(s) {', '.join(unenforced)}", file=sys.stderr)
+        again += ["--enforce", "all"]
+        why = "; --enforce all provisions the tenants whose limits were stored but not yet enforced"
+    command = redact_text(" ".join(["tenantlead", *again]), secrets)
+    print(
+        f"hint: every completed write stands; run `{command}` to finish (it plans only what is left{why})",
+        file=sys.stderr,
+    )
+
+
+def _without_option(words: Sequence[str], option: str) -> list[str]:
+    """``words`` without ``option VALUE`` / ``option=VALUE``."""
+    out: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word == option:
+            skip = True
+        elif not word.startswith(option + "="):
+            out.append(word)
+    return out
 
 
 def _known_secrets(args: argparse.Namespace) -> list[str]:

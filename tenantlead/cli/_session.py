@@ -61,7 +61,8 @@ class Session:
         self.sandbox = sandbox
         self.as_json = as_json
         self.tenants = tuple(tenants)
-        self.progress = progress or Progress()
+        # --json output is for programs: no progress drawing, even when stderr is a terminal.
+        self.progress = progress or Progress(enabled=False if as_json else None)
 
     # ------------------------------------------------------------------ construction
 

@@ -50,8 +50,16 @@ class PhasedRun:
     #: Items at a time within a phase (set by the driver: 1 blocking, ``concurrency`` async).
     concurrency: int = 1
 
-    def __init__(self, total: int, on_progress: OnProgress | None, stage: str) -> None:
-        self.collector = _Collector(total, on_progress, stage)
+    def __init__(
+        self,
+        total: int,
+        on_progress: OnProgress | None,
+        stage: str,
+        *,
+        tenants: Mapping[str, tuple[str | None, str | None]] | None = None,
+    ) -> None:
+        # tenants: subject -> (tenant_id, tenant_name), so the results name their tenants.
+        self.collector = _Collector(total, on_progress, stage, tenants=tenants)
 
     def skipped(self, subject: str, action: str, detail: str, account_id: int | None = None) -> None:
         """Record an item the run leaves alone, with the reason."""

@@ -30,8 +30,12 @@ from tenantlead.orchestration.checks_model import (
     SubjectKind,
 )
 from tenantlead.orchestration.checks_rules import CHECKS, classify_login_failure
+from tenantlead.orchestration.views import attach_tenants, field_is, per_tenant
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from tenantlead.orchestration.fleet import Fleet
 
 __all__ = [
@@ -47,6 +51,8 @@ __all__ = [
     "classify_login_failure",
     "troubleshoot",
 ]
+
+_LEVELS = {"errors": "error", "warnings": "warning", "info": "info"}
 
 #: Subjects listed per code by ``str(report)`` before "... and N more".
 SUBJECTS_SHOWN = 3
@@ -76,7 +82,10 @@ class Report(Tabular):
     notes: tuple[str, ...] = ()
     loaded_at: datetime | None = None
 
-    columns = ("severity", "code", "subject", "message", "fix")
+    columns = ("severity", "code", "tenant_name", "subject", "message", "fix")
+    summary_columns = ("tenant_name", "errors", "warnings", "info", "codes")
+    row_noun = "findings"
+    view_name = "report"
 
     # ------------------------------------------------------------------ views
 
@@ -152,7 +161,7 @@ class Report(Tabular):
     ) -> Report:
         """A sub-report of the findings matching every given filter.
 
-        ``code`` and ``severity`` take one value or several; ``tenant`` is a tenant GUID;
+        ``code`` and ``severity`` take one value or several; ``tenant`` is a tenant GUID or name;
         ``subject`` an address, domain or tenant GUID (case-insensitive).
         """
         codes = _as_set(code, "code", upper=True)
@@ -171,7 +180,7 @@ class Report(Tabular):
             for f in self.findings
             if (codes is None or f.code in codes)
             and (severities is None or f.severity.value in severities)
-            and (tenant is None or f.tenant_id == tenant)
+            and (tenant is None or tenant in (f.tenant_id, f.tenant_name))
             and (wanted_subject is None or f.subject.lower() == wanted_subject)
         ]
         return attrs.evolve(self, findings=tuple(kept))
@@ -181,6 +190,28 @@ class Report(Tabular):
     def to_records(self) -> list[dict[str, Any]]:
         """One flat record per finding (``pandas.DataFrame(report.to_records())``)."""
         return [f.to_record() for f in self.findings]
+
+    def summary_records(self) -> list[dict[str, Any]]:
+        """One record per tenant, problems first: ``errors``, ``warnings``, ``info`` and the ``codes`` found."""
+        records = self.to_records()
+        out = per_tenant(
+            records,
+            {level: field_is("severity", severity) for level, severity in _LEVELS.items()},
+            rank=tuple(_LEVELS),
+        )
+        for group in out:
+            found = [r["code"] for r in records if r["tenant_id"] == group["tenant_id"]]
+            group["codes"] = ", ".join(f"{c} x{n}" if n > 1 else c for c, n in sorted(Counter(found).items()))
+        return out
+
+    def _view_notes(self) -> tuple[str, ...]:
+        return self.notes
+
+    def plot(self, *, ax: Axes | None = None) -> Figure:
+        """Findings per code as bars coloured by severity (needs the ``plot`` extra: matplotlib)."""
+        from tenantlead.orchestration.plots import findings_by_code
+
+        return findings_by_code(self, ax=ax)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: counts, per-code summary, findings with details, notes."""
@@ -302,7 +333,7 @@ def troubleshoot(
     for code in selected:
         findings.extend(CHECKS[code](fleet, policy))
     return Report(
-        findings=tuple(findings),
+        findings=attach_tenants(findings, fleet),
         checked=tuple(selected),
         notes=tuple(_notes(fleet, policy, selected)),
         loaded_at=fleet.loaded_at,

@@ -121,6 +121,7 @@ class Finding:
         message: what is wrong, with the numbers.
         fix: what to do about it: the SDK call, CLI command or app action.
         details: the facts behind the message (ids, limits, error text), JSON-ready.
+        tenant_name: the name of the tenant (filled in by ``troubleshoot``).
     """
 
     code: str
@@ -131,12 +132,14 @@ class Finding:
     message: str
     fix: str
     details: Mapping[str, Any] = attrs.field(factory=dict, eq=False, hash=False)
+    tenant_name: str | None = None
 
     def to_record(self) -> dict[str, Any]:
-        """A flat, JSON-ready dict (details left out; see :meth:`to_dict`)."""
+        """A flat, JSON-ready dict keyed by attribute names (details left out; see :meth:`to_dict`)."""
         return {
             "severity": self.severity.value,
             "code": self.code,
+            "tenant_name": self.tenant_name,
             "subject": self.subject,
             "subject_kind": self.subject_kind,
             "tenant_id": self.tenant_id,

@@ -469,8 +469,11 @@ def classify_login_failure(error: str | None) -> tuple[str, str, str]:
     description="Smartlead cannot log in to the mailbox (`is_smtp_success` / `is_imap_success` false). The "
     "fix depends on Microsoft's reply: 535 5.7.3 wrong password (case-sensitive); 535 5.7.139 SMTP AUTH "
     "disabled for the tenant; 550 5.7.30 basic auth retired.",
-    fix="5.7.3: re-copy the password from TenantCore (case-sensitive); 5.7.139: enable SMTP AUTH in Exchange "
-    'admin or use OAuth; 5.7.30: reconnect as OUTLOOK via OAuth (connect(..., strategy="oauth")).',
+    fix="5.7.3: re-copy the password from the TenantCore app (case-sensitive) onto the Smartlead account, then "
+    "sl.email_accounts.reconnect_failed(); 5.7.139: enable Authenticated SMTP in the Exchange admin center, or "
+    "move the mailbox to OAuth as for 5.7.30; 5.7.30: basic auth is gone for good: delete the SMTP account "
+    "(sl.email_accounts.delete(account_id)), load the fleet again and reconnect the mailbox as OUTLOOK: "
+    f"{CONNECT_OAUTH}.",
 )
 def check_tl202(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
     """TL202: SMTP or IMAP failing, classified by the failure text."""

@@ -58,6 +58,12 @@ from tenantlead.orchestration.results import (
     partial_note,
     progress_callback,
 )
+from tenantlead.orchestration.views import (
+    CONNECT_SUMMARY_COLUMNS,
+    attach_tenants,
+    connect_plan_rows,
+    connect_plan_summary,
+)
 
 if TYPE_CHECKING:
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
@@ -197,11 +203,13 @@ class ConnectItem:
     login: str | None = None
     settings: ConnectSettings = ConnectSettings()
     code: str | None = None
+    tenant_name: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         """A flat JSON-ready dict (never a password)."""
         return {
             "address": self.address,
+            "tenant_name": self.tenant_name,
             "action": self.action,
             "reason": self.reason,
             "settings": self.settings.describe() if self.action != "skip" else "",
@@ -452,7 +460,7 @@ def connect(
         warnings.append(BASIC_AUTH_WARNING)
     return ConnectPlan(
         strategy=strategy,
-        items=tuple(items),
+        items=attach_tenants(items, fleet),
         warnings=tuple(warnings),
         use_whitelabel_credentials=use_whitelabel_credentials,
         credentials=creds,
@@ -471,7 +479,11 @@ class ConnectPlan(Tabular):
     credentials: Credentials | None = attrs.field(default=None, repr=False, eq=False)
     tokens: MicrosoftTokenProvider | None = attrs.field(default=None, repr=False, eq=False)
 
-    columns = ("address", "action", "settings", "reason")
+    columns = ("tenant_name", "address", "action", "settings", "reason")
+    summary_columns = CONNECT_SUMMARY_COLUMNS
+    row_noun = "mailboxes"
+    view_name = "plan"
+    int_columns = ("account_id", "max_email_per_day", "time_to_wait_in_mins", "client_id")
 
     @property
     def to_create(self) -> list[ConnectItem]:
@@ -516,6 +528,17 @@ class ConnectPlan(Tabular):
     def to_records(self) -> list[dict[str, Any]]:
         """One record per mailbox."""
         return [i.to_record() for i in self.items]
+
+    def summary_records(self) -> list[dict[str, Any]]:
+        """One record per tenant, problems first: mailboxes to connect, to update, blocked, connected."""
+        return connect_plan_summary(self)
+
+    def view_records(self) -> list[dict[str, Any]]:
+        """Mailboxes a prerequisite blocks first (by the TL code's severity), then the work, then the rest."""
+        return connect_plan_rows(self)
+
+    def _view_notes(self) -> tuple[str, ...]:
+        return self.warnings
 
     def to_dict(self) -> dict[str, Any]:
         """Strategy, warnings, counts and items as a JSON-ready dict (no passwords or tokens)."""

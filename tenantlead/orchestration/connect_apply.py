@@ -22,6 +22,7 @@ from tenantlead.errors import APIError, NotFoundError
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
 from tenantlead.orchestration.results import ItemResult, OnProgress, describe_error
+from tenantlead.orchestration.views import subject_tenants
 from tenantlead.smartlead.models import EmailAccount, TagMappingResult
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class ConnectRun(PhasedRun):
     ) -> None:
         if sl is None:
             raise ValueError("apply() needs sl= (a Smartlead client)")
-        super().__init__(len(plan.items), on_progress, "connect")
+        super().__init__(len(plan.items), on_progress, "connect", tenants=subject_tenants(plan.items))
         self.plan = plan
         self.tokens = tokens
         self.settle: list[tuple[ConnectItem, int, str]] = []  # (item, account id, how it was found)

@@ -1,45 +1,53 @@
 """Mailbox passwords for the legacy SMTP connect: :func:`load_credentials` and :class:`Credentials`.
 
 The TenantCore API returns no passwords: they are copied from the TenantCore app (Mailboxes page
--> Copy the credentials) as a CSV with ``email`` and ``password`` columns. A dict or a callable
-works too. Passwords never appear in a ``repr``, an error message or any output.
+-> Copy the credentials), and arrive as whatever file that copy ended up in. The shapes read
+(delimiters, header names, ``email:password`` lines, encodings) are described in
+:mod:`tenantlead.orchestration.credentials_formats`. A dict or a callable works too. Passwords
+never appear in a ``repr``, an error message or any output.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import os
-from collections.abc import Callable, Mapping
+import stat
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO, cast
+from typing import IO, Any, cast
 
 from tenantlead._core.validate import is_email
-from tenantlead.errors import TenantleadError
+from tenantlead.orchestration.credentials_formats import CredentialsError, ParsedCredentials, decode, parse
 from tenantlead.orchestration.fleet import normalize_address
 
 __all__ = ["Credentials", "CredentialsError", "load_credentials"]
 
-
-class CredentialsError(TenantleadError, ValueError):
-    """A credentials source is unusable; the message names the row and what to fix."""
+#: What ``load_credentials`` reads, for messages.
+SHAPES = (
+    "a CSV or tab-separated export with an address column (Email, UPN, Username ...) and a Password "
+    "column, or one 'email:password' line per mailbox"
+)
 
 
 class Credentials:
     """Mailbox passwords by address. Never shown: ``repr``/``str`` give only a count.
 
     Build with :func:`load_credentials`. ``get(email)`` returns the password or None.
+    ``notes`` says how a file was read when that is worth knowing (a fallback encoding, the
+    columns used, rows skipped); the command line prints them.
     """
 
-    __slots__ = ("_lookup", "_passwords")
+    __slots__ = ("_lookup", "_passwords", "notes")
 
     def __init__(
         self,
         passwords: Mapping[str, str] | None = None,
         lookup: Callable[[str], str | None] | None = None,
+        notes: Sequence[str] = (),
     ) -> None:
         self._passwords = dict(passwords or {})
         self._lookup = lookup
+        self.notes: tuple[str, ...] = tuple(notes)
 
     def get(self, email: str) -> str | None:
         """The password of ``email`` (case-insensitive), or None when the source has none."""
@@ -75,74 +83,71 @@ class Credentials:
     __str__ = __repr__
 
 
-def _read_csv(handle: TextIO, origin: str) -> Credentials:
-    reader = csv.reader(handle)
-    header = next(reader, None)
-    if header is None:
-        raise CredentialsError(
-            f"{origin} is empty: expected a header line 'email,password' and one row per mailbox"
-        )
-    names = [h.strip().lstrip("\ufeff").lower() for h in header]
-    missing = [c for c in ("email", "password") if c not in names]
-    if missing:
-        raise CredentialsError(
-            f"{origin} row 1 (header) has no {' or '.join(repr(m) for m in missing)} column: found "
-            f"{', '.join(repr(h) for h in header) or 'nothing'}; name the columns email,password"
-        )
-    ei, pi = names.index("email"), names.index("password")
-    out: dict[str, str] = {}
-    first_row: dict[str, int] = {}
-    for number, fields in enumerate(reader, start=2):
-        if not any(f.strip() for f in fields):
-            continue  # blank lines (trailing newline, spreadsheet exports)
-        if len(fields) <= max(ei, pi):
-            raise CredentialsError(
-                f"{origin} row {number} has {len(fields)} columns: it needs email and password"
-            )
-        if len(fields) > len(header):
-            # An unquoted comma inside a password splits it: loading the first piece would fail
-            # later as a wrong password, so stop here and say how to fix the file.
-            raise CredentialsError(
-                f"{origin} row {number} has {len(fields)} columns but the header has {len(header)}: "
-                'a password containing a comma must be quoted ("pa,ss"); re-export the CSV'
-            )
-        email = fields[ei].strip()
-        password = fields[pi]
-        if not is_email(email):
-            raise CredentialsError(f"{origin} row {number}: {email!r} is not a valid email address")
-        if not password.strip():
-            raise CredentialsError(
-                f"{origin} row {number}: the password of {email} is empty; copy it from the TenantCore app "
-                "(Mailboxes page -> Copy the credentials)"
-            )
-        key = normalize_address(email)
-        if key in out and out[key] != password:
-            raise CredentialsError(
-                f"{origin} row {number}: {email} already appeared on row {first_row[key]} with a different "
-                "password; keep the one copied most recently from TenantCore (passwords are case-sensitive)"
-            )
-        out[key] = password
-        first_row.setdefault(key, number)
-    return Credentials(out)
+def _credentials(parsed: ParsedCredentials) -> Credentials:
+    return Credentials(parsed.passwords, notes=parsed.notes)
+
+
+def _read_text(text: str, origin: str) -> Credentials:
+    return _credentials(parse(text, origin))
+
+
+def _read_bytes(data: bytes, origin: str) -> Credentials:
+    text, notes = decode(data, origin)
+    return _credentials(parse(text, origin, notes))
+
+
+def _read_handle(handle: IO[Any], origin: str) -> Credentials:
+    data = handle.read()
+    if isinstance(data, bytes):
+        return _read_bytes(data, origin)
+    if isinstance(data, str):
+        return _read_text(data, origin)
+    raise CredentialsError(f"{origin}.read() returned {type(data).__name__}, not text or bytes")
+
+
+def _looks_like_text(source: str) -> bool:
+    """A str that is credentials text rather than a path: several lines, or ``email<sep>...``."""
+    if "\n" in source or "\r" in source:
+        return True
+    if os.path.exists(source):
+        return False
+    return "," in source or ("@" in source and any(sep in source for sep in ":;\t"))
 
 
 def load_credentials(
-    source: str | os.PathLike[str] | TextIO | Mapping[str, str] | Callable[[str], str | None] | Credentials,
+    source: str
+    | bytes
+    | os.PathLike[str]
+    | IO[str]
+    | IO[bytes]
+    | Mapping[str, str]
+    | Callable[[str], str | None]
+    | Credentials,
 ) -> Credentials:
-    """Mailbox passwords from a CSV (path, file object or text), a dict, or a callable.
+    """Mailbox passwords from an export (path, ``"-"``, file, text or bytes), a dict, or a callable.
 
-    CSV: a header with ``email`` and ``password`` columns (any case; extra columns ignored), one
-    row per mailbox - what you copy from the TenantCore app (the API returns no passwords).
-    A dict maps email -> password; a callable takes an email and returns its password or None.
-    Bad input raises :class:`CredentialsError` naming the row and the fix.
+    An export is what the TenantCore app's copy of the credentials ended up in (the API returns
+    no passwords): a CSV with an address and a password column, comma, semicolon or tab
+    separated, with any of the usual header names (``Email``, ``Email Address``, ``UPN``,
+    ``Username``, ``User``, ``Login``; ``Password``, ``Pass``), as Excel, Google Sheets or a
+    password manager write it; or ``email:password`` lines without a header. UTF-8 with or
+    without a byte-order mark, UTF-16, and Windows-1252 (said in ``Credentials.notes``) are
+    read; a path may be a pipe (``/dev/stdin``, a shell's ``<(...)``). A dict maps email ->
+    password; a callable takes an email and returns its password or None. Bad input raises
+    [CredentialsError][tenantlead.orchestration.CredentialsError] naming the row and the column
+    and what to change; it never quotes a cell.
     """
     if isinstance(source, Credentials):
         return source
     if isinstance(source, os.PathLike):
         return _read_path(Path(source))
+    if isinstance(source, bytes | bytearray):
+        return _read_bytes(bytes(source), "credentials")
     if isinstance(source, str):
-        if "\n" in source or "," in source:
-            return _read_csv(io.StringIO(source), "credentials CSV")
+        if source == "-":
+            return _read_handle(getattr(sys.stdin, "buffer", sys.stdin), "stdin")
+        if _looks_like_text(source):
+            return _read_text(source, "credentials text")
         return _read_path(Path(source))
     if isinstance(source, Mapping):
         passwords: dict[str, str] = {}
@@ -154,19 +159,25 @@ def load_credentials(
             passwords[normalize_address(email)] = password
         return Credentials(passwords)
     if hasattr(source, "read"):
-        return _read_csv(cast(TextIO, source), getattr(source, "name", "credentials file"))
+        name = getattr(source, "name", None)
+        return _read_handle(cast(IO[Any], source), str(name) if isinstance(name, str) else "credentials file")
     if callable(source):
         return Credentials(lookup=source)
     raise CredentialsError(
-        f"credentials must be a CSV path, file object or text, a dict email -> password, or a callable; "
-        f"got {type(source).__name__}"
+        f"credentials must be a path, file object, text or bytes of an export ({SHAPES}), a dict "
+        f"email -> password, or a callable; got {type(source).__name__}"
     )
 
 
 def _read_path(path: Path) -> Credentials:
-    if not path.is_file():
+    """A file, or a pipe such as ``/dev/stdin`` or a shell's ``<(...)`` (read once, as bytes)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
         raise CredentialsError(
-            f"no credentials file at {str(path)!r}: pass a CSV path, or the CSV text itself (header email,password)"
-        )
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return _read_csv(handle, path.name)
+            f"no credentials file at {str(path)!r}: pass the path of the export ({SHAPES}), or its text"
+        ) from None
+    if stat.S_ISDIR(mode):
+        raise CredentialsError(f"{str(path)!r} is a directory: pass the path of the credentials export in it")
+    with path.open("rb") as handle:
+        return _read_bytes(handle.read(), str(path))

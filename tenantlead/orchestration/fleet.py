@@ -8,6 +8,7 @@ on hand-built fleets.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -18,13 +19,16 @@ import attrs
 from tenantlead._core.flow import Flow, Gather, Outcome, arun_flow, run_flow
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import check_concurrency
-from tenantlead.orchestration._render import Tabular, text_table
+from tenantlead.orchestration._render import Tabular, View, text_table
 from tenantlead.orchestration._rules import tenant_matches
 from tenantlead.orchestration.results import OnProgress, ProgressEvent, deprecated_progress
+from tenantlead.orchestration.views import FLEET_SUMMARY_COLUMNS, fleet_summary, fleet_view_rows
 from tenantlead.smartlead.models import EmailAccount, WarmupStatus
 from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, Tenant
 
 if TYPE_CHECKING:
+    from tenantlead.orchestration.checks import Report
+    from tenantlead.orchestration.plots import FleetPlots
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
     from tenantlead.tenantcore import AsyncTenantCore, TenantCore
 
@@ -115,29 +119,83 @@ class FleetRow:
         details = self.account.warmup_details if self.account is not None else None
         return details.max_email_per_day if details is not None else None
 
-    def to_record(self) -> dict[str, Any]:
-        """A flat dict for tables and DataFrames."""
+    @property
+    def tenant_name(self) -> str | None:
+        """The tenant's display name, when the address is on a TenantCore tenant."""
+        return self.tenant.tenant_name if self.tenant is not None else None
+
+    @property
+    def mailbox_id(self) -> str | None:
+        """TenantCore's mailbox id."""
+        return self.mailbox.id if self.mailbox is not None else None
+
+    @property
+    def account_id(self) -> int | None:
+        """Smartlead's email account id."""
+        return self.account.id if self.account is not None else None
+
+    @property
+    def account_type(self) -> str | None:
+        """Smartlead's account type (``SMTP``, ``OUTLOOK``, ...)."""
         account = self.account
-        mailbox = self.mailbox
-        return {
-            "address": self.address,
-            "status": self.status,
-            "tenant_id": self.tenant_id,
-            "tenant_name": self.tenant.tenant_name if self.tenant is not None else None,
-            "domain": self.domain_name,
-            "mailbox_id": mailbox.id if mailbox is not None else None,
-            "account_id": account.id if account is not None else None,
-            "account_type": str(account.type) if account is not None and account.type is not None else None,
-            "client_id": self.client_id,
-            "tc_limit": self.daily_send_limit,
-            "sends_today": mailbox.sends_today if mailbox is not None else None,
-            "blocked": mailbox.is_blocked if mailbox is not None else None,
-            "sl_limit": self.message_per_day,
-            "warmup_per_day": self.warmup_per_day if self.account is not None else None,
-            "gap_mins": account.min_time_to_wait_in_mins if account is not None else None,
-            "smtp_ok": account.is_smtp_success if account is not None else None,
-            "recent_blocks": sum(1 for e in self.events if e.action_taken == "blocked"),
-        }
+        return str(account.type) if account is not None and account.type is not None else None
+
+    @property
+    def sends_today(self) -> int | None:
+        """TenantCore's count of today's sends from the mailbox."""
+        return self.mailbox.sends_today if self.mailbox is not None else None
+
+    @property
+    def is_blocked(self) -> bool | None:
+        """True when Exchange blocks the mailbox (it hit its enforced limit today)."""
+        return self.mailbox.is_blocked if self.mailbox is not None else None
+
+    @property
+    def blocked_at(self) -> datetime | None:
+        """When Exchange blocked the mailbox (None when it is not blocked)."""
+        return self.mailbox.blocked_at if self.mailbox is not None else None
+
+    @property
+    def min_time_to_wait_in_mins(self) -> int | None:
+        """Smartlead's minimum gap between two sends of the account, in minutes."""
+        return self.account.min_time_to_wait_in_mins if self.account is not None else None
+
+    @property
+    def is_smtp_success(self) -> bool | None:
+        """Smartlead's SMTP login state of the account."""
+        return self.account.is_smtp_success if self.account is not None else None
+
+    @property
+    def recent_blocks(self) -> int:
+        """Enforcement blocks of this mailbox in the fleet's events window."""
+        return sum(1 for e in self.events if e.action_taken == "blocked")
+
+    def to_record(self) -> dict[str, Any]:
+        """A flat dict for tables and DataFrames; every key is an attribute of the row."""
+        return {name: getattr(self, name) for name in ROW_RECORD_FIELDS}
+
+
+#: The keys of ``FleetRow.to_record()`` (and ``Fleet.to_records()``), in order: attribute names.
+ROW_RECORD_FIELDS = (
+    "address",
+    "status",
+    "tenant_name",
+    "tenant_id",
+    "domain_name",
+    "mailbox_id",
+    "account_id",
+    "account_type",
+    "client_id",
+    "daily_send_limit",
+    "message_per_day",
+    "warmup_per_day",
+    "min_time_to_wait_in_mins",
+    "sends_today",
+    "is_blocked",
+    "blocked_at",
+    "is_smtp_success",
+    "recent_blocks",
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -159,16 +217,29 @@ class Fleet(Tabular):
     external_accounts: tuple[EmailAccount, ...] = ()
 
     columns = (
+        "tenant_name",
         "address",
         "status",
-        "tenant_name",
-        "tc_limit",
-        "sl_limit",
+        "findings",
+        "daily_send_limit",
+        "message_per_day",
         "warmup_per_day",
-        "gap_mins",
         "sends_today",
-        "blocked",
-        "smtp_ok",
+        "is_blocked",
+        "is_smtp_success",
+    )
+    summary_columns = FLEET_SUMMARY_COLUMNS
+    row_noun = "mailboxes"
+    view_name = "fleet"
+    int_columns = (
+        "account_id",
+        "client_id",
+        "daily_send_limit",
+        "message_per_day",
+        "warmup_per_day",
+        "min_time_to_wait_in_mins",
+        "sends_today",
+        "recent_blocks",
     )
 
     # ------------------------------------------------------------------ building (pure)
@@ -414,50 +485,80 @@ class Fleet(Tabular):
         return out
 
     def to_records(self) -> list[dict[str, Any]]:
-        """One flat record per row (see :meth:`FleetRow.to_record`)."""
+        """One flat record per row (see [FleetRow.to_record][tenantlead.orchestration.fleet.FleetRow.to_record])."""
         return [row.to_record() for row in self.rows]
 
-    def summary_records(self) -> list[dict[str, Any]]:
-        """One record per tenant: mailboxes, connected, limits summed, sends today, blocked."""
-        out: list[dict[str, Any]] = []
-        for tenant in self.tenants:
-            rows = [r for r in self.rows if r.tenant_id == tenant.tenant_id]
-            out.append(
-                {
-                    "tenant_id": tenant.tenant_id,
-                    "tenant_name": tenant.tenant_name,
-                    "domains": len(self.domains.get(tenant.tenant_id, ())),
-                    "mailboxes": sum(1 for r in rows if r.mailbox is not None),
-                    "connected": sum(1 for r in rows if r.status == "connected"),
-                    "orphans": sum(1 for r in rows if r.status == "orphan"),
-                    "tc_limit_total": sum(r.daily_send_limit or 0 for r in rows),
-                    "sl_limit_total": sum(r.message_per_day or 0 for r in rows if r.status == "connected"),
-                    "sends_today": sum((r.mailbox.sends_today or 0) for r in rows if r.mailbox is not None),
-                    "blocked": sum(1 for r in rows if r.mailbox is not None and r.mailbox.is_blocked),
-                }
-            )
-        return out
+    @functools.cached_property
+    def _checks(self) -> Report:
+        from tenantlead.orchestration.checks import troubleshoot
+
+        return troubleshoot(self)
+
+    def summary_records(self, report: Report | None = None) -> list[dict[str, Any]]:
+        """One record per tenant, problems first: mailboxes, connected, limits summed, sends, findings.
+
+        Keys: ``tenant_name``, ``tenant_id``, ``domains``, ``mailboxes``, ``connected``,
+        ``not_connected``, ``orphans``, ``daily_send_limit_total`` (TenantCore),
+        ``message_per_day_total`` and ``warmup_per_day_total`` (Smartlead, connected accounts),
+        ``sends_today``, ``blocked`` (mailboxes), and ``errors`` / ``warnings`` / ``info`` (the
+        findings of ``report``, by default ``troubleshoot(fleet)``). Tenants with errors come
+        first, then blocks, warnings and unconnected mailboxes.
+        """
+        return fleet_summary(self, report if report is not None else self._checks)
+
+    def view_records(self) -> list[dict[str, Any]]:
+        """The rows problems first, each with its worst finding ``severity`` and its ``findings`` codes."""
+        return fleet_view_rows(self, self._checks)
+
+    @property
+    def plot(self) -> FleetPlots:
+        """Pictures of the fleet (needs the ``plot`` extra): ``fleet.plot.limits()``, ``fleet.plot.headroom()``."""
+        from tenantlead.orchestration.plots import FleetPlots
+
+        return FleetPlots(self)
 
     def _html_summary(self) -> str:
         c = self.counts()
         return (
-            f"{c['tenants']} tenants, {c['connected']} connected, {c['not_connected']} not connected, "
-            f"{c['orphan']} orphans"
+            f"{c['tenants']:,} tenants, {c['connected']:,} connected, {c['not_connected']:,} not connected, "
+            f"{c['orphan']:,} orphans"
         )
 
+    def _headline(self) -> str:
+        mailboxes = sum(len(ms) for ms in self.mailboxes.values())
+        s = self._checks.severity_counts()
+        return (
+            f"{self._html_summary()}; {mailboxes:,} mailboxes; findings: {s['error']:,} errors, "
+            f"{s['warning']:,} warnings, {s['info']:,} info (troubleshoot(fleet) lists them)"
+        )
+
+    def show(self, rows: int | None = 20, tenants: int | None = 12) -> View:
+        """The fleet at a glance: per-tenant summary, then mailboxes, problems first.
+
+        ``rows`` / ``tenants`` cap what is shown (``None``: everything); in Jupyter a fleet
+        renders as ``fleet.show()``.
+        """
+        return attrs.evolve(super().show(rows, tenants), headline=self._headline())
+
+    def overview(self, *, tenants: int = 10, rows: int = 8) -> View:
+        """The agency on one screen: the per-tenant summary next to ``fleet.plot.limits()``, then mailboxes.
+
+        Problems first everywhere; ``tenants`` / ``rows`` cap the tables (the picture draws the
+        same tenants as the table). Without matplotlib the picture is left out and the view says
+        how to install it.
+        """
+        view = self.show(rows=rows, tenants=tenants)
+        try:
+            from tenantlead.orchestration.plots import figure_png, limits_by_tenant
+
+            picture = figure_png(limits_by_tenant(self, tenants=tenants))
+        except ImportError as exc:
+            return attrs.evolve(view, notes=(*view.notes, str(exc)))
+        return attrs.evolve(view, picture=picture, picture_call=f"fleet.plot.limits(tenants={tenants})")
+
     def __str__(self) -> str:
-        columns = [
-            "tenant_name",
-            "domains",
-            "mailboxes",
-            "connected",
-            "orphans",
-            "tc_limit_total",
-            "sl_limit_total",
-            "sends_today",
-            "blocked",
-        ]
-        return f"Fleet: {self._html_summary()}\n" + text_table(self.summary_records(), columns)
+        columns = ["tenant_name", "domains", *FLEET_SUMMARY_COLUMNS[1:]]
+        return f"Fleet: {self._html_summary()}\n" + text_table(self.summary_records(), columns, max_rows=None)
 
     def __repr__(self) -> str:
         return f"<Fleet {self._html_summary()} at {self.loaded_at.isoformat()}>"

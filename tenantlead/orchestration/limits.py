@@ -29,6 +29,12 @@ from tenantlead.orchestration.fleet import Fleet, FleetRow
 from tenantlead.orchestration.limits_apply import BULK_BATCH, LimitRun
 from tenantlead.orchestration.policy import LimitPolicy
 from tenantlead.orchestration.results import ApplyResult, OnProgress, Progress, progress_callback
+from tenantlead.orchestration.views import (
+    LIMIT_SUMMARY_COLUMNS,
+    attach_tenants,
+    limit_plan_rows,
+    limit_plan_summary,
+)
 from tenantlead.smartlead.models import EmailAccount
 
 if TYPE_CHECKING:
@@ -52,6 +58,8 @@ class Change:
         before: the current value (None when unknown or unset).
         after: the planned value (None for ``mailbox_limits``, which provisions enforcement).
         reason: why, in words.
+        tenant_id: the tenant's GUID; tenant_name: its name (filled in by ``align_limits``).
+        mailbox_id: TenantCore's mailbox id; account_id: Smartlead's account id.
     """
 
     subject: str
@@ -63,6 +71,7 @@ class Change:
     tenant_id: str | None = None
     mailbox_id: str | None = None
     account_id: int | None = None
+    tenant_name: str | None = None
 
     @property
     def action(self) -> str:
@@ -75,6 +84,7 @@ class Change:
         """A flat JSON-ready dict."""
         return {
             "subject": self.subject,
+            "tenant_name": self.tenant_name,
             "system": self.system,
             "field": self.field,
             "before": self.before,
@@ -94,14 +104,18 @@ class Skip:
     reason: str
     code: str | None = None
     account_id: int | None = None
+    tenant_id: str | None = None
+    tenant_name: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         """A flat JSON-ready dict."""
         return {
             "subject": self.subject,
+            "tenant_name": self.tenant_name,
             "code": self.code,
             "reason": self.reason,
             "account_id": self.account_id,
+            "tenant_id": self.tenant_id,
         }
 
 
@@ -332,8 +346,8 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
         )
     return LimitPlan(
         policy=policy,
-        changes=(*tc_changes, *sl_changes),
-        skipped=tuple(skipped),
+        changes=attach_tenants((*tc_changes, *sl_changes), fleet),
+        skipped=attach_tenants(skipped, fleet),
     )
 
 
@@ -348,7 +362,11 @@ class LimitPlan(Tabular):
     changes: tuple[Change, ...] = ()
     skipped: tuple[Skip, ...] = ()
 
-    columns = ("subject", "system", "field", "before", "after", "reason")
+    columns = ("tenant_name", "subject", "system", "field", "before", "after", "reason")
+    summary_columns = LIMIT_SUMMARY_COLUMNS
+    row_noun = "changes and skips"
+    view_name = "plan"
+    int_columns = ("before", "after", "account_id")
 
     @property
     def is_empty(self) -> bool:
@@ -369,6 +387,14 @@ class LimitPlan(Tabular):
     def to_records(self) -> list[dict[str, Any]]:
         """One record per change (skips are in :meth:`to_dict`)."""
         return [c.to_record() for c in self.changes]
+
+    def summary_records(self) -> list[dict[str, Any]]:
+        """One record per tenant, problems first: changes, limits lowered/raised, ceilings stored, skips."""
+        return limit_plan_summary(self)
+
+    def view_records(self) -> list[dict[str, Any]]:
+        """Changes and skips, problems first (skips by their TL code's severity, then lowered limits)."""
+        return limit_plan_rows(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Policy, changes and skips as a JSON-ready dict."""

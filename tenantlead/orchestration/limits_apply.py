@@ -21,6 +21,7 @@ from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
 from tenantlead.orchestration.fleet import normalize_address
 from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, OnProgress, describe_error
+from tenantlead.orchestration.views import subject_tenants
 from tenantlead.smartlead.models import BatchResult, EmailAccount
 from tenantlead.tenantcore.models import Mailbox
 
@@ -68,7 +69,12 @@ class LimitRun(PhasedRun):
             raise ValueError("this plan changes TenantCore limits: pass tc= (a TenantCore client)")
         if sl_needed and sl is None:
             raise ValueError("this plan changes Smartlead accounts: pass sl= (a Smartlead client)")
-        super().__init__(len(plan.changes) + len(plan.skipped), on_progress, "align")
+        super().__init__(
+            len(plan.changes) + len(plan.skipped),
+            on_progress,
+            "align",
+            tenants=subject_tenants((*plan.changes, *plan.skipped)),
+        )
         self.plan = plan
         self.verify = verify
         self.drift: list[Drift] = []

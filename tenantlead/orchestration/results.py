@@ -15,6 +15,7 @@ from typing import Any, Literal
 import attrs
 
 from tenantlead.orchestration._render import Tabular, jsonable, text_table
+from tenantlead.orchestration.views import field_is, per_tenant
 
 __all__ = [
     "ApplyResult",
@@ -106,6 +107,7 @@ class ItemResult:
         detail: what happened, in words (for skips: the reason; for failures: the error).
         error: the exception of a failed item (not rendered in dicts beyond ``detail``).
         account_id: the Smartlead account concerned, when known.
+        tenant_id: the tenant of the subject; tenant_name: its name (from the plan).
     """
 
     subject: str
@@ -114,16 +116,20 @@ class ItemResult:
     detail: str = ""
     error: BaseException | None = attrs.field(default=None, eq=False, repr=False)
     account_id: int | None = None
+    tenant_id: str | None = None
+    tenant_name: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         """A flat JSON-ready dict."""
         return {
             "subject": self.subject,
+            "tenant_name": self.tenant_name,
             "action": self.action,
             "status": self.status,
             "detail": self.detail,
             "account_id": self.account_id,
             "error_type": type(self.error).__name__ if self.error is not None else None,
+            "tenant_id": self.tenant_id,
         }
 
 
@@ -158,7 +164,11 @@ class ApplyResult(Tabular):
     #: False when apply was asked not to re-read (``verify=False``).
     verified: bool = True
 
-    columns = ("subject", "action", "status", "detail")
+    columns = ("tenant_name", "subject", "action", "status", "detail")
+    summary_columns = ("tenant_name", "succeeded", "skipped", "failed")
+    row_noun = "items"
+    view_name = "result"
+    int_columns = ("account_id",)
 
     @property
     def succeeded(self) -> list[ItemResult]:
@@ -199,6 +209,22 @@ class ApplyResult(Tabular):
         """One record per item."""
         return [i.to_record() for i in self.items]
 
+    def summary_records(self) -> list[dict[str, Any]]:
+        """One record per tenant, failures first: items ``succeeded``, ``skipped``, ``failed``."""
+        return per_tenant(
+            self.to_records(),
+            {status: field_is("status", status) for status in ("succeeded", "skipped", "failed")},
+            rank=("failed",),
+        )
+
+    def view_records(self) -> list[dict[str, Any]]:
+        """Failed items first, then writes, then skips (on a big fleet most rows are "nothing to do")."""
+        order = {"failed": 0, "succeeded": 1, "skipped": 2}
+        return sorted(self.to_records(), key=lambda r: order[r["status"]])
+
+    def _view_notes(self) -> tuple[str, ...]:
+        return tuple(f"drift: {d}" for d in self.drift)
+
     def to_dict(self) -> dict[str, Any]:
         """Counts, items and drift as a JSON-ready dict."""
         return {
@@ -215,9 +241,7 @@ class ApplyResult(Tabular):
     def __str__(self) -> str:
         lines = [f"{type(self).__name__}: {self._html_summary()}"]
         if self.items:
-            # Failures first, then writes; skips last (on a big fleet most rows are "nothing to do").
-            order = {"failed": 0, "succeeded": 1, "skipped": 2}
-            records = sorted(self.to_records(), key=lambda r: order[r["status"]])
+            records = self.view_records()
             lines.append(text_table(records, list(self.columns), max_rows=self.max_display_rows))
         if self.drift:
             lines.append("Drift (read back after apply):")
@@ -231,13 +255,25 @@ class ApplyResult(Tabular):
 class _Collector:
     """Collects item results in order and reports progress after each."""
 
-    def __init__(self, total: int, on_progress: OnProgress | None, stage: str) -> None:
+    def __init__(
+        self,
+        total: int,
+        on_progress: OnProgress | None,
+        stage: str,
+        *,
+        tenants: Mapping[str, tuple[str | None, str | None]] | None = None,
+    ) -> None:
         self.items: list[ItemResult] = []
         self.total = total
         self._on_progress = on_progress
         self._stage = stage
+        # subject -> (tenant_id, tenant_name) from the plan, so every result row names its tenant.
+        self._tenants = dict(tenants or {})
 
     def add(self, item: ItemResult) -> ItemResult:
+        if item.tenant_id is None and item.subject in self._tenants:
+            tenant_id, tenant_name = self._tenants[item.subject]
+            item = attrs.evolve(item, tenant_id=tenant_id, tenant_name=tenant_name)
         self.items.append(item)
         if self._on_progress is not None:
             total = max(self.total, len(self.items))

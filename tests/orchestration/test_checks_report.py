@@ -144,6 +144,7 @@ def test_records_and_html() -> None:
     assert records[0] == {
         "severity": "error",
         "code": "TL301",
+        "tenant_name": "Acme Dental",
         "subject": "anna@acme-mail.com",
         "subject_kind": "mailbox",
         "tenant_id": TENANT_A,
@@ -151,9 +152,11 @@ def test_records_and_html() -> None:
         "fix": records[0]["fix"],
     }
     assert "max_email_per_day=25" in records[0]["fix"]
-    assert html.startswith("<div><strong>Report</strong> 4 findings: 2 errors")
-    assert html.count("<tr>") == 5  # header + 4 findings
-    assert "<td>TL106</td>" in html
+    assert html.startswith('<div class="tenantlead-view"><p><strong>Report</strong> 4 findings: 2 errors')
+    # Header + one summary row per tenant (2), then header + the 4 findings, errors first.
+    assert html.count("<tr") == 1 + 2 + 1 + 4
+    assert html.index("<td>TL301</td>") < html.index("<td>TL106</td>")
+    assert 'style="background:#fde2e1"><td>error</td><td>TL301</td>' in html
 
 
 def test_html_escapes_subjects() -> None:

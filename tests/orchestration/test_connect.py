@@ -172,11 +172,17 @@ def test_credentials_from_csv_text_path_file_dict_and_callable(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("mail,pass\na@x.com,pw\n", r"row 1 \(header\) has no 'email' or 'password' column"),
+        (
+            "mailbox,secret\na@x.com,pw\n",
+            r"row 1 \(the header\) lacks an address column .* and a password column",
+        ),
         ("email,password\na@x.com,pw\na@x.com,PW\n", "row 3: a@x.com already appeared on row 2"),
-        ("email,password\na@x.com,  \n", "row 2: the password of a@x.com is empty"),
-        ("email,password\nnot-an-address,pw\n", "row 2: 'not-an-address' is not a valid email"),
-        ("email,password\na@x.com\n", "row 2 has 1 columns"),
+        ("email,password\na@x.com,  \n", r"row 2, column B \('password'\): the password of a@x.com is empty"),
+        (
+            "email,password\nnot-an-address,pw\n",
+            r"row 2, column A \('email'\): not an email address \(it has no '@'\)",
+        ),
+        ("email,password\na@x.com\n", r"row 2 has 1 field\(s\), so column B \('password'\) is missing"),
     ],
 )
 def test_bad_csvs_name_the_row_and_the_fix(text, message):
@@ -191,7 +197,7 @@ def test_other_bad_sources_are_explained(tmp_path):
         load_credentials(io.StringIO(""))
     with pytest.raises(CredentialsError, match="not a valid email"):
         load_credentials({"nope": "pw"})
-    with pytest.raises(CredentialsError, match="CSV path"):
+    with pytest.raises(CredentialsError, match="must be a path, file object, text or bytes"):
         load_credentials(42)  # type: ignore[arg-type]
     with pytest.raises(CredentialsError, match="return the password as a str"):
         load_credentials(lambda e: 123).get("a@x.com")  # type: ignore[arg-type, return-value]
@@ -267,7 +273,7 @@ def test_clients_or_tags_naming_no_tenant_are_refused_with_the_fleets_tenants() 
 def test_an_unquoted_comma_in_a_password_is_refused_not_cut() -> None:
     from tenantlead.orchestration import CredentialsError, load_credentials
 
-    with pytest.raises(CredentialsError, match=r"row 2 has 4 columns but the header has 2: .*must be quoted"):
+    with pytest.raises(CredentialsError, match=r"row 2 has 4 fields but the header has 2: .*must be quoted"):
         load_credentials("email,password\na@b.com,pw,with,comma\n")
     assert load_credentials('email,password\na@b.com,"pw,with,comma"\n').get("a@b.com") == "pw,with,comma"
 

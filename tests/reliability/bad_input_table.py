@@ -342,7 +342,7 @@ ROWS: tuple[Row, ...] = (
         "CSV row with a bad address",
         lambda a: load_credentials("email,password\nnot-an-email,Aa1!aaaa\n"),
         CredentialsError,
-        "not-an-email",
+        "row 2, column A ('email'): not an email address (it has no '@')",
     ),
     Row(
         "credentials",
