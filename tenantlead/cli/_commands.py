@@ -193,13 +193,9 @@ def _skip_reason(code: str | None, reason: str) -> str:
 
 def cmd_sandbox_serve(session: Session | None, args: argparse.Namespace) -> int:
     """Serve the simulator on loopback until Ctrl-C (prints base URLs and its fake keys)."""
-    from tenantlead.sandbox.__main__ import main as serve_main
+    from tenantlead.sandbox.__main__ import serve
 
-    argv = ["serve", "--host", args.host, "--port", str(args.port), "--seed", str(args.seed)]
-    argv += ["--tenants", str(args.tenants)]
-    if args.empty:
-        argv.append("--empty")
-    return serve_main(argv)
+    return serve(args)
 
 
 def render_limit_plan(plan: LimitPlan, *, max_rows: int = 40) -> str:

@@ -180,11 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve both simulated APIs on a loopback HTTP server until Ctrl-C",
         description="serve both simulated APIs on a loopback HTTP server until Ctrl-C",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
-    serve.add_argument("--seed", type=int, default=7, help="seed of the demo fleet (default 7)")
-    serve.add_argument("--tenants", type=int, default=6, help="demo tenants, 1-100 (default 6)")
-    serve.add_argument("--empty", action="store_true", help="start with no tenants instead of the demo fleet")
+    from tenantlead.sandbox.__main__ import add_serve_arguments
+
+    add_serve_arguments(serve)  # one set of serve options, owned by the sandbox
     serve.set_defaults(func=c.cmd_sandbox_serve)
     return parser
 

@@ -8,7 +8,7 @@ one planted instance of every troubleshooting code; ``simulate_day()`` runs a se
 
 from __future__ import annotations
 
-from .clock import VirtualClock
+from .clock import VirtualClock, WallClock
 from .faults import FaultInjector, FaultRule
 from .sending import DayReport
 from .server import SandboxServer
@@ -28,4 +28,5 @@ __all__ = [
     "TenantCoreConfig",
     "TenantCoreWorld",
     "VirtualClock",
+    "WallClock",
 ]

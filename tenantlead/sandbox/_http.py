@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-__all__ = ["SimRequest", "SimResponse", "json_response", "text_response"]
+__all__ = ["SimRequest", "SimResponse", "json_response", "parse_query", "text_response"]
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,10 @@ class SimRequest:
         body: bytes = b"",
     ) -> SimRequest:
         """Build from raw parts (a query string is parsed, header names lower-cased)."""
-        query: dict[str, list[str]] = {}
-        for key, value in parse_qsl(query_string, keep_blank_values=True):
-            query.setdefault(key, []).append(value)
         lowered = {k.lower(): v for k, v in (headers or {}).items()}
-        return cls(method=method.upper(), path=path, query=query, headers=lowered, body=body)
+        return cls(
+            method=method.upper(), path=path, query=parse_query(query_string), headers=lowered, body=body
+        )
 
     def arg(self, name: str) -> str | None:
         """The first value of query parameter ``name``, or None."""
@@ -57,6 +56,15 @@ class SimRequest:
         if not self.body:
             return None
         return json.loads(self.body)
+
+
+def parse_query(raw: str) -> dict[str, list[str]]:
+    """Query string -> ``{name: [values]}`` (blank values kept)."""
+    query: dict[str, list[str]] = {}
+    if raw:
+        for key, value in parse_qsl(raw, keep_blank_values=True):
+            query.setdefault(key, []).append(value)
+    return query
 
 
 @dataclass

@@ -1,20 +1,28 @@
-"""The virtual clock shared by both simulated worlds.
+"""The world's clock, shared by both simulated worlds: virtual (in-process) or wall time (loopback).
 
 Everything time-dependent in the sandbox (mailbox propagation, send-counter resets, rate-limit
-windows, OAuth token expiry, the simulated sending day) reads this clock, never the wall clock,
-so tests can move hours ahead instantly.
+windows, quotas, OAuth token expiry, timestamps, the simulated sending day) reads this clock,
+never the system clock directly.
 
-The clock can also serve as the SDK clients' ``clock`` and ``sleep``: a client that "sleeps"
-for a ``Retry-After`` then just advances virtual time, which is what the sandbox's rate limiter
-sees too.
+* [VirtualClock][tenantlead.sandbox.VirtualClock] (the in-process default) only moves when told,
+  so tests can move hours ahead instantly. It can also serve as the SDK clients' ``clock`` and
+  ``sleep``: a client that "sleeps" for a ``Retry-After`` just advances virtual time, which is
+  what the sandbox's rate limiter sees too.
+* [WallClock][tenantlead.sandbox.WallClock] (the loopback server's default) follows the system's
+  monotonic clock, optionally ``speed`` times faster, so a process that cannot move a virtual
+  clock (curl, another language, the ``tenantlead`` command) still sees windows free, quotas
+  expire and mailboxes finish propagating.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["VirtualClock"]
+__all__ = ["VirtualClock", "WallClock"]
 
 _DEFAULT_START = datetime(2026, 11, 26, 8, 0, 0, tzinfo=UTC)
 
@@ -73,3 +81,60 @@ class VirtualClock:
 
     def __repr__(self) -> str:
         return f"VirtualClock(now={self.now().isoformat()})"
+
+
+class WallClock(VirtualClock):
+    """A clock that runs by itself: wall time, or ``speed`` times faster.
+
+    It starts at ``start`` (default: the current UTC time) and from then on follows
+    ``time.monotonic`` (injectable as ``monotonic``), multiplied by ``speed``: with
+    ``speed=600`` a simulated minute passes in 0.1 s, a 30-minute quota in 3 s, a day in 144 s.
+    ``advance()`` still jumps ahead (an offset), so sandbox controls keep their meaning.
+    ``sleep()`` / ``asleep()`` really wait, ``seconds / speed`` of wall time: a client given
+    them as its sleeper waits out a ``Retry-After`` (world seconds) in the world's time.
+    """
+
+    def __init__(
+        self,
+        start: datetime | None = None,
+        *,
+        speed: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not speed > 0:  # also refuses NaN
+            raise ValueError(f"WallClock speed must be a positive factor (1 = wall time); got {speed!r}")
+        super().__init__(start or datetime.now(UTC))
+        self.speed = float(speed)
+        self._source = monotonic
+        self._origin = monotonic()
+
+    def monotonic(self) -> float:
+        """World seconds since the clock was created (wall seconds x speed, plus any advance)."""
+        with self._lock:
+            return self._elapsed + (self._source() - self._origin) * self.speed
+
+    def now(self) -> datetime:
+        """The current world time, timezone-aware UTC."""
+        return self._start + timedelta(seconds=self.monotonic())
+
+    def advance(self, seconds: float = 0.0, *, minutes: float = 0.0, hours: float = 0.0) -> datetime:
+        """Jump forward on top of the running time and return the new time."""
+        total = seconds + 60.0 * minutes + 3600.0 * hours
+        if total < 0:
+            raise ValueError("WallClock cannot move backwards")
+        with self._lock:
+            self._elapsed += total
+        return self.now()
+
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of world time (``seconds / speed`` of wall time)."""
+        if seconds > 0:
+            time.sleep(seconds / self.speed)
+
+    async def asleep(self, seconds: float) -> None:
+        """Async twin of ``sleep()``."""
+        if seconds > 0:
+            await asyncio.sleep(seconds / self.speed)
+
+    def __repr__(self) -> str:
+        return f"WallClock(now={self.now().isoformat()}, speed={self.speed:g})"

@@ -1,31 +1,60 @@
-"""Loopback serving: a threaded stdlib HTTP server in front of both simulated APIs.
+"""Loopback serving: a threaded HTTP/1.1 server in front of every mounted simulated API.
 
 ``/tenantcore/...`` goes to TenantCore and ``/smartlead/...`` to Smartlead, prefix stripped, so
 the base URLs are ``http://127.0.0.1:<port>/tenantcore/v1`` and
 ``http://127.0.0.1:<port>/smartlead/api/v1`` (key rotation: ``/tenantcore/api-key/rotate``).
+
+It behaves as the real servers' HTTP layer does for any client, in any language:
+
+* request bodies framed by ``Content-Length`` or ``Transfer-Encoding: chunked`` (chunk
+  extensions and trailers accepted); ``Expect: 100-continue`` is answered;
+* keep-alive and pipelining: each request's body is read exactly, so the next request on the
+  connection starts where it should; a request whose framing cannot be trusted (a bad
+  ``Content-Length``, broken chunks, an unsupported transfer coding, a bad request line) gets
+  400 and the connection is closed instead of being read out of step;
+* every method token reaches the API, which answers as its framework does (Smartlead:
+  Express's ``Cannot <METHOD> <path>`` 404, ``HEAD`` served like ``GET`` without a body,
+  ``OPTIONS`` 200 with ``Allow``; TenantCore: FastAPI's 405 with ``Allow``);
+* a listen backlog of 1,024, so bursts of concurrent clients do not stall on SYN retries.
+
 The server is quiet: it never logs requests, because Smartlead's query strings carry API keys.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._http import SimRequest
+from ._http import parse_query
 from .faults import Hang
-from .transport import parse_query, route
 
 if TYPE_CHECKING:
     from .world import Sandbox
 
 __all__ = ["SandboxServer"]
 
+#: Largest request body accepted (bodies are held in memory); larger ones get 413.
+MAX_BODY = 32 * 1024 * 1024
+#: ``METHOD SP request-target SP HTTP/x.y`` with the method a token (RFC 9110 §9.1).
+_REQUEST_LINE = re.compile(rb"^[!#$%&'*+.^_`|~0-9A-Za-z-]+ [^ \r\n]+ HTTP/\d\.\d\r?\n$")
+_CHUNK_SIZE = re.compile(rb"^([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?\r?\n$")
+
+
+class _BadRequest(Exception):
+    """The request's framing cannot be trusted: answer ``status`` and close the connection."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
 
 class _Handler(BaseHTTPRequestHandler):
-    """Translates one HTTP exchange to a :class:`SimRequest` and back."""
+    """Translates one HTTP exchange to a sandbox request and back."""
 
     server: _HTTPServer
     protocol_version = "HTTP/1.1"
@@ -36,53 +65,139 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Stay silent: request lines contain Smartlead API keys."""
 
-    def _serve(self) -> None:
-        raw_path, _, query = self.path.partition("?")
-        # Only path-prefix routing here: the Host header is the loopback address.
-        target = route("", raw_path)
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        if target is None:
-            self._reply(404, {"content-type": "application/json"}, b'{"detail": "Not Found"}')
+    def version_string(self) -> str:
+        """No ``Server`` product token worth advertising; Express sends ``X-Powered-By`` instead."""
+        return "tenantlead-sandbox"
+
+    def handle_one_request(self) -> None:
+        """Read one request line and headers, then serve it whatever its method."""
+        self.raw_requestline = self.rfile.readline(65537)
+        if self.raw_requestline in (b"\r\n", b"\n"):
+            # An empty line before a request line is ignored (RFC 9112 §2.2): some clients
+            # send a CRLF after a body.
+            self.raw_requestline = self.rfile.readline(65537)
+        if not self.raw_requestline:
+            self.close_connection = True
             return
-        api, path = target
-        req = SimRequest(
-            method=self.command,
-            path=path,
-            query=parse_query(query),
-            headers={k.lower(): v for k, v in self.headers.items()},
-            body=body,
-        )
+        if len(self.raw_requestline) > 65536:
+            self.requestline = self.command = ""
+            self.request_version = "HTTP/1.1"
+            self._refuse(414, "URI Too Long")
+            return
+        if not _REQUEST_LINE.match(self.raw_requestline):
+            # Not "METHOD target HTTP/x.y": an HTTP/0.9 line, or bytes left over from a badly
+            # framed request. No client of these APIs speaks 0.9; Node answers 400 at once too.
+            self.requestline = self.command = ""
+            self.request_version = "HTTP/1.1"
+            self._refuse(400, "Bad Request")
+            return
+        if not self.parse_request():  # answers 400/431/505 itself and closes
+            return
+        self._serve()
+        self.wfile.flush()
+
+    def _read_body(self) -> bytes:
+        encoding = self.headers.get("transfer-encoding")
+        if encoding is not None:
+            codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+            if codings != ["chunked"]:
+                # Only chunked is understood; anything else cannot be framed (RFC 9112 §6.1).
+                raise _BadRequest(400 if codings[-1:] != ["chunked"] else 501, "Unsupported transfer coding")
+            if self.headers.get("content-length") is not None:
+                # Both framings: chunked wins, and the connection is not reused (RFC 9112 §6.3).
+                self.close_connection = True
+            return self._read_chunked()
+        raw = self.headers.get_all("content-length") or []
+        if not raw:
+            return b""
+        values = {v.strip() for value in raw for v in value.split(",")}
+        if len(values) != 1 or not next(iter(values)).isdigit():
+            raise _BadRequest(400, "Bad Content-Length")
+        length = int(next(iter(values)))
+        if length > MAX_BODY:
+            raise _BadRequest(413, "Payload Too Large")
+        body = self.rfile.read(length) if length else b""
+        if len(body) != length:
+            raise _BadRequest(400, "Body shorter than Content-Length")
+        return body
+
+    def _read_chunked(self) -> bytes:
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            match = _CHUNK_SIZE.match(line)
+            if match is None:
+                raise _BadRequest(400, "Bad chunk size line")
+            size = int(match.group(1), 16)
+            if size == 0:
+                break
+            total += size
+            if total > MAX_BODY:
+                raise _BadRequest(413, "Payload Too Large")
+            chunk = self.rfile.read(size)
+            if len(chunk) != size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise _BadRequest(400, "Bad chunk")
+            parts.append(chunk)
+        for _ in range(100):  # trailer fields, ignored, up to the empty line
+            trailer = self.rfile.readline(65537)
+            if trailer in (b"\r\n", b"\n"):
+                return b"".join(parts)
+            if not trailer or len(trailer) > 65536:
+                break
+        raise _BadRequest(400, "Bad chunked trailer")
+
+    def _serve(self) -> None:
+        target = self.path
+        if target.startswith(("http://", "https://")):
+            # Absolute form (a client configured with a proxy): keep the path.
+            target = "/" + target.split("/", 3)[3] if target.count("/") >= 3 else "/"
+        raw_path, _, query = target.partition("?")
         try:
-            response = self.server.sandbox.dispatch(api, req)
+            body = self._read_body()
+        except _BadRequest as bad:
+            self._refuse(bad.status, bad.message)
+            return
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            # Only path-prefix routing here: the Host header is the loopback address.
+            response = self.server.sandbox.request(
+                self.command, "", raw_path, parse_query(query), headers, body
+            )
         except Hang as hang:
             # Stall without holding the world lock, then drop the connection.
             time.sleep(hang.seconds)
             self.close_connection = True
             return
+        except Exception:  # a sandbox bug must not take the connection's framing with it
+            self._reply(500, {"content-type": "text/plain; charset=utf-8"}, b"Internal Server Error")
+            return
         self._reply(response.status, response.headers, response.body)
+
+    def _refuse(self, status: int, message: str) -> None:
+        self.close_connection = True
+        self._reply(
+            status, {"content-type": "text/plain; charset=utf-8", "connection": "close"}, message.encode()
+        )
 
     def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.send_response(status)
         for key, value in headers.items():
-            if key.lower() not in ("content-length", "connection"):
+            if key.lower() not in ("content-length", "connection", "transfer-encoding"):
                 self.send_header(key, value)
         self.send_header("content-length", str(len(body)))
+        if self.close_connection:
+            self.send_header("connection", "close")
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and status >= 200 and status not in (204, 304):
             self.wfile.write(body)
-
-    do_GET = _serve
-    do_POST = _serve
-    do_PUT = _serve
-    do_PATCH = _serve
-    do_DELETE = _serve
-    do_HEAD = _serve
 
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default of 5 makes a burst of concurrent connects wait for SYN retries.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
         super().__init__(address, _Handler)

@@ -10,41 +10,16 @@ clients alike.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl
 
 import httpx
 
-from ._http import SimRequest
+from ._http import parse_query
 from .faults import Hang
 
 if TYPE_CHECKING:
     from .world import Sandbox
 
-__all__ = ["make_transport", "route"]
-
-_NOT_FOUND = b'{"detail": "Not Found"}'
-
-
-def route(host: str, path: str) -> tuple[str, str] | None:
-    """``(api, path-for-the-api)`` for a request, or None when neither API serves it."""
-    if host == "api.tenantcore.io":
-        return "tenantcore", path
-    if host == "server.smartlead.ai":
-        return "smartlead", path
-    if path.startswith("/tenantcore/"):
-        return "tenantcore", path[11:]
-    if path.startswith("/smartlead/"):
-        return "smartlead", path[10:]
-    return None
-
-
-def parse_query(raw: str) -> dict[str, list[str]]:
-    """Query string -> ``{name: [values]}`` (blank values kept)."""
-    query: dict[str, list[str]] = {}
-    if raw:
-        for key, value in parse_qsl(raw, keep_blank_values=True):
-            query.setdefault(key, []).append(value)
-    return query
+__all__ = ["make_transport"]
 
 
 def make_transport(sandbox: Sandbox) -> httpx.MockTransport:
@@ -52,20 +27,16 @@ def make_transport(sandbox: Sandbox) -> httpx.MockTransport:
 
     def handler(request: httpx.Request) -> httpx.Response:
         url = request.url
-        target = route(url.host, url.path)
-        if target is None:
-            return httpx.Response(404, content=_NOT_FOUND, headers={"content-type": "application/json"})
-        api, path = target
-        sim = SimRequest(
-            method=request.method,
-            path=path,
-            query=parse_query(url.query.decode("ascii", "replace")),
-            # httpx keeps header names lower-cased in .items()? Not guaranteed: lower them here.
-            headers={k.lower(): v for k, v in request.headers.items()},
-            body=request.content,
-        )
         try:
-            response = sandbox.dispatch(api, sim)
+            response = sandbox.request(
+                request.method,
+                url.host,
+                url.path,
+                parse_query(url.query.decode("ascii", "replace")),
+                # Header names are not guaranteed lower-case in .items(): lower them here.
+                {k.lower(): v for k, v in request.headers.items()},
+                request.content,
+            )
         except Hang as hang:
             timeouts = request.extensions.get("timeout") or {}
             read_timeout = timeouts.get("read") if isinstance(timeouts, dict) else None

@@ -13,13 +13,14 @@ import hmac
 import random
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ._http import SimRequest, SimResponse
+from ._routing import SimApi
 from .clock import VirtualClock
 from .faults import FaultInjector
 from .smartlead import SmartleadConfig, SmartleadWorld
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
     from .server import SandboxServer
 
 __all__ = ["MicrosoftAuthority", "Sandbox"]
+
+_NOT_FOUND = b'{"detail": "Not Found"}'
+#: Where the in-process transport and the loopback server serve the TenantCore app's
+#: credentials export (``email,password`` CSV; Bearer TenantCore key required).
+CREDENTIALS_PATH = "/sandbox/credentials.csv"
 
 OUTLOOK_SCOPES = ("https://outlook.office.com/.default", "https://outlook.office.com/SMTP.Send")
 
@@ -173,6 +179,11 @@ class Sandbox:
         #: One lock around world handling: the loopback server is threaded.
         self.lock = threading.RLock()
         self._transport: httpx.MockTransport | None = None
+        #: Mounted APIs by name, and production host -> API name (see `mount()`).
+        self.apis: dict[str, SimApi] = {}
+        self.hosts: dict[str, str] = {}
+        self.mount("tenantcore", self.tenantcore, host=self.TENANTCORE_HOST)
+        self.mount("smartlead", self.smartlead, host=self.SMARTLEAD_HOST)
 
     def __repr__(self) -> str:
         return (
@@ -212,10 +223,16 @@ class Sandbox:
         """The default Smartlead user's (fake) key."""
         return self.sl_user.api_key
 
-    def credentials_csv(self) -> str:
-        """``email,password`` rows for every TenantCore mailbox, as copied from the TenantCore app."""
+    def credentials_csv(self, account: TcAccount | None = None) -> str:
+        """``email,password`` rows for every TenantCore mailbox, as copied from the TenantCore app.
+
+        ``account`` limits the export to one TenantCore account's mailboxes (the app exports
+        the signed-in account's); by default every account's.
+        """
         lines = ["email,password"]
-        for _account, mailbox in self.tenantcore.iter_mailboxes():
+        for owner, mailbox in self.tenantcore.iter_mailboxes():
+            if account is not None and owner is not account:
+                continue
             password = mailbox.password
             if any(c in password for c in ',"\r\n'):
                 password = '"' + password.replace('"', '""') + '"'
@@ -231,6 +248,77 @@ class Sandbox:
         return self.authority.issue_token(email, scope=scope, expires_in=expires_in)
 
     # ------------------------------------------------------------------ serving
+
+    def mount(self, name: str, api: SimApi, *, host: str) -> None:
+        """Serve ``api`` at ``https://<host>/...`` and, on any host, under ``/<name>/...``.
+
+        Every simulated API plugs in this way (see ``tenantlead/sandbox/_routing.py`` for the
+        shape of one); requests reach ``api.handle`` with the mount prefix stripped.
+        """
+        if not name or "/" in name:
+            raise ValueError("an API name is one path segment, e.g. 'tenantcore'")
+        self.apis[name] = api
+        self.hosts[host] = name
+
+    def route(self, host: str, path: str) -> tuple[str, str] | None:
+        """``(api name, path for the API)`` for a request, or None when no mounted API serves it.
+
+        A production host keeps the path; any other host (loopback, a test base URL) needs the
+        ``/<name>/`` prefix, which is stripped.
+        """
+        name = self.hosts.get(host)
+        if name is not None:
+            return name, path
+        first, sep, rest = path[1:].partition("/")
+        if sep and first in self.apis:
+            return first, "/" + rest
+        return None
+
+    def request(
+        self,
+        method: str,
+        host: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> SimResponse:
+        """Serve one HTTP request as the in-process transport and the loopback server receive it.
+
+        Routes by host or path prefix (`route()`), then `dispatch()`; a path no mounted
+        API serves gets ``404 {"detail": "Not Found"}``. ``headers`` keys are lower-case.
+        Raises `Hang` (``tenantlead.sandbox.faults``) for an injected hung response.
+        """
+        if path == CREDENTIALS_PATH:
+            return self._credentials_export(method, headers)
+        target = self.route(host, path)
+        if target is None:
+            return SimResponse(404, _NOT_FOUND, {"content-type": "application/json"})
+        api, api_path = target
+        return self.dispatch(api, SimRequest(method.upper(), api_path, query, headers, body))
+
+    def _credentials_export(self, method: str, headers: Mapping[str, str]) -> SimResponse:
+        # What the TenantCore app's export gives a signed-in user: the passwords the API never
+        # returns, for the account whose key is presented (so only the key holder reads them).
+        if method.upper() not in ("GET", "HEAD"):
+            return SimResponse(
+                405,
+                b'{"detail": "Method Not Allowed"}',
+                {"content-type": "application/json", "allow": "GET, HEAD"},
+            )
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        with self.lock:
+            account = self.tenantcore.accounts.get(token)
+            if account is None:
+                return SimResponse(
+                    401,
+                    b'{"detail": {"message": "Send a TenantCore API key as Bearer", "code": "invalid_api_key"}}',
+                    {"content-type": "application/json"},
+                )
+            text = self.credentials_csv(account)
+        return SimResponse(
+            200, text.encode(), {"content-type": "text/csv; charset=utf-8", "cache-control": "no-store"}
+        )
 
     def dispatch(self, api: str, req: SimRequest) -> SimResponse:
         """Serve one request to ``api`` ("tenantcore" or "smartlead"), applying faults.
@@ -251,9 +339,7 @@ class Sandbox:
 
     def _handle(self, api: str, req: SimRequest) -> SimResponse:
         with self.lock:
-            if api == "tenantcore":
-                return self.tenantcore.handle(req)
-            return self.smartlead.handle(req)
+            return self.apis[api].handle(req)
 
     @property
     def transport(self) -> httpx.MockTransport:

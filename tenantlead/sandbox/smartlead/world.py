@@ -27,13 +27,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._http import SimRequest, SimResponse, json_response, text_response
-from ._smartlead_accounts import ROUTES as ACCOUNT_ROUTES
-from ._smartlead_campaigns import ROUTES as CAMPAIGN_ROUTES
-from ._smartlead_common import Ctx, Handler
-from ._smartlead_joi import ApiReply
-from .clock import VirtualClock
-from .state import MailboxAuthority, SlClientKey, SlUser
+from .._http import SimRequest, SimResponse, json_response, text_response
+from .._routing import ApiReply, Router
+from ..clock import VirtualClock
+from ..state import MailboxAuthority, SlClientKey, SlUser
+from . import campaigns, clients, email_accounts, tags, webhooks
+from ._common import Ctx
 
 __all__ = ["DEFAULT_ID_STARTS", "SmartleadConfig", "SmartleadWorld"]
 
@@ -116,48 +115,17 @@ class SmartleadConfig:
 
 # --------------------------------------------------------------------------- routing
 
-_ROUTES: tuple[tuple[str, str, Handler], ...] = (
-    *ACCOUNT_ROUTES,
-    *CAMPAIGN_ROUTES,
+#: Every route, resource by resource (the order only matters between parameterised routes of
+#: the same method and length, which never overlap here).
+_ROUTER: Router[Ctx] = Router(
+    (
+        *email_accounts.ROUTES,
+        *tags.ROUTES,
+        *campaigns.ROUTES,
+        *webhooks.ROUTES,
+        *clients.ROUTES,
+    )
 )
-
-
-class _Router:
-    """Literal paths in a dict; parameterised ones bucketed by (method, segment count)."""
-
-    def __init__(self, routes: tuple[tuple[str, str, Handler], ...]) -> None:
-        self.literal: dict[tuple[str, str], Handler] = {}
-        self.patterns: dict[tuple[str, int], list[tuple[tuple[str | None, ...], Handler]]] = {}
-        for method, pattern, handler in routes:
-            segs = tuple(pattern.strip("/").split("/"))
-            if not any(s.startswith("{") for s in segs):
-                self.literal[(method, "/".join(segs))] = handler
-                continue
-            shape = tuple(None if s.startswith("{") else s for s in segs)
-            self.patterns.setdefault((method, len(segs)), []).append((shape, handler))
-
-    def match(self, method: str, path: str) -> tuple[Handler, tuple[str, ...]] | None:
-        handler = self.literal.get((method, path))
-        if handler is not None:
-            return handler, ()
-        segs = path.split("/")
-        # Literal routes win over parameterised ones (Express registration order), so
-        # /email-accounts/tags is never read as an account id.
-        for shape, handler in self.patterns.get((method, len(segs)), ()):
-            params: list[str] = []
-            for want, got in zip(shape, segs, strict=True):
-                if want is None:
-                    if not got:
-                        break
-                    params.append(got)
-                elif want != got:
-                    break
-            else:
-                return handler, tuple(params)
-        return None
-
-
-_ROUTER = _Router(_ROUTES)
 
 
 def express_404(method: str, path: str) -> SimResponse:
@@ -177,6 +145,26 @@ _BAD_JSON = (
     '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n'
     "</head>\n<body>\n<pre>SyntaxError: Unexpected token in JSON</pre>\n</body>\n</html>\n"
 )
+_JSON_WHITESPACE = b" \t\n\r"
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json_strict(raw: bytes) -> Any:
+    """The body as Express's ``body-parser`` JSON middleware (``strict: true``) accepts it.
+
+    Only an object or an array is a body: ``null``, numbers, strings and booleans at the top
+    level, ``NaN``/``Infinity`` anywhere, and anything that is not JSON raise ``ValueError``
+    (the caller answers 400, as body-parser does).
+    """
+    first = raw.lstrip(_JSON_WHITESPACE)[:1]
+    if first not in (b"{", b"["):
+        raise ValueError("strict JSON bodies are objects or arrays")
+    return json.loads(raw, parse_constant=_no_constants)
+
+
 _INVALID_KEY = json.dumps({"message": "Invalid API Key"}).encode()
 _STUCK_CLOCK_HINT = (
     " (sandbox: the virtual clock has not moved since the last 429, so the window cannot free; "
@@ -317,7 +305,7 @@ class SmartleadWorld:
         body: Any = None
         if req.body:
             try:
-                body = json.loads(req.body)
+                body = parse_json_strict(req.body)
             except ValueError:
                 return text_response(400, _BAD_JSON)
 
@@ -359,7 +347,13 @@ class SmartleadWorld:
         path = raw_path[len(_PREFIX) + 1 :].rstrip("/")
         found = _ROUTER.match(req.method, path)
         if found is None:
-            resp = express_404(req.method, raw_path)
+            served = _ROUTER.methods(path) if req.method == "OPTIONS" else None
+            if served:
+                # Express answers OPTIONS itself for a path some route serves.
+                listed = ",".join(served)
+                resp = text_response(200, listed, headers={"allow": listed})
+            else:
+                resp = express_404(req.method, raw_path)
         else:
             handler, params = found
             try:

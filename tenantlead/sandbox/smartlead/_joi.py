@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._http import SimResponse, json_response
+from .._http import SimResponse, json_response
+from .._routing import ApiReply
 
 __all__ = [
     "ApiReply",
@@ -28,14 +29,6 @@ __all__ = [
 ]
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class ApiReply(Exception):
-    """Raised by a handler to answer immediately with ``response`` (an error, usually)."""
-
-    def __init__(self, response: SimResponse) -> None:
-        super().__init__(response.status)
-        self.response = response
 
 
 def reply(status: int, payload: Any) -> ApiReply:
