@@ -21,6 +21,7 @@ from tenantlead import Smartlead, TenantCore
 from tenantlead.orchestration import (
     Fleet,
     LimitPolicy,
+    UnknownTenantError,
     align_limits,
     connect,
     load_credentials,
@@ -35,13 +36,15 @@ def main(tc: TenantCore, sl: Smartlead, argv: list[str] | None = None) -> int:
     parser.add_argument("--apply", action="store_true", help="create the accounts (default: plan only)")
     args = parser.parse_args(argv)
 
-    tenant = next((t for t in tc.tenants.list() if args.tenant in (t.tenant_id, t.tenant_name)), None)
-    if tenant is None:
-        parser.error(f"no TenantCore tenant named {args.tenant!r}")
     policy = LimitPolicy(default_ceiling=25, sending_window="09:00-17:00")
 
     # 1. Plan: one Smartlead account per mailbox, skipping any that are not ready (with the reason).
-    fleet = Fleet.load(tc, sl, tenant_ids=[tenant.tenant_id])
+    # The tenant is named by GUID or name (case and spaces do not matter); a typo gets close matches.
+    try:
+        fleet = Fleet.load(tc, sl, tenant_ids=[args.tenant])
+    except UnknownTenantError as exc:
+        parser.error(str(exc))
+    tenant = fleet.tenants[0]
     plan = connect(fleet, "smtp", credentials=load_credentials(args.credentials), policy=policy)
     print(plan)
     if not args.apply:

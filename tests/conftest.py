@@ -150,3 +150,11 @@ def clock() -> FakeClock:
 def recorder() -> Recorder:
     """A fresh recording MockTransport."""
     return Recorder()
+
+
+@pytest.fixture(autouse=True)
+def _apply_journal(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Every test gets its own apply journal file (never the user's ~/.local/state one)."""
+    path = tmp_path_factory.mktemp("journal") / "journal.json"
+    monkeypatch.setenv("TENANTLEAD_JOURNAL", str(path))
+    return path

@@ -31,8 +31,7 @@ __all__ = [
     "cmd_status",
 ]
 
-#: Exit codes (see docs/cli.md).
-OK, FINDINGS, USAGE = 0, 1, 2
+from tenantlead.cli._exit import FAILED, FINDINGS, OK
 
 
 def cmd_status(session: Session, args: argparse.Namespace) -> int:
@@ -54,24 +53,31 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(session: Session, args: argparse.Namespace) -> int:
-    """Every troubleshooting check; exit 1 when any error or warning finding exists."""
+    """Every troubleshooting check; exit 1 when a finding at or above ``--fail-on`` (default warning) exists."""
+    from tenantlead.cli._check import ignored_codes
     from tenantlead.orchestration import troubleshoot
+    from tenantlead.orchestration.nightly import failing
 
+    ignore = ignored_codes(args)
     fleet = session.load_fleet(with_warmup_details=args.warmup_details)
     report = troubleshoot(fleet)
-    serious = report.errors + report.warnings
+    serious = failing(report, args.fail_on, ignore)
+    code = FINDINGS if serious else OK
     if session.as_json:
-        session.emit_json(report.to_dict())
+        session.emit_json(
+            {**report.to_dict(), "exit_code": code, "fail_on": args.fail_on, "ignored": list(ignore)}
+        )
     else:
         session.out(str(report))
-    return FINDINGS if serious else OK
+    return code
 
 
 def cmd_align(session: Session, args: argparse.Namespace) -> int:
     """Plan Smartlead limits under TenantCore's ceilings; write them with ``--apply``."""
+    from tenantlead.cli._check import policy_kwargs
     from tenantlead.orchestration import LimitPolicy, align_limits
 
-    policy = LimitPolicy(**_policy_kwargs(args))
+    policy = LimitPolicy(**policy_kwargs(args))
     # The budget needs each account's warmup volume, which Smartlead's list omits; read it
     # unless the user stated the volume with --warmup-per-day.
     fleet = session.load_fleet(with_warmup_details=policy.warmup_per_day is None or args.warmup_details)
@@ -82,9 +88,15 @@ def cmd_align(session: Session, args: argparse.Namespace) -> int:
         else:
             session.out(render_limit_plan(plan))
             if plan.changes:
-                session.out("\nnothing written; run again with --apply to make these changes")
+                more = " (and --allow-drastic: see the warning above)" if plan.cuts else ""
+                session.out(f"\nnothing written; run again with --apply{more} to make these changes")
         return OK
-    result = plan.apply(tc=session.tc, sl=session.sl, on_progress=session.progress.on_progress)
+    result = plan.apply(
+        tc=session.tc,
+        sl=session.sl,
+        on_progress=session.progress.on_progress,
+        allow_drastic=args.allow_drastic,
+    )
     session.progress.close()
     return _print_result(session, plan, result)
 
@@ -113,8 +125,16 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
             )
         # The simulator signs its own Microsoft tokens.
         kwargs["tokens"] = session.sandbox.microsoft_token
+    from tenantlead.cli._check import policy_kwargs
+    from tenantlead.orchestration import LimitPolicy
+
+    policy = LimitPolicy(**policy_kwargs(args))
+    if args.client is not None:
+        kwargs["clients"] = args.client
+    if args.tag:
+        kwargs["tags"] = list(dict.fromkeys(args.tag))
     fleet = session.load_fleet()
-    plan = connect(fleet, strategy, **kwargs)  # type: ignore[arg-type]
+    plan = connect(fleet, strategy, policy=policy, **kwargs)  # type: ignore[arg-type]
     if not args.apply:
         if session.as_json:
             payload = {"applied": False, "plan": plan.to_dict()}
@@ -130,6 +150,8 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
                     "\nafter adding them in the Smartlead app, run again with --apply to set their limits"
                 )
         return OK
+    for warning in plan.warnings:
+        session.note(f"WARNING: {warning}")  # stderr: shown with --apply (and --json) too
     result = plan.apply(sl=session.sl, on_progress=session.progress.on_progress)
     session.progress.close()
     return _print_result(session, plan, result)
@@ -201,29 +223,16 @@ def cmd_sandbox_serve(session: Session | None, args: argparse.Namespace) -> int:
 def render_limit_plan(plan: LimitPlan, *, max_rows: int = 40) -> str:
     """The plan's changes as a table, and its skips counted by reason (not one line per mailbox)."""
     lines = [f"LimitPlan ({plan.policy.mode} mode): {len(plan.changes)} changes, {len(plan.skipped)} skipped"]
+    lines += [f"WARNING: {w}" for w in plan.warnings()]
     if plan.changes:
         lines.append(text_table(plan.to_records(), list(plan.columns), max_rows=max_rows))
     reasons = Counter(f"{s.code or 'skip'}: {s.reason}" for s in plan.skipped)
     lines += [f"  skipped {n}x {reason}" for reason, n in reasons.most_common()]
+    lines += [f"  UNSAFE {s.subject}: {s.reason}" for s in plan.unsafe[:max_rows]]
+    if len(plan.unsafe) > max_rows:
+        lines.append(f"  ... and {len(plan.unsafe) - max_rows} more unsafe (--json for all)")
+    lines += [f"  DRASTIC {c}" for c in plan.cuts[:max_rows]]
     return "\n".join(lines)
-
-
-def _policy_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """Only the options the user gave, so LimitPolicy's documented defaults apply otherwise."""
-    out: dict[str, Any] = {}
-    if args.mode is not None:
-        out["mode"] = args.mode
-    if args.headroom is not None:
-        out["headroom"] = args.headroom
-    if args.default_ceiling is not None:
-        out["default_ceiling"] = args.default_ceiling
-    if args.window is not None:
-        out["sending_window"] = args.window
-    if args.warmup_per_day is not None:
-        out["warmup_per_day"] = args.warmup_per_day
-    if getattr(args, "enforce", None) is not None:
-        out["enforce"] = args.enforce
-    return out
 
 
 def _print_result(session: Session, plan: Any, result: ApplyResult) -> int:
@@ -231,7 +240,7 @@ def _print_result(session: Session, plan: Any, result: ApplyResult) -> int:
         session.emit_json({"applied": True, "plan": plan.to_dict(), "result": result.to_dict()})
     else:
         session.out(render_result(result))
-    return OK if result.ok else FINDINGS
+    return OK if result.ok else FAILED
 
 
 def render_result(result: ApplyResult, *, max_rows: int = 40) -> str:

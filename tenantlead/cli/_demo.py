@@ -77,6 +77,7 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
         LimitPolicy,
         align_limits,
         connect,
+        cuts_summary,
         load_credentials,
         troubleshoot,
     )
@@ -149,13 +150,19 @@ def run_demo(session: Session, *, started: float | None = None) -> int:
     plan = align_limits(fleet, LimitPolicy(sending_window="09:00-17:00", default_ceiling=25))
     counts = plan.counts()
     out(f"\n5. Align limits (cap, 09:00-17:00, store 25 where none): {len(plan.changes)} changes planned")
-    out("   " + ", ".join(f"{field} x{n}" for field, n in counts.items() if field != "skipped"))
+    fields = {c.field for c in plan.changes}
+    out("   " + ", ".join(f"{field} x{n}" for field, n in counts.items() if field in fields))
     limits = [c for c in plan.changes if c.system == "smartlead" and c.field == "message_per_day"]
     # One existing overrun (the interesting fix) and one of the new client's fresh accounts.
     examples = sorted(limits, key=lambda c: c.before == 100)[:1] + [c for c in limits if c.before == 100][:1]
     for change in examples:
         out(f"   e.g. {change.subject}: {change.action}")
-    result = plan.apply(tc=session.tc, sl=session.sl, on_progress=session.progress.on_progress)
+    if plan.cuts:
+        # The guard rail at work: storing 25 on the new client's uncapped accounts is a real cut.
+        out(f"   guard rail: the plan {cuts_summary(plan.cuts)}; the demo applies it with allow_drastic=True")
+    result = plan.apply(
+        tc=session.tc, sl=session.sl, on_progress=session.progress.on_progress, allow_drastic=True
+    )
     session.progress.close()
     ac = result.counts()
     summary["align"] = {"planned": len(plan.changes), "by_field": counts, "applied": ac}

@@ -1,13 +1,16 @@
 """The ``tenantlead`` command: argument parsing, dispatch, and the one place errors become exit codes.
 
-Exit codes: 0 ok, 1 findings or failed items (or an API failure), 2 usage or configuration
-error, 130 interrupted, 141 output pipe closed early (``| head``). Errors print ``error: <one line>`` and ``hint: <what to do>`` on stderr;
+Exit codes (:mod:`tenantlead.cli._exit`): 0 ok, 1 findings at or above ``--fail-on``, 2 usage or
+configuration error, 3 a write failed or drifted, 4 an API unreachable or refusing the keys,
+130 interrupted, 141 output pipe closed early (``| head``). Errors print ``error: <one line>``
+and ``hint: <what to do>`` on stderr, and with ``--json`` also one JSON error object on stdout;
 ``--debug`` adds the (redacted) traceback and the SDK's request log.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import re
@@ -17,8 +20,10 @@ from collections.abc import Callable, Sequence
 
 from tenantlead._core.redact import install_log_redaction, redact_text
 from tenantlead._version import __version__
+from tenantlead.cli import _exit
 from tenantlead.cli._session import CliError, Session
 from tenantlead.errors import APIError, ConfigurationError, TenantleadError
+from tenantlead.orchestration.guard import DrasticPlanError
 
 __all__ = ["build_parser", "main"]
 
@@ -30,8 +35,9 @@ sending fails. Real APIs by default (keys from TENANTCORE_API_KEY / SMARTLEAD_AP
 --sandbox runs any command against the built-in simulator. Start with: tenantlead demo"""
 
 _EPILOG = """\
-exit codes: 0 ok; 1 findings, failed items or an API error; 2 usage or configuration error.
-Commands that write (align, connect) only print their plan unless you add --apply."""
+exit codes: 0 ok; 1 findings (at or above --fail-on); 2 usage or configuration error;
+3 a write failed or drifted; 4 an API unreachable or refusing the keys; 130 interrupted.
+Commands that write (align, connect, check) only print their plan unless you add --apply."""
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -93,6 +99,8 @@ def _warmup_flag(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (exposed for the CLI reference and tests)."""
     from tenantlead.cli import _commands as c
+    from tenantlead.cli._check import add_budget_options, add_check_options, add_policy_options
+    from tenantlead.cli._check import register as register_check
     from tenantlead.cli._demo import cmd_demo
 
     parser = argparse.ArgumentParser(
@@ -114,49 +122,17 @@ def build_parser() -> argparse.ArgumentParser:
     command("demo", "the whole workflow on the simulator in under a screen (no keys needed)", cmd_demo)
     command("status", "fleet summary per tenant: mailboxes, connected, limits, sends, blocks", c.cmd_status)
     doctor = command(
-        "doctor", "run every troubleshooting check (TL101-TL305); exit 1 on findings", c.cmd_doctor
+        "doctor",
+        "run every troubleshooting check (TL101-TL305, TL110); exit 1 on findings at or above --fail-on",
+        c.cmd_doctor,
     )
     _warmup_flag(doctor)
+    add_check_options(doctor)
 
     align = command("align", "plan (and with --apply, make) Smartlead limits fit TenantCore's", c.cmd_align)
     _apply_flag(align, "write the changes")
     _warmup_flag(align)
-    align.add_argument(
-        "--mode",
-        choices=("cap", "match"),
-        default=None,
-        help="cap: only lower Smartlead limits that are too high; match: also raise them to the budget",
-    )
-    align.add_argument(
-        "--headroom", type=int, default=None, metavar="N", help="sends/day kept below the ceiling"
-    )
-    align.add_argument(
-        "--default-ceiling",
-        type=int,
-        default=None,
-        metavar="N",
-        help="TenantCore limit to store for mailboxes that have none",
-    )
-    align.add_argument(
-        "--window",
-        default=None,
-        metavar="HH:MM-HH:MM",
-        help="sending window used to space sends (09:00-17:00)",
-    )
-    align.add_argument(
-        "--enforce",
-        choices=("changed", "all"),
-        default=None,
-        help="changed: provision Exchange enforcement where the plan stores limits; all: on every tenant "
-        "with a stored limit (finishes a run interrupted between storing and enforcing)",
-    )
-    align.add_argument(
-        "--warmup-per-day",
-        type=int,
-        default=None,
-        metavar="N",
-        help="set warmup to N sends/day on accounts with active warmup, and budget it below the ceiling",
-    )
+    add_policy_options(align)
 
     conn = command(
         "connect",
@@ -172,6 +148,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="smtp: the credentials export (CSV or tab-separated with email and password columns, or "
         "email:password lines); - reads stdin",
     )
+    add_budget_options(conn)
+    conn.add_argument(
+        "--client",
+        type=int,
+        default=None,
+        metavar="ID",
+        help="Smartlead agency client id to file the new accounts under",
+    )
+    conn.add_argument(
+        "--tag",
+        type=int,
+        action="append",
+        default=[],
+        metavar="ID",
+        help="Smartlead tag id to add to the new accounts; repeatable",
+    )
+
+    register_check(command)
 
     sandbox = sub.add_parser("sandbox", help="run the simulator", description="run the simulator")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
@@ -199,60 +193,87 @@ def main(argv: Sequence[str] | None = None) -> int:
     secrets = _known_secrets(args)
     handler = _start_debug_logging(secrets) if debug else None
     words = list(sys.argv[1:] if argv is None else argv)
+    fail = _Failure(bool(getattr(args, "json", False)), debug, secrets)
     try:
         return _run(args)
     except CliError as exc:
-        _report(exc.message, exc.hint, exc, debug, secrets)
-        return exc.exit_code
+        return fail(exc.message, exc.hint, exc, exc.exit_code)
+    except DrasticPlanError as exc:
+        hint = "add --allow-drastic if that is what you want; otherwise check --headroom, --default-ceiling, --warmup-per-day"
+        return fail(str(exc), hint, exc, _exit.USAGE, cuts=[c.to_record() for c in exc.cuts])
     except ConfigurationError as exc:
-        _report(str(exc), "check the flag or environment variable named above", exc, debug, secrets)
-        return 2
+        return fail(str(exc), "check the flag or environment variable named above", exc, _exit.USAGE)
     except APIError as exc:
         message = f"{exc.api} {exc.status_code or ''} {exc.code or ''}".split()
         head = " ".join(message) + f": {exc.message}"
         if exc.method or exc.url:
             head += f" ({exc.method} {exc.url})"
-        _report(head, exc.hint or "run again with --debug for the request log", exc, debug, secrets)
-        return 1
+        hint = exc.hint or "run again with --debug for the request log"
+        return fail(head, hint, exc, _exit.UNREACHABLE, api=exc.api, status_code=exc.status_code)
     except ValueError as exc:
         # Bad input that reached the library (a malformed CSV, a bad window): the user's to fix.
         command = " ".join(
             w for w in (getattr(args, "command", None), getattr(args, "sandbox_command", None)) if w
         )
-        _report(str(exc), f"fix the input named above; see tenantlead {command} --help", exc, debug, secrets)
-        return 2
+        return fail(str(exc), f"fix the input named above; see tenantlead {command} --help", exc, _exit.USAGE)
     except TenantleadError as exc:
-        _report(str(exc), "run again with --debug for details", exc, debug, secrets)
-        return 1
+        return fail(str(exc), "run again with --debug for details", exc, _exit.FINDINGS)
     except BrokenPipeError:
         # The reader of our stdout quit (`tenantlead doctor | head`): not an error to report.
         _silence_stdout()
         return _BROKEN_PIPE
     except OSError as exc:
-        _report(
-            f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), "check the path", exc, debug, secrets
-        )
-        return 2
+        text = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        return fail(text, "check the path", exc, _exit.USAGE)
     except KeyboardInterrupt as exc:
+        if getattr(args, "json", False):
+            # One JSON error object whose hint is the Python API's interruption note.
+            notes = [n for n in getattr(exc, "__notes__", ()) if isinstance(n, str)]
+            return fail("interrupted", " ".join(notes) or None, exc, _exit.INTERRUPTED)
+        # Say what was written (the library's note) and the command that finishes the job.
         _report_interrupt(exc, words, secrets)
-        return 130
+        return _exit.INTERRUPTED
     except Exception as exc:
         # A bug (ours or a dependency's): still one redacted line, the traceback only with --debug.
-        _report(
+        return fail(
             f"unexpected {type(exc).__name__}: {exc}",
             "this is a bug in tenantlead; run again with --debug and report the (redacted) traceback",
             exc,
-            debug,
-            secrets,
+            _exit.FINDINGS,
         )
-        return 1
     finally:
         if handler is not None:
             _stop_debug_logging(handler)
 
 
+class _Failure:
+    """Report an error on stderr (and, with ``--json``, as one JSON object on stdout); return its exit code."""
+
+    def __init__(self, as_json: bool, debug: bool, secrets: Sequence[str]) -> None:
+        self.as_json = as_json
+        self.debug = debug
+        self.secrets = secrets
+
+    def __call__(self, message: str, hint: str | None, exc: BaseException, code: int, **extra: object) -> int:
+        _report(message, hint, exc, self.debug, self.secrets)
+        if self.as_json:
+            lines = [line for line in message.splitlines() if line.strip()]
+            error: dict[str, object] = {
+                "type": type(exc).__name__,
+                "message": redact_text(lines[0] if lines else type(exc).__name__, self.secrets),
+                "hint": redact_text(hint, self.secrets) if hint else None,
+                "exit_code": code,
+                **extra,
+            }
+            try:
+                print(json.dumps({"error": error}, indent=2, default=str))
+            except BrokenPipeError:
+                _silence_stdout()
+        return code
+
+
 #: 128 + SIGPIPE: what a shell reports for a program whose output pipe was closed.
-_BROKEN_PIPE = 141
+_BROKEN_PIPE = _exit.BROKEN_PIPE
 
 #: Shorter values are not masked in messages: no well-formed key is this short (such a key is
 #: refused before any request), and masking "short" would turn "shorter" into "***er".
@@ -296,32 +317,18 @@ def _report_interrupt(exc: KeyboardInterrupt, words: Sequence[str], secrets: Seq
         # The library's note speaks Python: keep what was written, and the tenants left unenforced.
         done, _, rest = note.partition("; every completed write is real.")
         print(redact_text(done, secrets), file=sys.stderr)
-        unenforced += re.findall(r"not yet enforced on tenant\(s\) (.+?): plan with", rest)
-    again = _without_option(words, "--enforce")
+        unenforced += re.findall(r"not yet enforced on tenant\(s\) (.+?): ", rest)
+    again = [w for w in words if w != "--enforce-all"]
     why = ""
     if unenforced and "align" in again:
         print(f"limits stored but not yet enforced on tenant(s) {', '.join(unenforced)}", file=sys.stderr)
-        again += ["--enforce", "all"]
-        why = "; --enforce all provisions the tenants whose limits were stored but not yet enforced"
+        again += ["--enforce-all"]
+        why = "; --enforce-all provisions the tenants whose limits were stored but not yet enforced"
     command = redact_text(" ".join(["tenantlead", *again]), secrets)
     print(
         f"hint: every completed write stands; run `{command}` to finish (it plans only what is left{why})",
         file=sys.stderr,
     )
-
-
-def _without_option(words: Sequence[str], option: str) -> list[str]:
-    """``words`` without ``option VALUE`` / ``option=VALUE``."""
-    out: list[str] = []
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
-        elif word == option:
-            skip = True
-        elif not word.startswith(option + "="):
-            out.append(word)
-    return out
 
 
 def _known_secrets(args: argparse.Namespace) -> list[str]:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from tenantlead.cli._progress import Progress
 from tenantlead.errors import ConfigurationError
 from tenantlead.orchestration._render import jsonable
-from tenantlead.orchestration._rules import find_tenants
 
 if TYPE_CHECKING:
     from tenantlead.orchestration.fleet import Fleet
@@ -114,36 +113,24 @@ class Session:
         ``with_warmup_details`` also reads each warmed-up account's warmup volume (one request
         per account), which the warmup-aware check TL302 and the limit budget need.
         """
+        from tenantlead.orchestration import UnknownTenantError
         from tenantlead.orchestration.fleet import Fleet
 
-        tenant_ids: list[str] | None = None
-        if self.tenants:
-            tenant_ids = self._resolve_tenants()
         try:
             return Fleet.load(
                 self.tc,
                 self.sl,
-                tenant_ids,
+                list(self.tenants) or None,
                 with_warmup_details=with_warmup_details,
                 on_progress=self.progress.on_progress,
             )
+        except UnknownTenantError as exc:
+            raise CliError(
+                str(exc).replace("unknown tenant_ids", "unknown tenant"),
+                hint=_tenant_hint(exc),
+            ) from None
         finally:
             self.progress.close()
-
-    def _resolve_tenants(self) -> list[str]:
-        """``--tenant`` values (GUIDs or names) as GUIDs; an unknown one is a usage error."""
-        known = self.tc.tenants.list()
-        ids: list[str] = []
-        for wanted in self.tenants:
-            match = [t.tenant_id for t in find_tenants(known, wanted)]
-            if not match:
-                names = ", ".join(sorted(str(t.tenant_name) for t in known)[:8]) or "none"
-                raise CliError(
-                    f"unknown tenant {wanted!r}",
-                    hint=f"--tenant takes a tenant GUID or name; known tenants include: {names}",
-                )
-            ids.extend(m for m in match if m not in ids)
-        return ids
 
     # ------------------------------------------------------------------ output
 
@@ -158,6 +145,14 @@ class Session:
     def emit_json(self, payload: Any) -> None:
         """The command's machine output: one JSON document on stdout."""
         print(json.dumps(jsonable(payload), indent=2, sort_keys=False))
+
+
+def _tenant_hint(exc: Any) -> str:
+    """The closest tenant names for every unknown ``--tenant`` (never the first few alphabetically)."""
+    close = sorted({name for names in exc.suggestions.values() for name in names})
+    if close:
+        return f"--tenant takes a tenant GUID or name (case and spaces do not matter); closest: {', '.join(close)}"
+    return "--tenant takes a tenant GUID or name (case and spaces do not matter); list them with: tenantlead status"
 
 
 def sandbox_clients(sandbox: Sandbox) -> tuple[TenantCore, Smartlead]:

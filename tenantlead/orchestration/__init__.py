@@ -1,5 +1,6 @@
 """Orchestration: the fleet snapshot, plans, and the checks that join TenantCore and Smartlead."""
 
+from tenantlead.orchestration._rules import UnknownTenantError
 from tenantlead.orchestration.checks import CHECKS, CheckPolicy, Finding, Report, Severity, troubleshoot
 from tenantlead.orchestration.connect import (
     ConnectItem,
@@ -16,25 +17,33 @@ from tenantlead.orchestration.connect import (
     wait_until_connected,
 )
 from tenantlead.orchestration.fleet import Fleet, FleetRow
+from tenantlead.orchestration.guard import Cut, DrasticPlanError, cuts_summary
+from tenantlead.orchestration.journal import ApplyJournal, JournalError
 from tenantlead.orchestration.limits import Change, LimitPlan, Skip, align_limits
+from tenantlead.orchestration.nightly import CheckRun, nightly_check
 from tenantlead.orchestration.policy import LimitPolicy
 from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, ProgressEvent
 
 __all__ = [
+    "ApplyJournal",
     "ApplyResult",
     "CHECKS",
     "Change",
     "CheckPolicy",
+    "CheckRun",
     "ConnectItem",
     "ConnectPlan",
     "ConnectSettings",
     "Credentials",
     "CredentialsError",
+    "Cut",
+    "DrasticPlanError",
     "Drift",
     "Finding",
     "Fleet",
     "FleetRow",
     "ItemResult",
+    "JournalError",
     "LimitPlan",
     "LimitPolicy",
     "MicrosoftTokenProvider",
@@ -42,11 +51,14 @@ __all__ = [
     "Report",
     "Severity",
     "Skip",
+    "UnknownTenantError",
     "align_limits",
     "await_connected",
     "await_until_connected",
     "connect",
+    "cuts_summary",
     "load_credentials",
+    "nightly_check",
     "troubleshoot",
     "wait_connected",
     "wait_until_connected",

@@ -164,7 +164,12 @@ def update_account(account_id: int, **fields: Any) -> Flow[Any]:
 
 
 def update_warmup(account_id: int, *, total_warmup_per_day: int) -> Flow[Any]:
-    """``sl.email_accounts.update_warmup(account_id, warmup_enabled=True, total_warmup_per_day=...)``."""
+    """``sl.email_accounts.update_warmup(account_id, warmup_enabled=True, total_warmup_per_day=...)``.
+
+    A volume of 0 turns warmup off (``warmup_enabled=False``): Smartlead's volumes start at 1.
+    """
+    if total_warmup_per_day == 0:
+        return _sl(partial(sl_accounts.update_warmup_request, account_id, warmup_enabled=False))
     return _sl(
         partial(
             sl_accounts.update_warmup_request,

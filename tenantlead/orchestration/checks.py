@@ -6,7 +6,8 @@
     report.filter(code="TL301")        # a sub-report
     report.to_dict()                   # JSON-ready
 
-The checks themselves live in :mod:`tenantlead.orchestration.checks_rules`; the catalogue of
+The checks themselves live in :mod:`tenantlead.orchestration.checks_rules` (and TL110, which
+reads the apply journal's verdict, in ``checks_enforcement``); the catalogue of
 codes is :data:`CHECKS` (``print(CHECKS)``; docs/troubleshooting.md embeds ``CHECKS.to_markdown()``).
 """
 
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from tenantlead.orchestration import checks_enforcement  # noqa: F401  (registers TL110)
 from tenantlead.orchestration._render import Tabular, jsonable
 from tenantlead.orchestration.checks_model import (
     Catalogue,
@@ -287,8 +289,9 @@ def _notes(fleet: Fleet, policy: CheckPolicy, codes: Sequence[str]) -> list[str]
         unknown = sum(1 for r in connected if r.warmup_per_day is None)
         if unknown:
             notes.append(
-                f"TL302 skipped {unknown} account(s) with active warmup of unknown volume (Smartlead's list "
-                "omits it): load with Fleet.load(..., with_warmup_details=True) or set "
+                f"TL302 counted the warmup of {unknown} account(s) with active warmup of unknown volume "
+                "(Smartlead's list omits it) as Smartlead's minimum, 1/day, so only certain overruns are "
+                "found: load with Fleet.load(..., with_warmup_details=True) or set "
                 "CheckPolicy(assumed_warmup_per_day=...)."
             )
     if "TL304" in codes:

@@ -617,12 +617,14 @@ def check_tl301(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
         )
 
 
-def _warmup(row: FleetRow, policy: CheckPolicy) -> tuple[int | None, bool]:
-    """Warmup per day and whether it is assumed (None: active but unknown, no assumption)."""
+def _warmup(row: FleetRow, policy: CheckPolicy) -> tuple[int, str]:
+    """Warmup per day and how it is known: active but unknown counts as Smartlead's minimum, 1."""
     known = row.warmup_per_day
     if known is not None:
-        return known, False
-    return policy.assumed_warmup_per_day, policy.assumed_warmup_per_day is not None
+        return known, ""
+    if policy.assumed_warmup_per_day is not None:
+        return policy.assumed_warmup_per_day, " (assumed)"
+    return 1, " (at least: warmup is active, its volume unknown)"
 
 
 @_register(
@@ -641,8 +643,8 @@ def check_tl302(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
         limit, daily = row.daily_send_limit, row.message_per_day
         if limit is None or daily is None or daily > limit:
             continue  # TL106 / unknown / TL301
-        warmup, assumed = _warmup(row, policy)
-        if warmup is None or daily + warmup <= limit:
+        warmup, how = _warmup(row, policy)
+        if daily + warmup <= limit:
             continue
         assert row.account is not None
         room = limit - warmup
@@ -660,13 +662,13 @@ def check_tl302(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
             "TL302",
             row.address,
             row.tenant_id,
-            f"Smartlead sends up to {daily}/day plus {warmup} warmup{' (assumed)' if assumed else ''} = "
+            f"Smartlead sends up to {daily}/day plus {warmup} warmup{how} = "
             f"{daily + warmup}, above the Exchange limit of {limit}",
             fix,
             **_ids(row),
             message_per_day=daily,
             warmup_per_day=warmup,
-            warmup_assumed=assumed,
+            warmup_assumed=bool(how),
             daily_send_limit=limit,
         )
 

@@ -33,7 +33,7 @@ import attrs
 
 from tenantlead.orchestration import _drive
 from tenantlead.orchestration._render import Tabular, text_table
-from tenantlead.orchestration._rules import find_tenants, not_ready_reasons, tenant_matches
+from tenantlead.orchestration._rules import close_tenants, find_tenants, not_ready_reasons, tenant_matches
 from tenantlead.orchestration.connect_apply import (
     IMAP_HOST,
     IMAP_PORT,
@@ -50,7 +50,7 @@ from tenantlead.orchestration.connect_wait import (
 )
 from tenantlead.orchestration.credentials import Credentials, CredentialsError, load_credentials
 from tenantlead.orchestration.fleet import Fleet, FleetRow
-from tenantlead.orchestration.policy import LimitPolicy
+from tenantlead.orchestration.policy import CONNECT_WARMUP_PER_DAY, LimitPolicy
 from tenantlead.orchestration.results import (
     ApplyResult,
     OnProgress,
@@ -239,10 +239,16 @@ def _check_tenant_keys(fleet: Fleet, mapping: Any, what: str) -> None:
         return
     unknown = sorted(str(k) for k in mapping if not find_tenants(fleet.tenants, k))
     if unknown:
-        names = ", ".join(sorted(f"{t.tenant_name!r} ({t.tenant_id})" for t in fleet.tenants)) or "none"
+        shown = []
+        for key in unknown:
+            close = close_tenants(fleet.tenants, key)
+            shown.append(
+                repr(key) + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else "")
+            )
         raise ValueError(
-            f"{what}= names tenants that are not in the fleet: {', '.join(repr(u) for u in unknown)}; "
-            f"use a tenant GUID or its exact name (the fleet has {names})"
+            f"{what}= names tenants that are not in the fleet: {', '.join(shown)}; "
+            f"use a tenant GUID or its name (case and spaces do not matter; the fleet has {len(fleet.tenants)} "
+            "tenant(s))"
         )
 
 
@@ -316,7 +322,11 @@ def _settings_for(
     mailbox = row.mailbox
     assert mailbox is not None
     ceiling = mailbox.daily_send_limit if mailbox.daily_send_limit is not None else policy.default_ceiling
-    warmup = policy.warmup_per_day
+    # New accounts warm up by default; the warmup never takes more than the ceiling leaves.
+    volume = CONNECT_WARMUP_PER_DAY if policy.warmup_per_day is None else policy.warmup_per_day
+    if ceiling is not None and policy.count_warmup:
+        volume = policy.warmup_that_fits(ceiling, volume)
+    warmup = volume or None  # nothing fits under the ceiling: warmup stays off
     limit = policy.allowed(ceiling, warmup or 0) if ceiling is not None else None
     gap = policy.needed_gap(limit) if limit is not None else None
     return ConnectSettings(
@@ -348,7 +358,8 @@ def connect(
         tokens: for ``"oauth"``: a :class:`MicrosoftTokenProvider` or a callable email -> token.
         policy: the :class:`LimitPolicy` new accounts are aligned with (default ``LimitPolicy()``):
             daily limit = the TenantCore ceiling minus headroom and planned warmup; gap from the
-            sending window; ``warmup_per_day`` enables warmup at that volume.
+            sending window (default 09:00-17:00); warmup is enabled at ``warmup_per_day``
+            (default ``CONNECT_WARMUP_PER_DAY``, 5), never above what the ceiling leaves.
         clients: agency option: Smartlead client id per tenant (keyed by tenant GUID or name),
             or one id for all. Existing accounts with another client are moved.
         tags: tag ids per tenant (GUID or name), or one list for all; added to new accounts.

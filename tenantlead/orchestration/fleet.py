@@ -20,7 +20,8 @@ from tenantlead._core.flow import Flow, Gather, Outcome, arun_flow, run_flow
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import check_concurrency
 from tenantlead.orchestration._render import Tabular, View, text_table
-from tenantlead.orchestration._rules import tenant_matches
+from tenantlead.orchestration._rules import resolve_tenants, tenant_matches
+from tenantlead.orchestration.journal import ApplyJournal
 from tenantlead.orchestration.results import OnProgress, ProgressEvent, deprecated_progress
 from tenantlead.orchestration.views import FLEET_SUMMARY_COLUMNS, fleet_summary, fleet_view_rows
 from tenantlead.smartlead.models import EmailAccount, WarmupStatus
@@ -205,6 +206,10 @@ class Fleet(Tabular):
     ``rows`` has one :class:`FleetRow` per address: connected, not connected (TenantCore only),
     or orphan (a Smartlead account on a TenantCore domain without a mailbox). Smartlead
     accounts on domains TenantCore does not manage are kept in ``external_accounts``.
+    ``unenforced`` holds the tenants whose stored limits are not known to be enforced: an
+    apply stored limits there and was stopped before provisioning finished (TenantCore's API
+    does not say; ``Fleet.load`` reads it from the
+    [apply journal][tenantlead.orchestration.journal.ApplyJournal]).
     """
 
     tenants: tuple[Tenant, ...]
@@ -215,6 +220,8 @@ class Fleet(Tabular):
     loaded_at: datetime
     rows: tuple[FleetRow, ...]
     external_accounts: tuple[EmailAccount, ...] = ()
+    #: Tenant GUIDs whose stored limits are not known to be enforced (from the apply journal).
+    unenforced: frozenset[str] = frozenset()
 
     columns = (
         "tenant_name",
@@ -254,8 +261,13 @@ class Fleet(Tabular):
         accounts: Iterable[EmailAccount],
         events: Iterable[EnforcementEvent] = (),
         loaded_at: datetime,
+        unenforced: Iterable[str] = (),
     ) -> Fleet:
-        """Join already-fetched data (no I/O): what ``load`` does after reading both APIs."""
+        """Join already-fetched data (no I/O): what ``load`` does after reading both APIs.
+
+        ``unenforced``: tenant GUIDs whose stored limits are not known to be enforced (only
+        those of ``tenants`` are kept).
+        """
         tenant_list = tuple(tenants)
         domain_map = {tid: tuple(ds) for tid, ds in domains.items()}
         mailbox_map = {tid: tuple(ms) for tid, ms in mailboxes.items()}
@@ -323,6 +335,7 @@ class Fleet(Tabular):
             loaded_at=loaded_at,
             rows=tuple(rows),
             external_accounts=tuple(external),
+            unenforced=frozenset(unenforced) & {t.tenant_id for t in tenant_list},
         )
 
     # ------------------------------------------------------------------ loading (I/O)
@@ -339,13 +352,16 @@ class Fleet(Tabular):
         workers: int = 1,
         on_progress: OnProgress | None = None,
         progress: LoadProgress | None = None,
+        journal: ApplyJournal | bool = True,
     ) -> Fleet:
         """Read both APIs and join them.
 
         Args:
             tc: a TenantCore client.
             sl: a Smartlead client.
-            tenant_ids: only these tenants (Microsoft GUIDs); default all.
+            tenant_ids: only these tenants: Microsoft GUIDs or tenant names (case and spaces do
+                not matter); one that names no tenant raises ``UnknownTenantError`` (a
+                ``ValueError``) with close matches. Default all.
             events_window: how far back to read the enforcement log (newest first; paging stops
                 at the first older event).
             with_warmup_details: also GET each connected account whose warmup is active, because
@@ -359,6 +375,9 @@ class Fleet(Tabular):
                 (per tenant read), ``"accounts"`` or ``"warmup details"``; one call at a time
                 (with ``workers`` > 1, from the reading threads).
             progress: deprecated older form, ``progress(stage, done, total)``.
+            journal: where ``unenforced`` comes from: True (default) reads the apply journal at
+                its default location, an [ApplyJournal][tenantlead.orchestration.journal.ApplyJournal]
+                that one, False none.
         """
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
@@ -366,7 +385,7 @@ class Fleet(Tabular):
         report = _load_progress(on_progress, progress)
         flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, workers, report)
         parts = run_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
-        return cls.build(**parts, loaded_at=now)
+        return cls.build(**parts, loaded_at=now, unenforced=_journal(journal).unenforced())
 
     @classmethod
     async def aload(
@@ -380,6 +399,7 @@ class Fleet(Tabular):
         concurrency: int = 8,
         on_progress: OnProgress | None = None,
         progress: LoadProgress | None = None,
+        journal: ApplyJournal | bool = True,
     ) -> Fleet:
         """Async :meth:`load`: the same reads.
 
@@ -391,7 +411,7 @@ class Fleet(Tabular):
         report = _load_progress(on_progress, progress)
         flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, concurrency, report)
         parts = await arun_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
-        return cls.build(**parts, loaded_at=now)
+        return cls.build(**parts, loaded_at=now, unenforced=_journal(journal).unenforced())
 
     # ------------------------------------------------------------------ views (pure)
 
@@ -419,15 +439,19 @@ class Fleet(Tabular):
         status: RowStatus | None = None,
         predicate: Callable[[FleetRow], bool] | None = None,
     ) -> Fleet:
-        """A sub-fleet of the rows matching every given filter (``tenant`` matches GUID or name).
+        """A sub-fleet of the rows matching every given filter.
 
-        Tenants, domains and mailboxes (what the tenant- and domain-level checks read) follow the
-        ``tenant`` and ``domain`` filters, so a tenant or domain with no mailboxes yet is kept;
-        ``client_id``, ``status`` and ``predicate`` select rows, and keep only the tenants that
-        still have one.
+        ``tenant`` is a GUID or a tenant name, ignoring case and spaces; one that names no tenant
+        of the fleet raises ``UnknownTenantError`` (a ``ValueError``) with close matches, rather
+        than giving an empty fleet that reads as healthy. Tenants, domains and mailboxes (what
+        the tenant- and domain-level checks read) follow the ``tenant`` and ``domain`` filters,
+        so a tenant or domain with no mailboxes yet is kept; ``client_id``, ``status`` and
+        ``predicate`` select rows, and keep only the tenants that still have one.
         """
         if status is not None and status not in ("connected", "not_connected", "orphan"):
             raise ValueError(f"status must be 'connected', 'not_connected' or 'orphan', got {status!r}")
+        if tenant is not None:
+            resolve_tenants(self.tenants, [tenant], "tenant")
 
         def keep(row: FleetRow) -> bool:
             if tenant is not None and not tenant_matches(row.tenant, tenant):
@@ -474,6 +498,7 @@ class Fleet(Tabular):
             },
             rows=rows,
             external_accounts=() if tenant is not None or domain is not None else self.external_accounts,
+            unenforced=self.unenforced & kept,
         )
 
     def counts(self) -> dict[str, int]:
@@ -658,15 +683,17 @@ def _select_tenants(tenants: list[Tenant], tenant_ids: Sequence[str] | None) -> 
     if tenant_ids is None:
         return tenants
     if isinstance(tenant_ids, str):
-        raise ValueError("tenant_ids must be a list of tenant GUIDs, not a single string")
-    wanted = set(tenant_ids)
-    known = {t.tenant_id for t in tenants}
-    missing = sorted(wanted - known)
-    if missing:
-        raise ValueError(
-            f"unknown tenant_ids {missing}: use Tenant.tenant_id (the Microsoft GUID) from tc.tenants.list()"
-        )
-    return [t for t in tenants if t.tenant_id in wanted]
+        raise ValueError("tenant_ids must be a list of tenant GUIDs or names, not a single string")
+    chosen = {t.tenant_id for t in resolve_tenants(tenants, tenant_ids, "tenant_ids")}
+    return [t for t in tenants if t.tenant_id in chosen]
+
+
+def _journal(journal: ApplyJournal | bool) -> ApplyJournal:
+    if isinstance(journal, ApplyJournal):
+        return journal
+    if not isinstance(journal, bool):
+        raise TypeError(f"journal must be True, False or an ApplyJournal, got {journal!r}")
+    return ApplyJournal(journal)
 
 
 def _recent(

@@ -19,13 +19,16 @@ empty, and a run interrupted half-way is finished by planning again.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from tenantlead.orchestration import _drive
 from tenantlead.orchestration._render import Tabular, jsonable, text_table
-from tenantlead.orchestration.fleet import Fleet, FleetRow
+from tenantlead.orchestration.fleet import Fleet
+from tenantlead.orchestration.guard import Cut, DrasticPlanError, cuts_summary, find_cuts
+from tenantlead.orchestration.journal import ApplyJournal
+from tenantlead.orchestration.limit_rows import Change, Skip, plan_row
 from tenantlead.orchestration.limits_apply import BULK_BATCH, LimitRun
 from tenantlead.orchestration.policy import LimitPolicy
 from tenantlead.orchestration.results import ApplyResult, OnProgress, Progress, progress_callback
@@ -35,7 +38,6 @@ from tenantlead.orchestration.views import (
     limit_plan_rows,
     limit_plan_summary,
 )
-from tenantlead.smartlead.models import EmailAccount
 
 if TYPE_CHECKING:
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
@@ -43,195 +45,10 @@ if TYPE_CHECKING:
 
 __all__ = ["BULK_BATCH", "Change", "LimitPlan", "Skip", "align_limits"]
 
-System = Literal["tenantcore", "smartlead"]
-
-
-@attrs.frozen(kw_only=True)
-class Change:
-    """One value the plan writes.
-
-    Attributes:
-        subject: the mailbox address (the tenant id for ``mailbox_limits``).
-        system: ``tenantcore`` or ``smartlead``.
-        field: ``daily_send_limit`` / ``mailbox_limits`` (TenantCore), ``message_per_day`` /
-            ``min_time_to_wait_in_mins`` / ``warmup_per_day`` (Smartlead, read-side names).
-        before: the current value (None when unknown or unset).
-        after: the planned value (None for ``mailbox_limits``, which provisions enforcement).
-        reason: why, in words.
-        tenant_id: the tenant's GUID; tenant_name: its name (filled in by ``align_limits``).
-        mailbox_id: TenantCore's mailbox id; account_id: Smartlead's account id.
-    """
-
-    subject: str
-    system: System
-    field: str
-    before: int | None
-    after: int | None
-    reason: str
-    tenant_id: str | None = None
-    mailbox_id: str | None = None
-    account_id: int | None = None
-    tenant_name: str | None = None
-
-    @property
-    def action(self) -> str:
-        """Short text of the write (``set message_per_day 40 -> 20``)."""
-        if self.field == "mailbox_limits":
-            return "provision enforcement"
-        return f"set {self.field} {_show(self.before)} -> {_show(self.after)}"
-
-    def to_record(self) -> dict[str, Any]:
-        """A flat JSON-ready dict."""
-        return {
-            "subject": self.subject,
-            "tenant_name": self.tenant_name,
-            "system": self.system,
-            "field": self.field,
-            "before": self.before,
-            "after": self.after,
-            "reason": self.reason,
-            "tenant_id": self.tenant_id,
-            "mailbox_id": self.mailbox_id,
-            "account_id": self.account_id,
-        }
-
-
-@attrs.frozen(kw_only=True)
-class Skip:
-    """A row the plan leaves alone, with the reason (and the TL code when one applies)."""
-
-    subject: str
-    reason: str
-    code: str | None = None
-    account_id: int | None = None
-    tenant_id: str | None = None
-    tenant_name: str | None = None
-
-    def to_record(self) -> dict[str, Any]:
-        """A flat JSON-ready dict."""
-        return {
-            "subject": self.subject,
-            "tenant_name": self.tenant_name,
-            "code": self.code,
-            "reason": self.reason,
-            "account_id": self.account_id,
-            "tenant_id": self.tenant_id,
-        }
-
-
-def _show(value: int | None) -> str:
-    return "unset" if value is None else str(value)
-
+# Change and Skip are defined with the row planner; re-exported here, where users import them.
+_REEXPORTED = (Change, Skip)
 
 # ----------------------------------------------------------------------------- planning (pure)
-
-
-def _budget_text(ceiling: int, warmup: int, policy: LimitPolicy) -> str:
-    """``TenantCore ceiling 25 - warmup 5 = 20`` (the arithmetic that gives the allowed limit)."""
-    counted = warmup if policy.count_warmup else 0
-    parts = [f"TenantCore ceiling {ceiling}"]
-    if counted:
-        parts.append(f"warmup {warmup}")
-    if policy.headroom:
-        parts.append(f"headroom {policy.headroom}")
-    text = " - ".join(parts)
-    if ceiling - counted - policy.headroom < 0:
-        # Flooring at 0 must not read as false arithmetic; say what actually makes room.
-        return (
-            f"{text} leaves nothing (warmup and headroom already fill the ceiling: lower warmup with "
-            "LimitPolicy(warmup_per_day=...) or sl.email_accounts.update_warmup), so 0"
-        )
-    return f"{text} = {policy.allowed(ceiling, warmup)}"
-
-
-def _warmup_for(
-    row: FleetRow, account: EmailAccount, policy: LimitPolicy
-) -> tuple[int | None, Change | None]:
-    """(warmup mails a day to budget, a warmup-volume change) - warmup None means unknown."""
-    if not row.warmup_active:
-        return 0, None
-    if policy.warmup_per_day is not None:
-        details = account.warmup_details
-        known = details.max_email_per_day if details is not None else None
-        change = None
-        if known != policy.warmup_per_day:
-            change = Change(
-                subject=row.address,
-                system="smartlead",
-                field="warmup_per_day",
-                before=known,
-                after=policy.warmup_per_day,
-                reason=(
-                    f"the policy sets warmup to {policy.warmup_per_day}/day (was {_show(known)}), "
-                    "so the budget under the ceiling is exact"
-                ),
-                tenant_id=row.tenant_id,
-                account_id=account.id,
-            )
-        return policy.warmup_per_day, change
-    return row.warmup_per_day, None
-
-
-def _smartlead_changes(
-    row: FleetRow, account: EmailAccount, ceiling: int, warmup: int, policy: LimitPolicy
-) -> list[Change]:
-    out: list[Change] = []
-    allowed = policy.allowed(ceiling, warmup)
-    budget = _budget_text(ceiling, warmup, policy)
-    current = account.message_per_day
-    limit = current
-    if policy.mode == "cap" and (current is None or current > allowed):
-        limit = allowed
-        if current is None:
-            why = f"Smartlead's limit is unknown; {budget} is the most Exchange lets through"
-        else:
-            why = (
-                f"Smartlead would send {current}/day but {budget}: "
-                "Exchange would block the excess and Smartlead would log NDRs"
-            )
-        reason = why
-    elif policy.mode == "match" and current != allowed:
-        limit = allowed
-        reason = f"match mode: set to the allowed maximum, {budget} (was {_show(current)})"
-    if limit != current:
-        out.append(
-            Change(
-                subject=row.address,
-                system="smartlead",
-                field="message_per_day",
-                before=current,
-                after=limit,
-                reason=reason,
-                tenant_id=row.tenant_id,
-                account_id=account.id,
-            )
-        )
-    needed = policy.needed_gap(limit or 0)
-    gap = account.min_time_to_wait_in_mins
-    if needed is not None:
-        too_short = gap is None or gap < needed
-        if (policy.mode == "cap" and too_short) or (policy.mode == "match" and gap != needed):
-            window = policy.window_minutes
-            if too_short:
-                why = (
-                    f"{limit} sends over a {window}-minute window need at least {needed} minutes between "
-                    f"sends (was {_show(gap)}): spread across business hours instead of bursts"
-                )
-            else:
-                why = f"match mode: {limit} sends spread evenly over a {window}-minute window = every {needed} minutes"
-            out.append(
-                Change(
-                    subject=row.address,
-                    system="smartlead",
-                    field="min_time_to_wait_in_mins",
-                    before=gap,
-                    after=needed,
-                    reason=why,
-                    tenant_id=row.tenant_id,
-                    account_id=account.id,
-                )
-            )
-    return out
 
 
 def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
@@ -239,9 +56,15 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
 
     For each connected mailbox: allowed = ceiling - headroom - warmup (when counted), floored
     at 0; ``cap`` lowers limits above it, ``match`` sets every limit to it; with a sending
-    window the gap becomes ``max(min_gap, window // limit)``. Rows that cannot be planned safely
-    are listed in ``plan.skipped`` with the reason (no TenantCore limit and no
-    ``default_ceiling``; warmup active but its volume unknown; no TenantCore mailbox).
+    window (default ``09:00-17:00``) the gap becomes ``max(min_gap, window // limit)``. A
+    ceiling under the warmup volume lowers the warmup (``warmup_over_ceiling``); an unknown
+    warmup volume still caps the limit at the ceiling.
+
+    Rows that cannot be planned are in ``plan.skipped`` (no TenantCore limit and no
+    ``default_ceiling``; no TenantCore mailbox); mailboxes the plan cannot make safe (warmup
+    volume unknown, ``count_warmup=False``, ``warmup_over_ceiling="refuse"``) are in
+    ``plan.unsafe`` with the reason. Limits set to 0 and tenants whose sending the plan cuts by
+    more than half are in ``plan.cuts``; applying such a plan needs ``allow_drastic=True``.
     """
     if not isinstance(fleet, Fleet):
         raise TypeError(f"align_limits() needs a Fleet (Fleet.load(tc, sl)), got {type(fleet).__name__}")
@@ -251,6 +74,7 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
     tc_changes: list[Change] = []
     sl_changes: list[Change] = []
     skipped: list[Skip] = []
+    unsafe: list[Skip] = []
     stored_on: dict[str, int] = {}  # tenant_id -> mailboxes whose limit the plan stores
     limited_tenants: list[str] = []  # tenants with any stored limit (for enforce="all")
 
@@ -265,6 +89,7 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
                         code="TL203",
                         reason="no TenantCore mailbox behind this Smartlead account, so no ceiling to align to",
                         account_id=account.id,
+                        tenant_id=row.tenant_id,
                     )
                 )
             continue
@@ -281,6 +106,7 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
                             "pass LimitPolicy(default_ceiling=25) to store and enforce one"
                         ),
                         account_id=account.id if account is not None else None,
+                        tenant_id=tenant_id,
                     )
                 )
                 continue
@@ -304,50 +130,46 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
             limited_tenants.append(tenant_id)
         if account is None:
             continue
-        warmup, warmup_change = _warmup_for(row, account, policy)
-        if warmup is None:
-            if policy.count_warmup:
-                skipped.append(
-                    Skip(
-                        subject=row.address,
-                        code="TL302",
-                        reason=(
-                            "warmup is active but its daily volume is unknown (Smartlead's list omits it): "
-                            "load with Fleet.load(..., with_warmup_details=True) or set "
-                            "LimitPolicy(warmup_per_day=...)"
-                        ),
-                        account_id=account.id,
-                    )
-                )
-                continue
-            warmup = 0
-        if warmup_change is not None:
-            sl_changes.append(warmup_change)
-        sl_changes.extend(_smartlead_changes(row, account, ceiling, warmup, policy))
+        planned = plan_row(row, account, ceiling, policy)
+        sl_changes.extend(planned.changes)
+        if planned.unsafe is not None:
+            unsafe.append(planned.unsafe)
 
     provision_for = limited_tenants if policy.enforce == "all" else list(stored_on)
-    for tenant_id in provision_for:
+    # A tenant an earlier apply stored limits on without finishing provisioning (the journal):
+    # the API shows those limits as stored, so only this keeps them from staying unenforced.
+    provision_for += [t.tenant_id for t in fleet.tenants if t.tenant_id in fleet.unenforced]
+    for tenant_id in dict.fromkeys(provision_for):
         n = stored_on.get(tenant_id, 0)
-        reason = (
-            f"stored limits only bite once Exchange's transport rule is written ({n} new limit(s) on this tenant)"
-            if n
-            else "enforce='all': re-provision so every stored limit of this tenant is enforced"
-        )
-        tc_changes.append(
-            Change(
-                subject=tenant_id,
-                system="tenantcore",
-                field="mailbox_limits",
-                before=None,
-                after=None,
-                reason=reason,
-                tenant_id=tenant_id,
+        if n:
+            reason = f"stored limits only bite once Exchange's transport rule is written ({n} new limit(s) on this tenant)"
+        elif tenant_id in fleet.unenforced:
+            reason = (
+                "TL110: an earlier apply stored limits on this tenant but did not finish provisioning them "
+                "(apply journal): provision so Exchange enforces them"
             )
-        )
+        else:
+            reason = "enforce='all': re-provision so every stored limit of this tenant is enforced"
+        tc_changes.append(_provision(tenant_id, reason))
+    changes = (*tc_changes, *sl_changes)
     return LimitPlan(
         policy=policy,
-        changes=attach_tenants((*tc_changes, *sl_changes), fleet),
+        changes=attach_tenants(changes, fleet),
         skipped=attach_tenants(skipped, fleet),
+        unsafe=attach_tenants(unsafe, fleet),
+        cuts=find_cuts(fleet, changes),
+    )
+
+
+def _provision(tenant_id: str, reason: str) -> Change:
+    return Change(
+        subject=tenant_id,
+        system="tenantcore",
+        field="mailbox_limits",
+        before=None,
+        after=None,
+        reason=reason,
+        tenant_id=tenant_id,
     )
 
 
@@ -361,6 +183,8 @@ class LimitPlan(Tabular):
     policy: LimitPolicy
     changes: tuple[Change, ...] = ()
     skipped: tuple[Skip, ...] = ()
+    unsafe: tuple[Skip, ...] = ()
+    cuts: tuple[Cut, ...] = ()
 
     columns = ("tenant_name", "subject", "system", "field", "before", "after", "reason")
     summary_columns = LIMIT_SUMMARY_COLUMNS
@@ -377,12 +201,27 @@ class LimitPlan(Tabular):
         return len(self.changes)
 
     def counts(self) -> dict[str, int]:
-        """Changes per field, plus skipped rows."""
+        """Changes per field, plus skipped and unsafe rows, limits set to 0 and tenants' sending halved."""
         out: dict[str, int] = {}
         for change in self.changes:
             out[change.field] = out.get(change.field, 0) + 1
         out["skipped"] = len(self.skipped)
+        out["unsafe"] = len(self.unsafe)
+        out["set_to_zero"] = sum(1 for c in self.cuts if c.kind == "zero")
+        out["tenants_halved"] = sum(1 for c in self.cuts if c.kind == "halved")
         return out
+
+    @property
+    def is_drastic(self) -> bool:
+        """True when the plan sets a limit to 0 or halves a tenant's sending (apply needs ``allow_drastic=True``)."""
+        return bool(self.cuts)
+
+    def check_drastic(self, allow_drastic: bool) -> None:
+        """Raise [DrasticPlanError][tenantlead.orchestration.guard.DrasticPlanError] for a drastic plan not allowed."""
+        if not isinstance(allow_drastic, bool):
+            raise TypeError(f"allow_drastic must be True or False, got {allow_drastic!r}")
+        if self.cuts and not allow_drastic:
+            raise DrasticPlanError(self.cuts)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per change (skips are in :meth:`to_dict`)."""
@@ -403,18 +242,44 @@ class LimitPlan(Tabular):
             "counts": self.counts(),
             "changes": self.to_records(),
             "skipped": [s.to_record() for s in self.skipped],
+            "unsafe": [s.to_record() for s in self.unsafe],
+            "cuts": [c.to_record() for c in self.cuts],
+            "warnings": self.warnings(),
         }
+
+    def warnings(self) -> list[str]:
+        """What the summary warns about: drastic cuts (with counts) and mailboxes left unsafe."""
+        out: list[str] = []
+        if self.cuts:
+            out.append(
+                f"this plan {cuts_summary(self.cuts)}: applying it needs allow_drastic=True (CLI: --allow-drastic)"
+            )
+        if self.unsafe:
+            out.append(
+                f"{len(self.unsafe)} mailbox(es) cannot be made safe by this plan (limit + warmup may pass the "
+                "ceiling): see plan.unsafe for each and why"
+            )
+        return out
 
     def _html_summary(self) -> str:
         accounts = len({c.subject for c in self.changes if c.system == "smartlead"})
-        return f"{len(self.changes)} changes ({accounts} Smartlead accounts), {len(self.skipped)} skipped"
+        text = f"{len(self.changes)} changes ({accounts} Smartlead accounts), {len(self.skipped)} skipped"
+        if self.unsafe:
+            text += f", {len(self.unsafe)} unsafe"
+        if self.cuts:
+            text += f"; DRASTIC: {cuts_summary(self.cuts)}"
+        return text
 
     def __str__(self) -> str:
         lines = [f"LimitPlan ({self.policy.mode} mode): {self._html_summary()}"]
+        lines += [f"WARNING: {w}" for w in self.warnings()]
         lines.append(text_table(self.to_records(), list(self.columns), max_rows=self.max_display_rows))
         if self.skipped:
             lines.append("Skipped:")
             lines += [f"  {s.subject}: {s.reason}" for s in self.skipped[: self.max_display_rows]]
+        if self.unsafe:
+            lines.append("Unsafe:")
+            lines += [f"  {s.subject}: {s.reason}" for s in self.unsafe[: self.max_display_rows]]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -430,6 +295,8 @@ class LimitPlan(Tabular):
         on_progress: OnProgress | None = None,
         verify: bool = True,
         progress: Progress | None = None,
+        allow_drastic: bool = False,
+        journal: ApplyJournal | bool = True,
     ) -> ApplyResult:
         """Write the plan: TenantCore first, then Smartlead (bulk where possible), then re-read.
 
@@ -438,10 +305,18 @@ class LimitPlan(Tabular):
         after each (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
         ``"align"``; ``progress=`` is its deprecated older form). On ``KeyboardInterrupt`` the
         writes already made stand: the exception carries ``partial_result`` and a fresh plan
-        finishes the job.
+        finishes the job. A plan that sets a limit to 0 or halves a tenant's sending
+        (``plan.cuts``) raises [DrasticPlanError][tenantlead.orchestration.guard.DrasticPlanError]
+        before writing anything, unless ``allow_drastic=True``. Before storing limits on a tenant
+        the [apply journal][tenantlead.orchestration.journal.ApplyJournal] records it as not yet
+        enforced, and after provisioning as enforced, so an interruption between the two is
+        finished by the next plan (``journal``: True for the default file, an ``ApplyJournal``,
+        or False for none).
         """
+        self.check_drastic(allow_drastic)
         report = progress_callback("align", on_progress, progress)
-        return _drive.apply(LimitRun(self, tc, sl, report, verify=verify), tc, sl)
+        run = LimitRun(self, tc, sl, report, verify=verify, journal=_open_journal(journal))
+        return _drive.apply(run, tc, sl)
 
     async def aapply(
         self,
@@ -452,8 +327,20 @@ class LimitPlan(Tabular):
         verify: bool = True,
         concurrency: int = 8,
         progress: Progress | None = None,
+        allow_drastic: bool = False,
+        journal: ApplyJournal | bool = True,
     ) -> ApplyResult:
         """Async :meth:`apply`: independent requests run concurrently, at most ``concurrency`` at a time."""
+        self.check_drastic(allow_drastic)
         _drive.check_concurrency(concurrency)
-        run = LimitRun(self, tc, sl, progress_callback("align", on_progress, progress), verify=verify)
+        report = progress_callback("align", on_progress, progress)
+        run = LimitRun(self, tc, sl, report, verify=verify, journal=_open_journal(journal))
         return await _drive.aapply(run, tc, sl, concurrency=concurrency)
+
+
+def _open_journal(journal: ApplyJournal | bool) -> ApplyJournal | None:
+    if isinstance(journal, ApplyJournal):
+        return journal
+    if not isinstance(journal, bool):
+        raise TypeError(f"journal must be True, False or an ApplyJournal, got {journal!r}")
+    return ApplyJournal() if journal else None

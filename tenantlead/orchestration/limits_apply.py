@@ -14,12 +14,14 @@ blocking clients, ``concurrency`` at a time on async ones):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tenantlead._core.flow import Flow, Gather, Outcome
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
 from tenantlead.orchestration.fleet import normalize_address
+from tenantlead.orchestration.journal import ApplyJournal
 from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, OnProgress, describe_error
 from tenantlead.orchestration.views import subject_tenants
 from tenantlead.smartlead.models import BatchResult, EmailAccount
@@ -47,6 +49,13 @@ _UPDATE_FIELDS = {"message_per_day": "max_email_per_day", "min_time_to_wait_in_m
 BulkKey = tuple[list[int], dict[int, list["Change"]]]
 
 
+def _bulk_field(field: str, value: int | None) -> tuple[str, Any]:
+    """The bulk-update keyword for a planned value; warmup 0 turns warmup off (volumes start at 1)."""
+    if field == "warmup_per_day" and value == 0:
+        return "warmup_status", "INACTIVE"
+    return _BULK_FIELDS[field], value
+
+
 def _batches(ids: Sequence[int], size: int) -> list[list[int]]:
     return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
@@ -62,6 +71,7 @@ class LimitRun(PhasedRun):
         on_progress: OnProgress | None,
         *,
         verify: bool,
+        journal: ApplyJournal | None = None,
     ) -> None:
         tc_needed = any(c.system == "tenantcore" for c in plan.changes)
         sl_needed = any(c.system == "smartlead" for c in plan.changes)
@@ -77,6 +87,8 @@ class LimitRun(PhasedRun):
         )
         self.plan = plan
         self.verify = verify
+        self.journal = journal
+        self._now = getattr(tc, "now", None)
         self.drift: list[Drift] = []
         self.tc_written: set[str] = set()  # tenants with a stored limit written
         self.sl_written: dict[tuple[str, str], Change] = {}  # (address, field) -> change written
@@ -110,17 +122,29 @@ class LimitRun(PhasedRun):
         unenforced = sorted(self.tc_written - provisioned)
         hint = "Load the fleet again and re-run align_limits to finish."
         if unenforced:
-            # A fresh plan sees these limits as stored and plans nothing for them.
+            # The API shows these limits as stored; only the journal (or enforce="all") brings them back.
+            where = (
+                f"the apply journal ({self.journal.path}) records them, so the next plan provisions them; "
+                if self.journal is not None and self.journal.path is not None
+                else ""
+            )
             hint += (
-                f" Limits were stored but not yet enforced on tenant(s) {', '.join(unenforced)}: plan with "
-                'LimitPolicy(..., enforce="all") once to provision them.'
+                f" Limits were stored but not yet enforced on tenant(s) {', '.join(unenforced)}: {where}or plan "
+                'with LimitPolicy(..., enforce="all") (CLI: --enforce-all) once to provision them.'
             )
         return hint
+
+    def _moment(self) -> datetime | None:
+        now = self._now() if callable(self._now) else None
+        return now if isinstance(now, datetime) else None
 
     # ---------------------------------------------------------------- TenantCore
 
     def patch_phase(self) -> Flow[None]:
-        """Store each planned ``daily_send_limit``."""
+        """Store each planned ``daily_send_limit`` (the journal first records the tenants as unenforced)."""
+        stored_on = [str(c.tenant_id) for c in self.plan.changes if c.field == "daily_send_limit"]
+        if self.journal is not None:
+            self.journal.mark_stored(dict.fromkeys(stored_on), self._moment())
         work: list[tuple[Change, Flow[Mailbox]]] = []
         for change in self.plan.changes:
             if change.system == "tenantcore" and change.field == "daily_send_limit":
@@ -156,7 +180,9 @@ class LimitRun(PhasedRun):
         yield from self.each(work, self.provision_done)
 
     def provision_done(self, change: Change, value: Any, error: Exception | None) -> None:
-        """Record a provisioned tenant."""
+        """Record a provisioned tenant (and, in the journal, that its stored limits are enforced)."""
+        if error is None and self.journal is not None and change.tenant_id is not None:
+            self.journal.mark_enforced([change.tenant_id], self._moment())
         self._finish(change, error, "Exchange transport rule written: stored limits are enforced")
 
     # ---------------------------------------------------------------- Smartlead
@@ -177,7 +203,7 @@ class LimitRun(PhasedRun):
             groups.setdefault(key, []).append(account_id)
         work: list[tuple[BulkKey, Flow[BatchResult[str]]]] = []
         for key, ids in groups.items():
-            fields = {_BULK_FIELDS[f]: v for f, v in key}
+            fields = dict(_bulk_field(f, v) for f, v in key)
             for batch in _batches(ids, BULK_BATCH):
                 work.append(((batch, {i: by_account[i] for i in batch}), _calls.bulk_update(batch, **fields)))
         yield from self.each(work, self.bulk_done)
@@ -211,7 +237,7 @@ class LimitRun(PhasedRun):
                 work.append(((limited, why), _calls.update_account(account_id, **settings)))
             for change in changes:
                 if change.field == "warmup_per_day":
-                    assert change.after is not None  # a warmup change always sets a volume
+                    assert change.after is not None  # a warmup change always sets a volume (0: off)
                     flow = _calls.update_warmup(account_id, total_warmup_per_day=change.after)
                     work.append((([change], why), flow))
         self.fallback = []

@@ -8,13 +8,23 @@ below the ceiling Smartlead should stay and how the day's volume should be sprea
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from tenantlead._core.validate import MAX_DAILY_LIMIT
 
-__all__ = ["SMARTLEAD_MIN_GAP", "LimitMode", "LimitPolicy", "parse_window"]
+if TYPE_CHECKING:
+    from tenantlead.orchestration.checks_model import CheckPolicy
+
+__all__ = [
+    "CONNECT_WARMUP_PER_DAY",
+    "DEFAULT_WINDOW",
+    "SMARTLEAD_MIN_GAP",
+    "LimitMode",
+    "LimitPolicy",
+    "parse_window",
+]
 
 #: Smartlead rejects gaps under 3 minutes (``"min_time_btw_emails" must be larger than or equal to 3``).
 SMARTLEAD_MIN_GAP = 3
@@ -22,6 +32,12 @@ SMARTLEAD_MIN_GAP = 3
 RECOMMENDED_MIN_GAP = 10
 
 LimitMode = Literal["cap", "match"]
+
+#: The sending window planned by default: the 8-hour business day the checks (TL304) assume.
+DEFAULT_WINDOW = "09:00-17:00"
+#: Warmup volume ``connect`` gives new accounts when the policy names none (a slow start within
+#: Smartlead's 1-50 range; the warmup budget page's example).
+CONNECT_WARMUP_PER_DAY = 5
 
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -74,6 +90,11 @@ def _validate(policy: LimitPolicy) -> None:
         _check_int("warmup_per_day (Smartlead's warmup range)", policy.warmup_per_day, 1, 50)
     if policy.enforce not in ("changed", "all"):
         raise ValueError(f"enforce must be 'changed' or 'all', got {policy.enforce!r}")
+    if policy.warmup_over_ceiling not in ("lower", "refuse"):
+        raise ValueError(
+            "warmup_over_ceiling must be 'lower' (lower the warmup volume to fit the ceiling) or 'refuse' "
+            f"(leave it and report the mailbox as unsafe), got {policy.warmup_over_ceiling!r}"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -92,13 +113,19 @@ class LimitPolicy:
         default_ceiling: for mailboxes with no TenantCore limit: None leaves them alone (TL106,
             reported as skipped); a number (0..10000) plans storing it and provisioning
             enforcement for the tenant.
-        sending_window: business hours the day's volume spreads over, ``"09:00-17:00"`` or
-            minutes; None leaves sending gaps alone.
+        sending_window: business hours the day's volume spreads over, ``"09:00-17:00"`` (the
+            default, the same 8-hour day the checks assume) or minutes; None leaves sending gaps
+            alone.
         min_gap: the smallest gap planned, in minutes (>= 3, Smartlead's minimum; default 10
             because Smartlead's help centre links shorter gaps to disconnections).
         enforce: ``"changed"`` provisions enforcement only on tenants where the plan stores a
             limit; ``"all"`` re-provisions every tenant with a stored limit (use it to finish a
             run interrupted between storing and provisioning).
+        warmup_over_ceiling: what to do when the ceiling (less headroom) is under an account's
+            warmup volume, so warmup alone would get the mailbox blocked: ``"lower"`` (default)
+            lowers the warmup to what fits (turning it off when nothing does) and sets the
+            campaign limit to 0; ``"refuse"`` sets the limit to 0, leaves warmup, and lists the
+            mailbox in ``plan.unsafe``.
     """
 
     mode: LimitMode = "cap"
@@ -106,9 +133,10 @@ class LimitPolicy:
     count_warmup: bool = True
     warmup_per_day: int | None = None
     default_ceiling: int | None = None
-    sending_window: str | int | None = None
+    sending_window: str | int | None = DEFAULT_WINDOW
     min_gap: int = RECOMMENDED_MIN_GAP
     enforce: Literal["changed", "all"] = "changed"
+    warmup_over_ceiling: Literal["lower", "refuse"] = "lower"
 
     def __attrs_post_init__(self) -> None:
         _validate(self)
@@ -123,12 +151,37 @@ class LimitPolicy:
         budget = warmup if self.count_warmup else 0
         return max(0, ceiling - self.headroom - budget)
 
+    def warmup_that_fits(self, ceiling: int, warmup: int) -> int:
+        """The warmup volume a mailbox with ``ceiling`` can carry: ``warmup``, or what the ceiling leaves (0: off).
+
+        Exchange counts warmup like campaign mail, so a warmup above the ceiling less headroom
+        gets the mailbox blocked by itself; ``align_limits`` (``warmup_over_ceiling="lower"``)
+        and ``connect`` both lower it to this.
+        """
+        return min(warmup, max(0, ceiling - self.headroom))
+
     def needed_gap(self, limit: int) -> int | None:
         """The gap that spreads ``limit`` sends over the window (None without a window or sends)."""
         window = self.window_minutes
         if window is None or limit <= 0:
             return None
         return max(self.min_gap, window // max(1, limit))
+
+    def check_policy(self, base: CheckPolicy | None = None) -> CheckPolicy:
+        """The [CheckPolicy][tenantlead.orchestration.checks_model.CheckPolicy] that judges a fleet aligned with this policy.
+
+        Its sending window and minimum gap (TL304) are this policy's, so a mailbox the plan
+        aligned is not flagged by ``troubleshoot(fleet, policy=limit_policy.check_policy())``.
+        """
+        from tenantlead.orchestration.checks_model import CheckPolicy
+
+        base = base if base is not None else CheckPolicy()
+        window = self.window_minutes
+        return attrs.evolve(
+            base,
+            sending_window_minutes=window if window is not None else base.sending_window_minutes,
+            min_gap_minutes=self.min_gap,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The policy as a JSON-ready dict."""

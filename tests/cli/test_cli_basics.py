@@ -46,8 +46,20 @@ def test_tenant_filter_accepts_names_and_rejects_unknown_ones(sb: Sandbox, run: 
     code, out, err = run("--sandbox", "status", "--tenant", "No Such Client")
     assert code == 2
     assert out == ""
-    assert "error: unknown tenant 'No Such Client'" in err.splitlines()
+    assert any(line.startswith("error: unknown tenant 'No Such Client'") for line in err.splitlines())
     assert "hint:" in err
+
+    # Case and spaces do not matter; a typo gets the closest names, not the first few alphabetically.
+    code, out, _ = run("--sandbox", "status", "--json", "--tenant", "  " + name.upper().replace(" ", "  "))
+    assert code == 0
+    assert [t["tenant_name"] for t in json.loads(out)["tenants"]] == [name]
+    typo = name[:-1] + ("x" if name[-1] != "x" else "y")
+    code, _, err = run("--sandbox", "status", "--tenant", typo)
+    assert code == 2
+    assert f"did you mean {name!r}" in err
+    hint = next(line for line in err.splitlines() if line.startswith("hint:"))
+    assert "closest:" in hint
+    assert name in hint
 
 
 def test_missing_keys_exit_2_and_name_the_environment_variable(run: Run) -> None:

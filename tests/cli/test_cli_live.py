@@ -83,7 +83,7 @@ def test_debug_output_never_contains_a_key(
         outputs.append((argv[0], code, out + err))
     codes = [code for _, code, _ in outputs]
     assert codes[0] == 0
-    assert codes[3] == codes[4] == 1  # authentication failures are API errors
+    assert codes[3] == codes[4] == 4  # authentication failures: the API refuses the keys
     assert "debug:" in outputs[0][2]  # the request log is on...
     assert "api_key=***" in outputs[0][2]  # ...and redacted
     for _, _, text in outputs:
@@ -101,7 +101,7 @@ def test_errors_without_debug_are_one_line_and_a_hint(
     monkeypatch.setenv("TENANTCORE_API_KEY", "tc_live_" + "0" * 48)
     monkeypatch.setenv("SMARTLEAD_API_KEY", served["SMARTLEAD_API_KEY"])
     code, out, err = run("status")
-    assert code == 1
+    assert code == 4
     assert out == ""
     lines = err.splitlines()
     assert len(lines) == 2

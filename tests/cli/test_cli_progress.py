@@ -111,7 +111,7 @@ def test_ctrl_c_during_align_says_what_was_written_and_the_command_that_finishes
     assert tenant in err  # the tenant whose stored limit is not enforced yet
     hint = next(line for line in err.splitlines() if line.startswith("hint: "))
     [command] = re.findall(r"`tenantlead (.*?)`", hint)
-    assert command.split() == ["--sandbox", "align", "--default-ceiling", "25", "--apply", "--enforce", "all"]
+    assert command.split() == ["--sandbox", "align", "--default-ceiling", "25", "--apply", "--enforce-all"]
 
     # The hint is a real command: running it finishes the job.
     code, _out, err = run(*command.split())

@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from tenantlead.orchestration.fleet import Fleet, address_domain
-from tenantlead.smartlead.models import EmailAccount
+from tenantlead.smartlead.models import EmailAccount, WarmupStatus
 from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, Tenant
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -259,7 +259,11 @@ def applied(f: Fleet, plan: Any) -> Fleet:
         edits = dict(sl.get(a.id, {}))
         if "warmup_per_day" in edits:
             assert a.warmup_details is not None
-            details = attrs.evolve(a.warmup_details, max_email_per_day=edits.pop("warmup_per_day"))
+            volume = edits.pop("warmup_per_day")
+            if volume == 0:  # the plan turns warmup off (the apply writes warmup_status INACTIVE)
+                details = attrs.evolve(a.warmup_details, status=WarmupStatus.INACTIVE)
+            else:
+                details = attrs.evolve(a.warmup_details, max_email_per_day=volume)
             edits["warmup_details"] = details
         return attrs.evolve(a, **edits)
 

@@ -54,7 +54,10 @@ def test_smtp_connect_creates_one_aligned_account_per_mailbox_and_reruns_create_
         account = sl_account(sb, email)
         assert account.type == "SMTP"
         assert (account.smtp_host, account.smtp_port, account.imap_port) == ("smtp.office365.com", 587, 993)
-        assert (account.message_per_day, account.min_time_to_wait_in_mins) == (25, 19)
+        # Warmup on by default (5/day), budgeted under the ceiling: 25 - 5 = 20, spread over 480 min.
+        assert (account.message_per_day, account.min_time_to_wait_in_mins) == (20, 24)
+        assert account.warmup is not None
+        assert (account.warmup.status, account.warmup.total_warmup_per_day) == ("ACTIVE", 5)
         assert account.client_id == 4242
         assert tag.id in account.tag_ids
     # Interrupted-run case: the same (stale) plan again meets ACCOUNT_ALREADY_EXIST, creates nothing.

@@ -110,8 +110,8 @@ def test_text_cuts_long_groups() -> None:
 def test_healthy_text_and_repr() -> None:
     report = troubleshoot(build_fleet([mailbox("anna@acme-mail.com")], [account("anna@acme-mail.com")]))
 
-    assert str(report) == "Troubleshooting: no problems found (18 checks)"
-    assert repr(report) == "<Report no problems found (18 checks)>"
+    assert str(report) == "Troubleshooting: no problems found (19 checks)"
+    assert repr(report) == "<Report no problems found (19 checks)>"
 
 
 def test_to_dict_is_json_ready_with_details() -> None:
@@ -255,6 +255,7 @@ def test_policy_rejects_bad_thresholds(kwargs: dict[str, object], words: str) ->
 def test_catalogue_lists_every_contract_code_with_sensible_severities() -> None:
     expected = (
         [f"TL10{i}" for i in range(1, 10)]
+        + ["TL110"]
         + [f"TL20{i}" for i in range(1, 5)]
         + [f"TL30{i}" for i in range(1, 6)]
     )

@@ -137,7 +137,9 @@ def test_manual_strategy_gives_a_handoff_list():
     handoff = {row["address"]: row for row in plan.handoff()}
     assert set(handoff) == {"new@acme.com", "nolimit@acme2.com"}
     assert "Microsoft 365" in handoff["new@acme.com"]["steps"]
-    assert handoff["new@acme.com"]["then_set"] == "daily limit 25"
+    # The default policy warms up at 5/day under the ceiling (25 - 5 = 20) and spreads the limit
+    # over a 09:00-17:00 day: 480 // 20 = 24 minutes apart.
+    assert handoff["new@acme.com"]["then_set"] == "daily limit 20, gap 24 min, warmup 5/day"
 
 
 def test_plan_output_never_contains_a_password():
@@ -266,8 +268,11 @@ def test_clients_or_tags_naming_no_tenant_are_refused_with_the_fleets_tenants() 
     fleet = _fleet_for_unknown_keys()
     with pytest.raises(ValueError, match=r"clients= names tenants that are not in the fleet: 'Acme Dental'"):
         plan_connect(fleet, "manual", clients={"Acme Dental": 7})
-    with pytest.raises(ValueError, match=r"tags= names tenants .*'acme'.*exact name"):
-        plan_connect(fleet, "manual", tags={"acme": [5]})
+    with pytest.raises(ValueError, match=r"tags= names tenants .*'Acne' \(did you mean 'Acme'\?\)"):
+        plan_connect(fleet, "manual", tags={"Acne": [5]})
+    # Case and spaces do not matter: " acme " names the tenant Acme.
+    plan = plan_connect(fleet, "manual", clients={" acme ": 7})
+    assert [i.settings.client_id for i in plan.items if i.action != "skip"] == [7]
 
 
 def test_an_unquoted_comma_in_a_password_is_refused_not_cut() -> None:

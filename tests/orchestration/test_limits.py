@@ -85,15 +85,41 @@ def test_headroom_and_counted_warmup_come_off_the_ceiling():
     assert "headroom 2" in plan.changes[0].reason
 
 
-def test_allowed_is_floored_at_zero():
+def test_a_ceiling_under_the_warmup_lowers_the_warmup_instead_of_leaving_warmup_over_it():
     f = simple_fleet([(3, account(addr(0), limit=20, warmup=5))])
     plan = align_limits(f, LimitPolicy(headroom=1))
+    # 3 - headroom 1 leaves 2: warmup goes to 2 and the campaign limit to 0 (the mailbox stays unblocked).
     assert fields(plan, "message_per_day") == {addr(0): (20, 0)}
-    # The arithmetic shown is true (3 - 5 - 1 is not 0) and says what would make room.
-    reason = plan.changes[0].reason
-    assert "= 0" not in reason
-    assert "already fill" in reason
-    assert "warmup_per_day" in reason
+    assert fields(plan, "warmup_per_day") == {addr(0): (5, 2)}
+    warmup = next(c for c in plan.changes if c.field == "warmup_per_day")
+    assert "under the warmup volume of 5/day" in warmup.reason
+    limit = next(c for c in plan.changes if c.field == "message_per_day")
+    assert "TenantCore ceiling 3 - warmup 2 - headroom 1 = 0" in limit.reason  # true arithmetic
+    assert plan.unsafe == ()
+    # Setting a limit to 0 is a drastic plan: the summary says so with the count.
+    assert plan.counts()["set_to_zero"] == 1
+    assert "sets 1 limit(s) to 0" in str(plan)
+
+
+def test_a_ceiling_of_zero_turns_warmup_off():
+    f = simple_fleet([(0, account(addr(0), limit=20, warmup=5))])
+    plan = align_limits(f)
+    assert fields(plan, "warmup_per_day") == {addr(0): (5, 0)}
+    assert "turn warmup off" in next(c.action for c in plan.changes if c.field == "warmup_per_day")
+
+
+def test_warmup_over_the_ceiling_refused_by_policy_caps_at_zero_and_names_the_mailbox():
+    f = simple_fleet([(3, account(addr(0), limit=20, warmup=5))])
+    plan = align_limits(f, LimitPolicy(warmup_over_ceiling="refuse"))
+    assert fields(plan, "message_per_day") == {addr(0): (20, 0)}
+    assert fields(plan, "warmup_per_day") == {}
+    (unsafe,) = plan.unsafe
+    assert unsafe.subject == addr(0)
+    assert unsafe.code == "TL302"
+    assert "refuse" in unsafe.reason
+    assert "1 mailbox(es) cannot be made safe" in str(plan)
+    with pytest.raises(ValueError, match="warmup_over_ceiling must be 'lower'"):
+        LimitPolicy(warmup_over_ceiling="ignore")  # type: ignore[arg-type]
 
 
 def test_uncounted_warmup_is_not_budgeted_even_when_unknown():
@@ -101,16 +127,21 @@ def test_uncounted_warmup_is_not_budgeted_even_when_unknown():
     plan = align_limits(f, LimitPolicy(count_warmup=False))
     assert plan.is_empty
     assert plan.skipped == ()
+    # Not budgeting warmup is the user's choice, but the plan still says the mailbox is not safe.
+    (unsafe,) = plan.unsafe
+    assert "count_warmup=False" in unsafe.reason
 
 
-def test_unknown_warmup_volume_is_skipped_with_how_to_fix_never_guessed():
+def test_unknown_warmup_volume_still_caps_at_the_ceiling_and_says_the_rest_needs_the_volume():
     f = simple_fleet([(25, account(addr(0), limit=40, warmup=None))])
     plan = align_limits(f)
-    assert plan.is_empty
-    (skip,) = plan.skipped
-    assert skip.subject == addr(0)
-    assert "with_warmup_details=True" in skip.reason
-    assert "warmup_per_day" in skip.reason
+    # The known overrun (40 > 25) is fixed whatever the warmup is.
+    assert fields(plan, "message_per_day") == {addr(0): (40, 25)}
+    assert plan.skipped == ()
+    (unsafe,) = plan.unsafe
+    assert unsafe.subject == addr(0)
+    assert "with_warmup_details=True" in unsafe.reason
+    assert "warmup_per_day" in unsafe.reason
 
 
 def test_inactive_or_blocked_warmup_counts_as_zero():
@@ -223,8 +254,8 @@ def test_no_gap_is_planned_without_a_window_or_for_a_zero_limit():
     f = simple_fleet(
         [(25, account(addr(0), limit=20, gap=1, warmup=5)), (5, account(addr(1), limit=9, gap=1))]
     )
-    assert fields(align_limits(f), "min_time_to_wait_in_mins") == {}
-    plan = align_limits(f, LimitPolicy(sending_window="09:00-17:00"))
+    assert fields(align_limits(f, LimitPolicy(sending_window=None)), "min_time_to_wait_in_mins") == {}
+    plan = align_limits(f, LimitPolicy(sending_window="09:00-17:00", warmup_over_ceiling="refuse"))
     # addr(1): ceiling 5 - warmup 5 = 0 sends: nothing to spread.
     assert fields(plan, "message_per_day")[addr(1)] == (9, 0)
     assert addr(1) not in fields(plan, "min_time_to_wait_in_mins")
@@ -235,13 +266,19 @@ def test_no_gap_is_planned_without_a_window_or_for_a_zero_limit():
 
 def test_plan_renders_as_text_dict_records_and_html():
     f = simple_fleet([(25, account(addr(0), limit=40, warmup=5)), (None, None)])
-    plan = align_limits(f)
+    plan = align_limits(f, LimitPolicy(sending_window=None))
     text = str(plan)
     assert "message_per_day" in text
     assert "Skipped:" in text
     assert "TL106" not in text or "default_ceiling" in text
     data = json.loads(plan.to_json())
-    assert data["counts"] == {"message_per_day": 1, "skipped": 1}
+    assert data["counts"] == {
+        "message_per_day": 1,
+        "skipped": 1,
+        "unsafe": 0,
+        "set_to_zero": 0,
+        "tenants_halved": 0,
+    }
     assert data["changes"][0]["before"] == 40
     assert data["changes"][0]["after"] == 20
     assert data["skipped"][0]["code"] == "TL106"
