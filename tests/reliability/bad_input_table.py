@@ -249,7 +249,14 @@ ROWS: tuple[Row, ...] = (
         "LimitPolicy(headroom=-1)",
         lambda a: LimitPolicy(headroom=-1),
         ValueError,
-        "headroom must be >= 0",
+        "headroom must be 0..10000",
+    ),
+    Row(
+        "limits",
+        "LimitPolicy(headroom=10**20)",
+        lambda a: LimitPolicy(headroom=10**20),
+        ValueError,
+        "headroom must be 0..10000",
     ),
     Row(
         "limits",
@@ -343,6 +350,13 @@ ROWS: tuple[Row, ...] = (
         lambda a: load_credentials("email,password\nnot-an-email,Aa1!aaaa\n"),
         CredentialsError,
         "row 2, column A ('email'): not an email address (it has no '@')",
+    ),
+    Row(
+        "credentials",
+        "CSV with the email and password columns swapped",
+        lambda a: load_credentials("email,password\nSwapped-Pa55word!,ava@x.com\n"),
+        CredentialsError,
+        "row 2, column A ('email'): not an email address",
     ),
     Row(
         "credentials",

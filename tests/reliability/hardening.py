@@ -481,3 +481,72 @@ def gap_range_is_checked() -> None:
     from tests.reliability.bad_input_table import run_rows
 
     run_rows("time_to_wait_in_mins=0", "time_to_wait_in_mins=10**9 (bulk)")
+
+
+@case(21, "bad input", "LimitPolicy(headroom=10**20) is refused instead of zeroing every limit")
+def headroom_range_is_checked() -> None:
+    from tests.reliability.bad_input_table import run_rows
+
+    run_rows("LimitPolicy(headroom=10**20)")
+
+
+# ---------------------------------------------------------------------------------- 11
+
+
+@case(
+    11, "fault", "ceilings TenantCore should never send (-1, true, 2.5) are unknown: reported, never acted on"
+)
+def impossible_ceilings_are_left_alone() -> None:
+    from tenantlead.orchestration import Fleet, LimitPolicy, align_limits
+
+    sb = Sandbox.demo(seed=3, tenants=2)
+    tc, sl = _sandbox_clients(sb)
+    fleet = Fleet.load(tc, sl)
+    connected = [r for r in fleet.rows if r.account is not None and r.mailbox is not None][:3]
+    by_address = {m.primary_smtp.lower(): m for m in sb.tc_account.mailboxes.values()}
+    for row, bad in zip(connected, (-1, True, 2.5), strict=True):
+        by_address[row.address].daily_send_limit = bad  # what a broken API answer would carry
+    fleet = Fleet.load(tc, sl)
+    plan = align_limits(fleet, LimitPolicy(default_ceiling=25, mode="match"))
+    touched = {c.subject for c in plan.changes}
+    for row, bad in zip(connected, (-1, True, 2.5), strict=True):
+        assert row.address not in touched
+        [skip] = [s for s in plan.skipped if s.subject == row.address]
+        assert f"daily_send_limit={bad!r}, outside its range" in skip.reason
+        mailbox = next(r.mailbox for r in fleet.rows if r.address == row.address)
+        assert mailbox is not None
+        assert mailbox.daily_send_limit is None
+        assert mailbox.daily_send_limit_out_of_range == bad
+
+
+# ---------------------------------------------------------------------------------- 6 / 15
+
+
+@case(
+    6, "bad input", "a credentials CSV with swapped columns: the error names row and column, never the cell"
+)
+def swapped_credentials_never_show_the_password() -> None:
+    from tests.reliability.bad_input_table import run_rows
+
+    run_rows("CSV with the email and password columns swapped")
+    from tenantlead.orchestration import CredentialsError, load_credentials
+
+    with pytest.raises(CredentialsError) as info:
+        load_credentials("email;password\nSwapped-Pa55word!;ava@x.com\nS3cond,Pass;bo@x.com\n")
+    assert "Pa55word" not in str(info.value)
+    assert "S3cond" not in str(info.value)
+
+
+@case(15, "bad input", "IDN domains and credentials read from a pipe are accepted")
+def idn_and_piped_credentials_are_read() -> None:
+    import io
+
+    from tenantlead.orchestration import load_credentials
+
+    creds = load_credentials(
+        "email,password\nava@bücher.example,Aa1!aaaa\nbo@xn--bcher-kva.example,Bb2!bbbb\n"
+    )
+    assert creds.get("ava@bücher.example") == "Aa1!aaaa"
+    assert creds.get("bo@xn--bcher-kva.example") == "Bb2!bbbb"
+    piped = load_credentials(io.BytesIO(b"email,password\nava@x.com,Aa1!aaaa\n"))
+    assert piped.get("ava@x.com") == "Aa1!aaaa"
