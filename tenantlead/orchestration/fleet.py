@@ -9,6 +9,7 @@ on hand-built fleets.
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from tenantlead._core.flow import Flow, Gather, Outcome, arun_flow, run_flow
+from tenantlead.errors import NotFoundError
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import check_concurrency
 from tenantlead.orchestration._render import Tabular, View, text_table
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from tenantlead.orchestration.plots import FleetPlots
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
     from tenantlead.tenantcore import AsyncTenantCore, TenantCore
+
+logger = logging.getLogger("tenantlead")
 
 __all__ = ["Fleet", "FleetRow", "RowStatus", "address_domain", "normalize_address"]
 
@@ -283,9 +287,16 @@ class Fleet(Tabular):
             for domain in domain_map.get(tenant.tenant_id, ()):
                 domain_index[domain.domain_name.lower()] = (tenant, domain)
         accounts_by_address: dict[str, EmailAccount] = {}
+        duplicates: list[EmailAccount] = []
         for account in account_list:
-            # Duplicate addresses cannot exist in one Smartlead user; keep the first if they do.
-            accounts_by_address.setdefault(normalize_address(account.from_email), account)
+            # Smartlead keeps addresses case-sensitively, so 'Ava@x.com' and 'ava@x.com' can both
+            # exist: the first joins its mailbox, every other one gets a row of its own (with no
+            # mailbox behind it, so the doctor reports it) instead of vanishing from the fleet.
+            key = normalize_address(account.from_email)
+            if key in accounts_by_address:
+                duplicates.append(account)
+            else:
+                accounts_by_address[key] = account
 
         rows: list[FleetRow] = []
         seen: set[str] = set()
@@ -323,6 +334,16 @@ class Fleet(Tabular):
                     domain=hit[1],
                     account=account,
                     events=tuple(events_by_address.get(address, ())),
+                )
+            )
+        for account in duplicates:
+            hit = domain_index.get(address_domain(normalize_address(account.from_email)))
+            rows.append(
+                FleetRow(
+                    address=account.from_email.strip(),
+                    tenant=hit[0] if hit else None,
+                    domain=hit[1] if hit else None,
+                    account=account,
                 )
             )
         rows.sort(key=lambda r: (r.tenant_id or "", r.domain_name, r.address))
@@ -638,9 +659,22 @@ def _load_flow(
             report("warmup details", finished, len(wanted))
 
         gets = [_calls.get_account(accounts[i].id) for i in wanted]
-        details = _values((yield Gather(gets, concurrency=parallel, on_done=detail_done)))
-        for index, detail in zip(wanted, details, strict=True):
+        outcomes = yield Gather(gets, concurrency=parallel, on_done=detail_done)
+        # An account deleted between the list and its GET is gone, not a failed load: its
+        # mailbox's row shows it as not connected, as a fresh load would.
+        gone = {i for i, o in zip(wanted, outcomes, strict=True) if isinstance(o.error, NotFoundError)}
+        kept = [(i, o) for i, o in zip(wanted, outcomes, strict=True) if i not in gone]
+        details = _values([o for _, o in kept])
+        for (index, _), detail in zip(kept, details, strict=True):
             accounts[index] = _with_details(accounts[index], detail)
+        if gone:
+            logger.warning(
+                "%d Smartlead account(s) were deleted while the fleet loaded (ids %s); their mailboxes show as "
+                "not connected",
+                len(gone),
+                ", ".join(str(accounts[i].id) for i in sorted(gone)),
+            )
+            accounts = [a for i, a in enumerate(accounts) if i not in gone]
     return {
         "tenants": tenants,
         "domains": domains,

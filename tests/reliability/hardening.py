@@ -550,3 +550,58 @@ def idn_and_piped_credentials_are_read() -> None:
     assert creds.get("bo@xn--bcher-kva.example") == "Bb2!bbbb"
     piped = load_credentials(io.BytesIO(b"email,password\nava@x.com,Aa1!aaaa\n"))
     assert piped.get("ava@x.com") == "Aa1!aaaa"
+
+
+# ---------------------------------------------------------------------------------- 14
+
+
+@case(14, "fault", "an account deleted mid-load (404 on its warmup GET) does not abort the load")
+def account_deleted_mid_load_is_gone_not_fatal() -> None:
+    import re
+
+    from tenantlead.orchestration import Fleet
+
+    sb = Sandbox.demo(seed=4, tenants=2)
+    tc, sl = _sandbox_clients(sb)
+    original = sb.dispatch
+    deleted: list[int] = []
+
+    def dispatch(api: str, req: Any) -> Any:
+        found = re.search(r"/email-accounts/(\d+)/?$", req.path) if api == "smartlead" else None
+        if found and req.method == "GET" and not deleted:
+            deleted.append(int(found.group(1)))
+            del sb.sl_user.accounts[deleted[0]]  # deleted in the app between the list and this GET
+        return original(api, req)
+
+    sb.dispatch = dispatch  # type: ignore[method-assign]
+    fleet = Fleet.load(tc, sl, with_warmup_details=True)
+    assert deleted
+    assert all(r.account is None or r.account.id != deleted[0] for r in fleet.rows)
+    assert len([r for r in fleet.rows if r.account is not None]) > 10
+
+
+# ---------------------------------------------------------------------------------- 18
+
+
+@case(18, "fault", "a Smartlead account differing from another only by letter case keeps a row of its own")
+def case_twin_accounts_both_show() -> None:
+    from tenantlead.orchestration import Fleet, troubleshoot
+
+    sb = Sandbox.demo(seed=8, tenants=1)
+    tc, sl = _sandbox_clients(sb)
+    before = Fleet.load(tc, sl)
+    row = next(r for r in before.rows if r.account is not None and r.mailbox is not None)
+    twin = attrs.evolve(row.account, id=row.account.id + 100_000, from_email=row.address.upper())  # type: ignore[union-attr]
+    fleet = Fleet.build(
+        tenants=before.tenants, domains=before.domains, mailboxes=before.mailboxes,
+        accounts=[*before.accounts, twin], loaded_at=before.loaded_at,
+    )  # fmt: skip
+    ids = {r.account.id for r in fleet.rows if r.account is not None} | {
+        a.id for a in fleet.external_accounts
+    }
+    assert twin.id in ids
+    assert row.account is not None
+    assert row.account.id in ids
+    [twin_row] = [r for r in fleet.rows if r.account is not None and r.account.id == twin.id]
+    assert twin_row.mailbox is None
+    assert any(twin_row.address in f.subject for f in troubleshoot(fleet).findings)
