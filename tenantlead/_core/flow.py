@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Generator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 import attrs
@@ -53,6 +53,7 @@ __all__ = [
     "Outcome",
     "Sleep",
     "Step",
+    "Stopped",
     "arun_flow",
     "on",
     "run_flow",
@@ -87,6 +88,10 @@ class Outcome(Generic[T]):
         return self.error is None
 
 
+class Stopped(Exception):
+    """The outcome of a flow a [Gather][tenantlead._core.flow.Gather] stopped waiting for (``stop_when``)."""
+
+
 @attrs.frozen
 class Gather:
     """Run several flows; answered with ``list[Outcome]`` in the order of ``flows``.
@@ -95,11 +100,18 @@ class Gather:
     concurrently; a blocking driver runs them one after another unless ``concurrency > 1``, when
     it uses that many threads (the clients are thread-safe). ``on_done(index, outcome)`` is
     called as each flow ends (progress bars), in completion order.
+
+    ``stop_when()``, checked as each flow ends, lets a gather finish early (speculative reads
+    that turned out unneeded): the flows still waiting are cancelled (async; a request still
+    queued for a rate-limit slot is never sent) or, on threads, not started and not waited for
+    (one already sending finishes in the background, its answer dropped); their outcome is a
+    [Stopped][tenantlead._core.flow.Stopped] error.
     """
 
     flows: Sequence[Generator[Any, Any, Any]]
     concurrency: int = 1
     on_done: Callable[[int, Outcome[Any]], None] | None = attrs.field(default=None, eq=False)
+    stop_when: Callable[[], bool] | None = attrs.field(default=None, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if (
@@ -233,16 +245,34 @@ def _gather(step: Gather, clients: _Clients[SyncAPIClient]) -> list[Outcome[Any]
             step.on_done(index, done)
         return done
 
+    stop = step.stop_when
     if step.concurrency == 1 or len(step.flows) <= 1:
-        return [one(i, flow) for i, flow in enumerate(step.flows)]
-    with ThreadPoolExecutor(max_workers=min(step.concurrency, len(step.flows))) as pool:
-        futures = [pool.submit(one, i, flow) for i, flow in enumerate(step.flows)]
-        try:
+        outcomes: list[Outcome[Any]] = []
+        for i, flow in enumerate(step.flows):
+            outcomes.append(Outcome(error=Stopped()) if stop is not None and stop() else one(i, flow))
+        return outcomes
+    pool = ThreadPoolExecutor(max_workers=min(step.concurrency, len(step.flows)))
+    futures = [pool.submit(one, i, flow) for i, flow in enumerate(step.flows)]
+    try:
+        if stop is None:
             return [future.result() for future in futures]
-        except BaseException:
-            for future in futures:
-                future.cancel()  # KeyboardInterrupt: start nothing new; running calls finish
-            raise
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, return_when=FIRST_COMPLETED)
+            if stop():
+                break
+        return [
+            future.result() if future.done() and not future.cancelled() else Outcome(error=Stopped())
+            for future in futures
+        ]
+    except BaseException:
+        for future in futures:
+            future.cancel()  # KeyboardInterrupt: start nothing new; running calls finish
+        raise
+    finally:
+        for future in futures:
+            future.cancel()
+        pool.shutdown(wait=stop is None)
 
 
 # ---------------------------------------------------------------------------- async driver
@@ -285,7 +315,8 @@ async def _aexecute(step: Step, clients: _Clients[AsyncAPIClient]) -> Any:
 
 async def _agather(step: Gather, clients: _Clients[AsyncAPIClient]) -> list[Outcome[Any]]:
     gate = asyncio.Semaphore(step.concurrency)
-    results: list[Outcome[Any]] = [Outcome() for _ in step.flows]
+    results: list[Outcome[Any]] = [Outcome(error=Stopped()) for _ in step.flows]
+    tasks: list[asyncio.Task[None]] = []
 
     async def one(index: int, flow: Flow[Any]) -> None:
         async with gate:
@@ -296,9 +327,21 @@ async def _agather(step: Gather, clients: _Clients[AsyncAPIClient]) -> list[Outc
         results[index] = done
         if step.on_done is not None:
             step.on_done(index, done)
+        if step.stop_when is not None and step.stop_when():
+            for task in tasks:
+                if task is not asyncio.current_task():
+                    task.cancel()  # a stopped flow is not an error of the gather
+
+    async def guarded(index: int, flow: Flow[Any]) -> None:
+        try:
+            await one(index, flow)
+        except asyncio.CancelledError:
+            if step.stop_when is None or not step.stop_when():
+                raise
+            flow.close()
 
     # TaskGroup cancels the flows still running on KeyboardInterrupt / cancellation.
     async with asyncio.TaskGroup() as group:
         for index, flow in enumerate(step.flows):
-            group.create_task(one(index, flow))
+            tasks.append(group.create_task(guarded(index, flow)))
     return results

@@ -724,6 +724,8 @@ class SyncAPIClient(BaseAPIClient):
                 self._limiter.acquire(self._sleep)
             http_request = self._build(self._http, request)
             self.stats.requests += 1
+            if self._limiter is not None:
+                self._limiter.sent()  # the slot counts from when the request really leaves
             reader = self._body_reader(http_request)
             try:
                 http_response = self._http.send(http_request, stream=True)
@@ -842,6 +844,8 @@ class AsyncAPIClient(BaseAPIClient):
                 await self._limiter.async_acquire(self._sleep)
             http_request = self._build(self._http, request)
             self.stats.requests += 1
+            if self._limiter is not None:
+                self._limiter.sent()  # the slot counts from when the request really leaves
             reader = self._body_reader(http_request)
             try:
                 http_response = await self._http.send(http_request, stream=True)

@@ -161,3 +161,63 @@ async def test_keyboard_interrupt_is_never_swallowed(twin: Any, recorder: Any) -
     recorder.add_handler(interrupt)
     with pytest.raises(KeyboardInterrupt):
         await drive(save_then_read("a"), twin)
+
+
+async def test_gather_stop_when_cancels_the_flows_still_waiting_async() -> None:
+    import asyncio
+
+    from tenantlead._core.flow import Stopped
+
+    finished: list[str] = []
+
+    class Client:
+        _clock = staticmethod(lambda: 0.0)
+
+        async def _run(self, request: APIRequest[Any]) -> str:
+            await asyncio.sleep(0 if request.path == "/fast" else 3600)  # the slow one never ends
+            finished.append(request.path)
+            return request.path
+
+        async def _sleep(self, seconds: float) -> None:
+            await asyncio.sleep(seconds)
+
+    def one(path: str) -> Flow[str]:
+        return (yield _get(path))
+
+    def story() -> Flow[list[Any]]:
+        outcomes = yield Gather(
+            [one("/slow"), one("/fast")], concurrency=2, stop_when=lambda: "/fast" in finished
+        )
+        return outcomes
+
+    outcomes = await asyncio.wait_for(arun_flow(story(), Client()), timeout=60)  # type: ignore[arg-type]
+    assert isinstance(outcomes[0].error, Stopped)
+    assert outcomes[1].value == "/fast"
+    assert finished == ["/fast"]
+
+
+def test_gather_stop_when_skips_flows_not_started_on_blocking_clients() -> None:
+    from tenantlead._core.flow import Stopped
+
+    sent: list[str] = []
+
+    class Client:
+        _clock = staticmethod(lambda: 0.0)
+
+        def _run(self, request: APIRequest[Any]) -> str:
+            sent.append(request.path)
+            return request.path
+
+        def _sleep(self, seconds: float) -> None:
+            raise AssertionError
+
+    def one(path: str) -> Flow[str]:
+        return (yield _get(path))
+
+    def story() -> Flow[list[Any]]:
+        return (yield Gather([one("/a"), one("/b"), one("/c")], stop_when=lambda: "/a" in sent))
+
+    outcomes = run_flow(story(), Client())  # type: ignore[arg-type]
+    assert sent == ["/a"]
+    assert outcomes[0].value == "/a"
+    assert [type(o.error) for o in outcomes[1:]] == [Stopped, Stopped]

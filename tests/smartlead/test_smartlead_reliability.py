@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tenantlead import RateLimit
+from tenantlead._core.ratelimit import DEFAULT_MARGIN
 from tenantlead.errors import APITimeoutError
 from tenantlead.smartlead import DEFAULT_RATE_LIMIT, Smartlead
 from tests.smartlead.smartlead_testkit import make_client, run
@@ -32,7 +33,7 @@ async def test_eleventh_call_inside_two_seconds_waits(mode, recorder, clock):
         await run(client.campaigns.list())
     assert clock.sleeps == []
     await run(client.campaigns.list())
-    assert clock.sleeps == [pytest.approx(2.0)]
+    assert clock.sleeps == [pytest.approx(2.0 + DEFAULT_MARGIN)]  # the window plus the transit margin
     assert len(recorder.requests) == 11
 
 
@@ -42,7 +43,7 @@ async def test_sixty_first_call_in_a_minute_waits_for_the_window(mode, recorder,
     for _ in range(61):
         await run(client.campaigns.list())
     # 60 calls fit in the minute (paced by the burst cap); the 61st waits until the first leaves it.
-    assert clock.now - 1_736_951_520.0 == pytest.approx(60.0)
+    assert clock.now - 1_736_951_520.0 == pytest.approx(60.0 + DEFAULT_MARGIN)
 
 
 async def test_custom_rate_limit(mode, recorder, clock):
@@ -50,7 +51,7 @@ async def test_custom_rate_limit(mode, recorder, clock):
     recorder.fallback = httpx.Response(200, json=[])
     for _ in range(3):
         await run(client.campaigns.list())
-    assert clock.sleeps == [pytest.approx(1.0)]
+    assert clock.sleeps == [pytest.approx(1.0 + DEFAULT_MARGIN)]
 
 
 async def test_remaining_zero_header_pauses_until_reset(mode, recorder, clock):
