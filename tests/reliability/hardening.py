@@ -605,3 +605,30 @@ def case_twin_accounts_both_show() -> None:
     [twin_row] = [r for r in fleet.rows if r.account is not None and r.account.id == twin.id]
     assert twin_row.mailbox is None
     assert any(twin_row.address in f.subject for f in troubleshoot(fleet).findings)
+
+
+@case(7, "attack", "a server sending full pages forever: the walk stops at the documented-maxima cap")
+def endless_full_pages_stop() -> None:
+    from urllib.parse import parse_qs
+
+    from tenantlead._core import pager
+
+    served: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(parse_qs(request.url.query.decode()).get("offset", ["0"])[0])
+        served.append(offset)
+        page = [{"id": offset + i + 1, "from_email": f"a{offset + i}@x.example"} for i in range(100)]
+        return httpx.Response(200, json=page)
+
+    sl = Smartlead(
+        FAKE_SL_KEY,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+        max_retries=0,
+        rate_limit=None,
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pager, "MAX_LISTED_ITEMS", 2_000)  # the real cap is 1,000,000 items: same rule, quicker
+        accounts = sl.email_accounts.list(page_size=100).to_list()
+    assert len(accounts) == 2_000
+    assert len(served) <= 20 + pager.MAX_READ_AHEAD  # stopped (read-ahead pages dropped unread)
