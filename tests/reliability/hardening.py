@@ -632,3 +632,45 @@ def endless_full_pages_stop() -> None:
         accounts = sl.email_accounts.list(page_size=100).to_list()
     assert len(accounts) == 2_000
     assert len(served) <= 20 + pager.MAX_READ_AHEAD  # stopped (read-ahead pages dropped unread)
+
+
+@case(
+    1, "fault", "warmup volumes Smartlead answers 200 to but never applies: the apply's re-read reports drift"
+)
+def unlanded_warmup_writes_are_drift() -> None:
+    import dataclasses
+    import json
+
+    from tenantlead.orchestration import Fleet, LimitPolicy, align_limits
+
+    sb = Sandbox.demo(seed=12, tenants=1)
+    tc, sl = _sandbox_clients(sb)
+    original = sb.dispatch
+    dropped: list[str] = []
+
+    def dispatch(api: str, req: Any) -> Any:
+        # Smartlead says "updated successfully" but the warmup volume does not stick.
+        if (
+            api == "smartlead"
+            and req.method == "POST"
+            and req.path.endswith("bulk-update-email-account-config")
+        ):
+            body = json.loads(req.body)
+            if body["updateData"].pop("maxEmailPerDay", None) is not None:
+                dropped.append(req.path)
+                req = dataclasses.replace(req, body=json.dumps(body).encode())
+        if api == "smartlead" and req.method == "POST" and req.path.endswith("/warmup"):
+            dropped.append(req.path)
+            return original(api, dataclasses.replace(req, body=b'{"warmup_enabled": true}'))
+        return original(api, req)
+
+    sb.dispatch = dispatch  # type: ignore[method-assign]
+    fleet = Fleet.load(tc, sl, with_warmup_details=True)
+    plan = align_limits(fleet, LimitPolicy(default_ceiling=25, warmup_per_day=7))
+    planned = [c for c in plan.changes if c.field == "warmup_per_day"]
+    assert planned
+    result = plan.apply(tc=tc, sl=sl)
+    assert dropped
+    assert not result.ok
+    drifted = {d.subject for d in result.drift if d.field == "warmup_per_day"}
+    assert drifted == {c.subject for c in planned}
