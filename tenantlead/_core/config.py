@@ -7,9 +7,11 @@ Errors name the argument *and* the environment variable to fix, and never echo a
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import os
 import re
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Final
@@ -20,6 +22,7 @@ from tenantlead.errors import ConfigurationError, InsecureTransportWarning
 
 __all__ = [
     "KEY_SHAPES",
+    "configure_env_logging",
     "describe_secret",
     "is_loopback",
     "resolve_api_key",
@@ -173,3 +176,16 @@ def resolve_timeout(value: float | None, *, name: str = "timeout") -> float | No
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value) or value <= 0:
         raise ConfigurationError(f"{name} must be a positive number of seconds or None, got {value!r}.")
     return float(value)
+
+
+_logger = logging.getLogger("tenantlead")
+
+
+def configure_env_logging() -> None:
+    """With ``TENANTLEAD_LOG=debug`` (or ``info``), print the ``tenantlead`` logger to stderr."""
+    level = os.environ.get("TENANTLEAD_LOG", "").strip().lower()
+    if level in ("debug", "info") and not _logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
+        _logger.addHandler(handler)
+        _logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)

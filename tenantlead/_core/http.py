@@ -11,9 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import os
-import re
-import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, Self, TypeVar
@@ -22,7 +19,8 @@ import attrs
 import httpx
 
 from tenantlead._core import redact
-from tenantlead._core.config import resolve_api_key, resolve_base_url, resolve_timeout
+from tenantlead._core.answers import BodyReader, ErrorInfo, excerpt, retry_headers, status_error, transient
+from tenantlead._core.config import configure_env_logging, resolve_api_key, resolve_base_url, resolve_timeout
 from tenantlead._core.convert import describe_structure_error
 from tenantlead._core.ratelimit import RateLimit, RateLimiter
 from tenantlead._core.request import APIRequest, Response
@@ -34,17 +32,10 @@ from tenantlead.errors import (
     APIConnectionError,
     APIError,
     APIResponseError,
-    APIStatusError,
     APITimeoutError,
-    AuthenticationError,
     ConfigurationError,
-    ConflictError,
     NotFoundError,
-    PaymentRequiredError,
-    QuotaExceededError,
     RateLimitError,
-    ServerError,
-    ValidationError,
 )
 
 __all__ = [
@@ -68,18 +59,6 @@ DEFAULT_MAX_RETRIES = 2
 #: are well under 1 MiB, so a bigger body is a proxy's or an attacker's, not the API's.
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 USER_AGENT = f"tenantlead/{__version__} (+python; httpx/{httpx.__version__})"
-
-
-@attrs.frozen(kw_only=True)
-class ErrorInfo:
-    """What a profile read out of an error body."""
-
-    message: str
-    code: str | None = None
-    fields: tuple[str, ...] = ()
-    hint: str | None = None
-    #: A more specific subclass of the status's error class (e.g. ``NoAPIPlanError`` for a 402).
-    error_class: type[APIStatusError] | None = None
 
 
 class APIProfile(Protocol):
@@ -115,45 +94,6 @@ class APIProfile(Protocol):
         ...
 
 
-def status_error(
-    info: ErrorInfo, *, api: str, status: int, method: str, url: str, retry_after: float | None, body: Any
-) -> APIError:
-    """Build the right :class:`APIStatusError` subclass for ``status``."""
-    common: dict[str, Any] = {
-        "api": api,
-        "status_code": status,
-        "code": info.code,
-        "method": method,
-        "url": url,
-        "hint": info.hint,
-        "body": body,
-    }
-    base = _status_class(status)
-    cls = info.error_class if info.error_class is not None and issubclass(info.error_class, base) else base
-    if issubclass(cls, ValidationError):
-        return cls(info.message, fields=info.fields, **common)
-    if issubclass(cls, RateLimitError):
-        return cls(info.message, retry_after=retry_after, **common)
-    return cls(info.message, **common)
-
-
-def _status_class(status: int) -> type[APIStatusError]:
-    classes: dict[int, type[APIStatusError]] = {
-        401: AuthenticationError,
-        403: AuthenticationError,
-        402: PaymentRequiredError,
-        404: NotFoundError,
-        406: QuotaExceededError,
-        409: ConflictError,
-        400: ValidationError,
-        422: ValidationError,
-        429: RateLimitError,
-    }
-    if status in classes:
-        return classes[status]
-    return ServerError if status >= 500 else APIStatusError
-
-
 @attrs.define
 class RequestStats:
     """Counters a client keeps about its own traffic (for diagnostics and benchmarks)."""
@@ -187,15 +127,6 @@ class _Raise:
 
 
 _Outcome = _Return | _Retry | _Reconcile | _Raise
-
-
-def _configure_env_logging() -> None:
-    level = os.environ.get("TENANTLEAD_LOG", "").strip().lower()
-    if level in ("debug", "info") and not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
 
 
 class BaseAPIClient:
@@ -256,7 +187,7 @@ class BaseAPIClient:
         self._default_headers = dict(default_headers or {})
         self.stats = RequestStats()
         redact.install_log_redaction()
-        _configure_env_logging()
+        configure_env_logging()
 
     @property
     def _api_key(self) -> str:
@@ -414,7 +345,7 @@ class BaseAPIClient:
         ):
             # A JSON answer that does not parse was cut short in transit: as transient as a reset
             # connection, so retry-safe requests are repeated (see _decide).
-            raise _transient(
+            raise transient(
                 "truncated",
                 APIResponseError(
                     f"the {response.status_code} body is declared JSON but does not parse (truncated?)",
@@ -429,7 +360,7 @@ class BaseAPIClient:
         problem = self._profile.body_error(response)
         if problem is not None:
             problem = self._scrub(problem)
-            raise _transient(
+            raise transient(
                 "body",
                 APIResponseError(
                     problem.message,
@@ -453,7 +384,7 @@ class BaseAPIClient:
             raise APIResponseError(
                 f"the {response.status_code} answer to this write is not {self._profile.display_name}'s "
                 f"({http_response.headers.get('content-type') or 'no content type'}: "
-                f"{_excerpt(response.text, self._secrets())!r}); the change was probably not made",
+                f"{excerpt(response.text, self._secrets())!r}); the change was probably not made",
                 api=api,
                 status_code=response.status_code,
                 method=method,
@@ -506,7 +437,7 @@ class BaseAPIClient:
             attempt,
             retry_safe=request.safe,
             status=status,
-            headers=None if isinstance(error, APIConnectionError) else _retry_headers(error),
+            headers=None if isinstance(error, APIConnectionError) else retry_headers(error),
             connection_error=connection,
             request_sent=sent,
             now_unix=self._clock(),
@@ -529,7 +460,7 @@ class BaseAPIClient:
         if isinstance(exc, httpx.DecodingError):
             # The answer arrived but its Content-Encoding does not decode: as transient as a body
             # cut off in transit, so retry-safe requests are repeated.
-            return _transient(
+            return transient(
                 "truncated",
                 APIResponseError(
                     f"the answer's body could not be decoded ({detail})",
@@ -584,10 +515,10 @@ class BaseAPIClient:
             "trickling bytes cannot hold a call open); raise it on the client or per call.",
         )
 
-    def _body_reader(self, http_request: httpx.Request) -> _BodyReader:
+    def _body_reader(self, http_request: httpx.Request) -> BodyReader:
         """Collects an answer's body chunks, enforcing the size cap and the attempt's deadline."""
         deadline = self._timeout_of_request(http_request)
-        return _BodyReader(self, http_request, deadline)
+        return BodyReader(self, http_request, deadline)
 
     def _log_response(self, http_response: httpx.Response, attempt: int) -> None:
         if logger.isEnabledFor(logging.DEBUG):
@@ -612,70 +543,6 @@ class BaseAPIClient:
             attempt,
             outcome.delay,
         )
-
-
-class _BodyReader:
-    """One attempt's answer body, read chunk by chunk: a size cap and a wall-clock deadline.
-
-    httpx's ``timeout`` is per network operation, so a server that sends a byte every few
-    seconds never trips it; the reader ends the attempt once it has run longer than its
-    timeout (checked when the headers arrive and after every chunk) or the body passes
-    ``max_response_bytes``. The sync and async loops feed it the same way.
-    """
-
-    __slots__ = ("_chunks", "_client", "_deadline", "_limit", "_request", "_size", "_started")
-
-    def __init__(self, client: BaseAPIClient, http_request: httpx.Request, deadline: float | None) -> None:
-        self._client = client
-        self._request = http_request
-        self._deadline = deadline
-        self._started = client._clock()
-        self._limit = client.max_response_bytes
-        self._chunks: list[bytes] = []
-        self._size = 0
-
-    def check_time(self) -> None:
-        """Raise ``APITimeoutError`` when the attempt has outlived its deadline."""
-        if self._deadline is not None and self._client._clock() - self._started > self._deadline:
-            raise self._client._deadline_error(self._request, self._deadline)
-
-    def feed(self, chunk: bytes) -> None:
-        """Add a chunk; raise when the body is too big or the attempt too long."""
-        self._size += len(chunk)
-        if self._size > self._limit:
-            raise APIResponseError(
-                f"the answer's body is larger than {self._limit:,} bytes; stopped reading",
-                api=self._client._profile.name,
-                method=self._request.method,
-                url=self._client._redacted_url(self._request.url),
-                hint="No documented answer is that big: a proxy or a misbehaving server sent it. "
-                "max_response_bytes on the client sets the cap.",
-            )
-        self._chunks.append(chunk)
-        self.check_time()
-
-    def content(self) -> bytes:
-        """The whole body."""
-        return b"".join(self._chunks)
-
-
-def _excerpt(text: str, secrets: tuple[str, ...]) -> str:
-    # A short, tag-free, single-line view of a non-JSON body for an error message.
-    plain = " ".join(re.sub(r"(?s)<[^>]+>", " ", text).split())
-    return redact.redact_text(plain[:80], secrets)
-
-
-def _transient(kind: str, error: APIResponseError) -> APIResponseError:
-    # Marks a 2xx failure the send loop may retry: "truncated" (a JSON body cut off in transit)
-    # or "body" (an error reported inside a 200). Users only ever see APIResponseError.
-    error._transient = kind  # type: ignore[attr-defined]
-    return error
-
-
-def _retry_headers(error: APIError) -> dict[str, str] | None:
-    if isinstance(error, RateLimitError) and error.retry_after is not None:
-        return {"retry-after": str(error.retry_after)}
-    return None
 
 
 class SyncAPIClient(BaseAPIClient):

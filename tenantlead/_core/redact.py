@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -19,6 +20,7 @@ __all__ = [
     "RedactingFilter",
     "Secret",
     "SecretMapping",
+    "escape_controls",
     "hide",
     "install_log_redaction",
     "redact_body",
@@ -124,6 +126,26 @@ def redact_body(body: Any, secrets: Iterable[str] = (), *, _depth: int = 0) -> A
     if isinstance(body, str):
         return redact_text(body, secrets)
     return body
+
+
+def escape_controls(text: str, *, keep_newlines: bool = True) -> str:
+    """``text`` with control and format characters shown as Python escapes (ESC as backslash-x1b).
+
+    So a string a server sent (ANSI escapes, bidi overrides, NUL) cannot move the cursor,
+    recolour or hide text on the terminal it is printed to. Newlines and tabs are kept unless
+    ``keep_newlines`` is False.
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable() or (keep_newlines and ch in "\n\t") or (ch == " "):
+            out.append(ch)
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 class Secret(str):

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from tenantlead._core.redact import escape_controls
 from tenantlead.orchestration import checks_enforcement  # noqa: F401  (registers TL110)
 from tenantlead.orchestration._render import Tabular, jsonable
 from tenantlead.orchestration.checks_model import (
@@ -263,7 +264,8 @@ class Report(Tabular):
             # Per-subject fixes name ids; when they differ, the catalogue's general fix reads better.
             lines.append(f"{'':13}fix: {found[0].fix if len(fixes) == 1 else CHECKS[code].fix}")
         lines += [f"note: {note}" for note in self.notes]
-        return "\n".join(lines)
+        # Subjects and messages carry server strings (tenant names): no escape sequence stays live.
+        return escape_controls("\n".join(lines))
 
     def __repr__(self) -> str:
         return f"<Report {self._headline()}>"

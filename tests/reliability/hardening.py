@@ -11,7 +11,9 @@ those rows by name, so each finding is counted once, under its kind.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
+import io
 import logging
 import pickle
 import traceback
@@ -674,3 +676,31 @@ def unlanded_warmup_writes_are_drift() -> None:
     assert not result.ok
     drifted = {d.subject for d in result.drift if d.field == "warmup_per_day"}
     assert drifted == {c.subject for c in planned}
+
+
+# ---------------------------------------------------------------------------------- 19
+
+
+@case(19, "attack", "server strings with ANSI escapes and bidi overrides reach the terminal escaped")
+def terminal_escapes_are_neutralised() -> None:
+    from tenantlead.cli import _session, main
+    from tenantlead.orchestration import Fleet, troubleshoot
+
+    sb = Sandbox.demo(seed=13, tenants=2)
+    tenant = next(iter(sb.tc_account.tenants.values()))
+    tenant.tenant_name = "Acme\x1b[2J\x1b[31m Corp\u202e"  # clears the screen, turns text red, flips it
+    tc, sl = _sandbox_clients(sb)
+    fleet = Fleet.load(tc, sl)
+    texts = [str(fleet), str(troubleshoot(fleet)), fleet.show(rows=None) if hasattr(fleet, "show") else ""]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_session, "_demo_sandbox", lambda seed, tenants: sb)
+        for argv in (["status", "--sandbox"], ["doctor", "--sandbox"]):
+            out = io.StringIO()
+            err = io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                main(argv)
+            texts.append(out.getvalue() + err.getvalue())
+    joined = "\n".join(str(t) for t in texts)
+    assert "Acme" in joined
+    assert "\x1b" not in joined
+    assert "\u202e" not in joined
