@@ -704,3 +704,33 @@ def terminal_escapes_are_neutralised() -> None:
     assert "Acme" in joined
     assert "\x1b" not in joined
     assert "\u202e" not in joined
+
+
+# ---------------------------------------------------------------------------------- 20
+
+
+@case(20, "attack", "a pickled Fleet or ConnectPlan carries no password: pickling refuses instead")
+def pickles_carry_no_secret() -> None:
+    from tenantlead.orchestration import Fleet, connect
+
+    sb = Sandbox.demo(seed=14, tenants=2)
+    secrets = _secrets(sb)
+    tc, sl = _sandbox_clients(sb)
+    fleet = Fleet.load(tc, sl, with_warmup_details=True)
+    smtp = [r.account.id for r in fleet.rows if r.account is not None and r.account.type == "SMTP"]
+    full = [sl.email_accounts.get(account_id) for account_id in smtp[:3]]
+    plan = connect(fleet, "smtp", credentials=sb.credentials_csv())
+    refused: list[str] = []
+    for value in (fleet, plan, *full):
+        try:
+            blob = pickle.dumps(value)
+        except TypeError as exc:
+            refused.append(str(exc))
+        else:
+            _assert_clean(str(blob), secrets, type(value).__name__)
+    assert all("cannot be pickled" in text for text in refused)
+    with_password = [a for a in full if getattr(a, "password", None)]
+    assert with_password  # the reads by id did carry passwords, and those refuse to pickle
+    for account in with_password:
+        with pytest.raises(TypeError, match="cannot be pickled"):
+            pickle.dumps(account)
