@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-__all__ = ["chain_bound", "earliest_starts", "rate_bound", "tenantcore_critical_path"]
+__all__ = ["chain_bound", "earliest_starts", "load_tenantcore_path", "rate_bound", "tenantcore_critical_path"]
 
 
 def earliest_starts(count: int, windows: Sequence[tuple[int, float]], gap: float = 0.0) -> list[float]:
@@ -52,3 +52,11 @@ def tenantcore_critical_path(
         return (1 + 2 * tenants + event_pages) * latency
     rounds = math.ceil(tenants / concurrency)
     return latency + max(rounds * latency, event_pages * latency)
+
+
+def load_tenantcore_path(*, tenants: int, event_pages: int, latency: float, concurrency: int) -> float:
+    """TenantCore's part of a load with ``concurrency`` requests in flight (no rate limit is documented).
+
+    The tenant list, then the 2 reads per tenant and the events pages, ``concurrency`` at a time.
+    """
+    return latency * (1 + math.ceil((2 * tenants + event_pages) / concurrency))

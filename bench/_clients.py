@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bench._loopback import Endpoint
 from tenantlead import AsyncSmartlead, AsyncTenantCore, RateLimit, Smartlead, TenantCore
 
-__all__ = ["async_clients", "margin_limit", "sync_clients"]
+__all__ = ["async_clients", "sync_clients"]
 
 #: Enough retries that a 429 (or a loopback hiccup) is recovered rather than raised.
 MAX_RETRIES = 5
@@ -23,17 +23,6 @@ def sync_clients(ep: Endpoint, rate_limits: Sequence[tuple[int, float]]) -> tupl
         rate_limit=RateLimit(tuple(rate_limits)),
     )
     return tc, sl
-
-
-def margin_limit(rate_limits: Sequence[tuple[int, float]], margin: float = 0.05) -> RateLimit:
-    """The same windows ``margin`` seconds longer, not paused by headers: what a fixed limiter would do.
-
-    The server counts a request when it arrives, the client when it sends; a few ms of jitter
-    between the two can put request n + 1 inside the server's window (a 429 and a >= 1 s
-    Retry-After). A small margin absorbs it, and trusting the exact local windows avoids waiting
-    for the integer-second ``x-ratelimit-reset``.
-    """
-    return RateLimit(tuple((n, s + margin) for n, s in rate_limits), adaptive=False)
 
 
 def async_clients(

@@ -22,6 +22,8 @@ __all__ = ["SCALES", "Result", "Scale", "Target", "machine", "summary"]
 #: Where ``make bench`` writes; the smoke tests pass a temporary directory instead.
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 REPORT_PATH = Path(__file__).resolve().parent / "RESULTS.md"
+#: The README whose performance paragraph ``make bench`` keeps in step with the real-limit results.
+README_PATH = Path(__file__).resolve().parent.parent / "README.md"
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,10 @@ class Scale:
     parse_accounts: int
     capacity_requests: int
     subprocess_server: bool
-    concurrency: int = 8
+    #: Requests in flight for the concurrent loads: ``Fleet.load`` / ``Fleet.aload``'s default.
+    concurrency: int = 16
+    #: Tenants of the real-limits scenario (12 domains x 3 mailboxes each: 100 -> 3,600 mailboxes).
+    real_tenants: int = 100
 
     def to_json(self) -> dict[str, Any]:
         """The scale as a JSON-ready dict."""
@@ -90,6 +95,7 @@ SCALES: dict[str, Scale] = {
         parse_accounts=200,
         capacity_requests=40,
         subprocess_server=False,
+        real_tenants=2,
     ),
 }
 
@@ -118,6 +124,8 @@ def machine() -> dict[str, Any]:
         "implementation": platform.python_implementation(),
         "tenantlead": tenantlead.__version__,
         "httpx": httpx.__version__,
+        # Other processes' load distorts the wall-time (loopback) scenarios, not the simulated one.
+        "load_average_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
 
 

@@ -31,6 +31,7 @@ class FleetSpec:
 
     ``rate_limits`` are the sandbox Smartlead ``(requests, seconds)`` windows; ``changed_every``
     makes every n-th account (0: none) misaligned, so ``changed_every=2`` is half the fleet.
+    ``connected=False`` seeds no Smartlead accounts (an agency's day one, before connect).
     """
 
     tenants: int
@@ -40,6 +41,7 @@ class FleetSpec:
     changed_every: int = 0
     rate_limits: tuple[tuple[int, float], ...] = ((600, 60.0), (20, 2.0))
     seed: int = 7
+    connected: bool = True
 
     @property
     def mailboxes(self) -> int:
@@ -86,6 +88,8 @@ def build_sandbox(spec: FleetSpec, clock: VirtualClock | None = None) -> Sandbox
                     enforced=True,
                 )
                 mailboxes.append(mailbox)
+                if not spec.connected:
+                    continue
                 changed = spec.changed_every > 0 and index % spec.changed_every == 0
                 index += 1
                 account_id = sl.next_id("account")

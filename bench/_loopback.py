@@ -13,6 +13,7 @@ benchmark default, so the server's CPU and memory do not mix with the client's) 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -64,6 +65,11 @@ def _handler_class(latency: float, counters: _Counters) -> type[_Handler]:
             # The stock handler writes the headers and the body in two sends; with Nagle on, the
             # body then waits for the client's delayed ACK (~40 ms on Linux) on every request.
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def handle(self) -> None:
+            # A client that stopped waiting (a cancelled read-ahead page) closed the connection.
+            with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                super().handle()
 
         def _serve(self) -> None:
             path = self.path.partition("?")[0]

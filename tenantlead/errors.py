@@ -1,7 +1,7 @@
 """One error tree for both APIs.
 
-Every exception the SDK raises on purpose derives from :class:`TenantleadError`. Errors that
-come from an API call derive from :class:`APIError` and carry the API's name, the HTTP status,
+Every exception the SDK raises on purpose derives from [`TenantleadError`][tenantlead.errors.TenantleadError]. Errors that
+come from an API call derive from [`APIError`][tenantlead.errors.APIError] and carry the API's name, the HTTP status,
 the API's own error code and message, the request method and the *redacted* URL, plus a hint
 when we know the usual cause::
 

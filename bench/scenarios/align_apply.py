@@ -152,7 +152,8 @@ def run(scale: Scale, results_dir: Path) -> Result:
             f"{speedup:.1f}x (naive {statistics.median(naive_walls):.2f} s, "
             f"tenantlead {statistics.median(our_walls):.2f} s)",
             speedup >= 20,
-            f"naive made {naive[-1]['requests']} requests and got {naive[-1]['smartlead_429']} 429s",
+            f"naive made {naive[-1]['requests']} requests and got {naive[-1]['smartlead_429']} 429s; "
+            "the full-fleet comparison at Smartlead's real limits is real_limits' align job",
         )
     )
     result.targets.append(

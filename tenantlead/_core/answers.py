@@ -30,7 +30,16 @@ from tenantlead.errors import (
 if TYPE_CHECKING:
     from tenantlead._core.http import BaseAPIClient
 
-__all__ = ["BodyReader", "ErrorInfo", "excerpt", "retry_headers", "status_error", "transient"]
+__all__ = [
+    "BodyReader",
+    "ErrorInfo",
+    "RedactedRequest",
+    "excerpt",
+    "read_timeout",
+    "retry_headers",
+    "status_error",
+    "transient",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -48,7 +57,7 @@ class ErrorInfo:
 def status_error(
     info: ErrorInfo, *, api: str, status: int, method: str, url: str, retry_after: float | None, body: Any
 ) -> APIError:
-    """Build the right :class:`APIStatusError` subclass for ``status``."""
+    """Build the right [`APIStatusError`][tenantlead.errors.APIStatusError] subclass for ``status``."""
     common: dict[str, Any] = {
         "api": api,
         "status_code": status,
@@ -148,3 +157,17 @@ def retry_headers(error: APIError) -> dict[str, str] | None:
     if isinstance(error, RateLimitError) and error.retry_after is not None:
         return {"retry-after": str(error.retry_after)}
     return None
+
+
+def read_timeout(http_request: httpx.Request) -> float | None:
+    """The read timeout the request was built with (the attempt's deadline), or None."""
+    timeouts = http_request.extensions.get("timeout")
+    read = timeouts.get("read") if isinstance(timeouts, dict) else None
+    return float(read) if isinstance(read, int | float) else None
+
+
+class RedactedRequest(httpx.Request):
+    """An httpx request whose ``repr`` hides secret query parameters (the request is unchanged)."""
+
+    def __repr__(self) -> str:
+        return f"<Request({self.method!r}, {redact.redact_url(self.url)!r})>"

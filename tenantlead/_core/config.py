@@ -65,7 +65,7 @@ def resolve_api_key(
     where_to_get: str,
     environ: Mapping[str, str] | None = None,
 ) -> str:
-    """The API key from ``explicit`` or ``env_var``; :class:`ConfigurationError` when absent or malformed.
+    """The API key from ``explicit`` or ``env_var``; [`ConfigurationError`][tenantlead.errors.ConfigurationError] when absent or malformed.
 
     ``validate`` returns None for a well-formed key, else a sentence saying what is wrong.
     """

@@ -7,7 +7,7 @@
 - Unknown keys are kept in ``model.extra`` and written back on unstructure, so a round trip
   loses nothing and a new API field never crashes a user's job.
 - Wire names that are not valid or idiomatic Python names (``minTimeToWaitInMins``) are mapped
-  with :func:`wire_field`.
+  with [`wire_field`][tenantlead.smartlead.models.wire_field].
 - Lenient scalars where the APIs are loose: ``"12"`` for an int (Postgres counts), ``"true"``
   for a bool; but a dict where a string belongs is an error, not ``"{'a': 1}"``.
 """
@@ -307,7 +307,7 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
-#: The SDK's shared converter (use :func:`structure` for API payloads).
+#: The SDK's shared converter (use `structure` for API payloads).
 def _direct_optionals(conv: cattrs.Converter) -> None:
     # cattrs handles ``X | None`` generically, dispatching on X for every value it structures:
     # most model fields are optional, so that dispatch was the largest cost of parsing a wide

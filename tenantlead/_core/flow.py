@@ -15,17 +15,17 @@ it). Nothing in a flow does I/O, so the same lines serve the blocking and the as
 
 What a flow may yield (each answered by the driver):
 
-- an :class:`~tenantlead._core.request.APIRequest`: sent with the client's retries, rate
-  limiting and error mapping; the parsed value comes back, or the :class:`~tenantlead.errors.APIError`
+- an [`APIRequest`][tenantlead.smartlead.resources.tags.APIRequest]: sent with the client's retries, rate
+  limiting and error mapping; the parsed value comes back, or the [`APIError`][tenantlead.errors.APIError]
   is *thrown into the flow* at the ``yield`` (so ``try: x = yield req / except NotFoundError``
   reads as ordinary code);
-- :class:`Sleep`: the client's injected sleeper (never ``time.sleep`` in tests);
-- :class:`Now`: the client's clock (Unix seconds, wall time);
-- :class:`Gather`: several flows at once - one after another on a blocking client (or in
-  threads when asked), concurrently on an async client - answered with one :class:`Outcome` per
+- [`Sleep`][tenantlead.orchestration.connect_wait.Sleep]: the client's injected sleeper (never ``time.sleep`` in tests);
+- [`Now`][tenantlead.orchestration.migrate.Now]: the client's clock (Unix seconds, wall time);
+- [`Gather`][tenantlead.orchestration.fleet.Gather]: several flows at once - one after another on a blocking client (or in
+  threads when asked), concurrently on an async client - answered with one [`Outcome`][tenantlead.orchestration.fleet.Outcome] per
   flow, in the order given; one flow's failure never stops the others;
-- :class:`Call`: any of the above addressed to one of several named clients (a flow that talks
-  to TenantCore *and* Smartlead); :func:`on` addresses every step of a sub-flow at once.
+- [`Call`][tenantlead.orchestration.warmup_cache.Call]: any of the above addressed to one of several named clients (a flow that talks
+  to TenantCore *and* Smartlead); [`on`][tenantlead.orchestration.migrate_tokens.on] addresses every step of a sub-flow at once.
 
 Exceptions that are not ``Exception`` (``KeyboardInterrupt``, cancellation) are never caught:
 they stop the flow where it is, and whatever finished has finished.
@@ -77,7 +77,7 @@ class Now:
 
 @attrs.frozen
 class Outcome(Generic[T]):
-    """How one flow of a :class:`Gather` ended: its value, or the exception it raised."""
+    """How one flow of a [`Gather`][tenantlead.orchestration.fleet.Gather] ended: its value, or the exception it raised."""
 
     value: T | None = None
     error: Exception | None = None
@@ -124,14 +124,14 @@ class Gather:
 
 @attrs.frozen
 class Call:
-    """A step addressed to the client named ``target`` (see :func:`run_flow`'s ``clients``)."""
+    """A step addressed to the client named ``target`` (see [`run_flow`][tenantlead.orchestration.fleet.run_flow]'s ``clients``)."""
 
     target: str
     step: Step
 
 
 Step: TypeAlias = APIRequest[Any] | Sleep | Now | Gather | Call
-#: A multi-request call: yields :data:`Step` values, receives their answers, returns ``T``.
+#: A multi-request call: yields `Step` values, receives their answers, returns ``T``.
 Flow: TypeAlias = Generator[Step, Any, T]
 
 
@@ -202,7 +202,7 @@ def run_flow(
     """Run ``flow`` to its end on blocking client(s) and return its value.
 
     ``clients`` is one client, or a mapping of names to clients for flows that yield
-    :class:`Call` steps; unaddressed steps go to ``default`` (else the mapping's first client).
+    [`Call`][tenantlead.orchestration.warmup_cache.Call] steps; unaddressed steps go to ``default`` (else the mapping's first client).
     """
     return _run(flow, _Clients(clients, default))
 
@@ -281,7 +281,7 @@ def _gather(step: Gather, clients: _Clients[SyncAPIClient]) -> list[Outcome[Any]
 async def arun_flow(
     flow: Flow[T], clients: AsyncAPIClient | Mapping[str, AsyncAPIClient], *, default: str | None = None
 ) -> T:
-    """Async twin of :func:`run_flow`: the same flow, on async client(s)."""
+    """Async twin of [`run_flow`][tenantlead.orchestration.fleet.run_flow]: the same flow, on async client(s)."""
     return await _arun(flow, _Clients(clients, default))
 
 

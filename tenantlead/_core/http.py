@@ -1,7 +1,7 @@
 """The shared client machinery: one transport-free base, a sync and an async send loop.
 
 Everything API-specific (auth placement, error body shapes, hints, key format, default rate
-limit) comes from an :class:`APIProfile`; everything transport-specific is here. The decision
+limit) comes from an `APIProfile`; everything transport-specific is here. The decision
 after each attempt (return, retry, reconcile, raise) is a pure method of the base class, so the
 two loops below differ only in ``await``.
 """
@@ -14,12 +14,22 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, Self, TypeVar
+from urllib.parse import urlencode
 
 import attrs
 import httpx
 
 from tenantlead._core import redact
-from tenantlead._core.answers import BodyReader, ErrorInfo, excerpt, retry_headers, status_error, transient
+from tenantlead._core.answers import (
+    BodyReader,
+    ErrorInfo,
+    RedactedRequest,
+    excerpt,
+    read_timeout,
+    retry_headers,
+    status_error,
+    transient,
+)
 from tenantlead._core.config import configure_env_logging, resolve_api_key, resolve_base_url, resolve_timeout
 from tenantlead._core.convert import describe_structure_error
 from tenantlead._core.ratelimit import RateLimit, RateLimiter
@@ -287,8 +297,11 @@ class BaseAPIClient:
         if not isinstance(request.json, NotGiven):
             content = json.dumps(request.json, separators=(",", ":"), default=str).encode()
             headers["Content-Type"] = "application/json"
+        elif request.form is not None:
+            content = urlencode(request.form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
-            return http.build_request(
+            built = http.build_request(
                 request.method.upper(),
                 self._url_for(request),
                 params=params or None,  # an empty mapping makes httpx re-parse the URL
@@ -302,6 +315,10 @@ class BaseAPIClient:
                 f"({redact.redact_text(str(exc), self._secrets())}); check base_url and the path "
                 "parameters of this call"
             ) from None
+        # Tracebacks that capture locals (rich, Sentry) print this request while it is in flight;
+        # Smartlead's key is in its URL.
+        built.__class__ = RedactedRequest
+        return built
 
     def _timeout_of(self, request: APIRequest[Any]) -> float | None:
         return self.timeout if isinstance(request.timeout, NotGiven) else request.timeout
@@ -473,7 +490,7 @@ class BaseAPIClient:
             ), True
         sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
         if isinstance(exc, httpx.TimeoutException):
-            timeout = self._timeout_of_request(http_request)
+            timeout = read_timeout(http_request)
             err: APIError = APITimeoutError(
                 f"request timed out ({type(exc).__name__}{f' after {timeout:g}s' if timeout else ''})",
                 api=api,
@@ -499,12 +516,6 @@ class BaseAPIClient:
             )
         return err, sent
 
-    @staticmethod
-    def _timeout_of_request(http_request: httpx.Request) -> float | None:
-        timeouts = http_request.extensions.get("timeout")
-        read = timeouts.get("read") if isinstance(timeouts, dict) else None
-        return float(read) if isinstance(read, int | float) else None
-
     def _deadline_error(self, http_request: httpx.Request, deadline: float) -> APIError:
         return APITimeoutError(
             f"request timed out (the answer took longer than the {deadline:g}s deadline)",
@@ -517,7 +528,7 @@ class BaseAPIClient:
 
     def _body_reader(self, http_request: httpx.Request) -> BodyReader:
         """Collects an answer's body chunks, enforcing the size cap and the attempt's deadline."""
-        deadline = self._timeout_of_request(http_request)
+        deadline = read_timeout(http_request)
         return BodyReader(self, http_request, deadline)
 
     def _log_response(self, http_response: httpx.Response, attempt: int) -> None:
@@ -546,7 +557,7 @@ class BaseAPIClient:
 
 
 class SyncAPIClient(BaseAPIClient):
-    """Blocking client: executes :class:`APIRequest` descriptions over an ``httpx.Client``."""
+    """Blocking client: executes [`APIRequest`][tenantlead.smartlead.resources.tags.APIRequest] descriptions over an ``httpx.Client``."""
 
     def __init__(
         self,
@@ -668,7 +679,7 @@ class SyncAPIClient(BaseAPIClient):
 
 
 class AsyncAPIClient(BaseAPIClient):
-    """Async client: executes :class:`APIRequest` descriptions over an ``httpx.AsyncClient``."""
+    """Async client: executes [`APIRequest`][tenantlead.smartlead.resources.tags.APIRequest] descriptions over an ``httpx.AsyncClient``."""
 
     def __init__(
         self,
@@ -764,7 +775,7 @@ class AsyncAPIClient(BaseAPIClient):
         timeout: float | NotGiven | None = NOT_GIVEN,
         retry_safe: bool | None = None,
     ) -> Any:
-        """Async twin of :meth:`SyncAPIClient.request`."""
+        """Async twin of `SyncAPIClient.request`."""
         return await self._run(
             APIRequest(
                 method=method, path=path, params=params, json=json, timeout=timeout, retry_safe=retry_safe
@@ -777,7 +788,7 @@ class AsyncAPIClient(BaseAPIClient):
             await self._http.aclose()
 
     async def close(self) -> None:
-        """Alias of :meth:`aclose`."""
+        """Alias of `aclose`."""
         await self.aclose()
 
     async def __aenter__(self) -> Self:

@@ -2,7 +2,7 @@
 
 Both APIs page with ``offset``/``limit``. Smartlead returns bare arrays with no total, so the
 only end signal is a short or empty page; TenantCore's enforcement log also reports ``total``.
-The cursor logic is pure (:class:`OffsetCursor`); :class:`SyncPager` and :class:`AsyncPager`
+The cursor logic is pure (`OffsetCursor`); [`SyncPager`][tenantlead.SyncPager] and [`AsyncPager`][tenantlead.AsyncPager]
 only run the page requests. Pages are fetched lazily, so breaking out of a loop stops the
 requests.
 
@@ -178,7 +178,7 @@ PageRequest = Callable[[int, int], APIRequest[Page[T]]]
 class SyncPager(Generic[T]):
     """Iterate every item across pages: ``for account in sl.email_accounts.list(): ...``.
 
-    ``to_list()`` collects everything; ``pages()`` yields :class:`Page` objects.
+    ``to_list()`` collects everything; ``pages()`` yields [`Page`][tenantlead.orchestration.limits_apply.Page] objects.
     """
 
     def __init__(

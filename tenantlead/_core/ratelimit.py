@@ -79,7 +79,7 @@ class RateLimit:
     disables limiting. ``adaptive`` lets server headers correct the limiter (traffic it did not
     send) and a 429's ``Retry-After`` pause it; ``max_pause`` caps such a pause. ``margin`` is
     how many seconds longer than the server's each window is held, for transit-time jitter
-    (default [DEFAULT_MARGIN][tenantlead._core.ratelimit.DEFAULT_MARGIN]).
+    (default `DEFAULT_MARGIN`).
     """
 
     windows: tuple[tuple[int, float], ...] = attrs.field(converter=_to_windows, validator=_check_windows)

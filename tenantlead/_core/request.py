@@ -1,6 +1,6 @@
 """Sans-I/O request descriptions.
 
-A resource method does not talk to the network: it builds an :class:`APIRequest` saying what to
+A resource method does not talk to the network: it builds an [`APIRequest`][tenantlead.smartlead.resources.tags.APIRequest] saying what to
 send, whether it is safe to retry, how to reconcile an uncertain write, and how to parse the
 answer. The sync and async clients only *execute* these descriptions, so both share every line
 of API knowledge and differ only in their send loop.
@@ -71,8 +71,12 @@ class APIRequest(Generic[T]):
         method: HTTP method.
         path: path relative to the client's base URL (``/tenants``), or absolute URL.
         params: query parameters (``None`` values are dropped).
-        json: JSON body; ``NOT_GIVEN`` sends no body.
-        parse: turns the decoded :class:`Response` into the method's return value; raise
+        json: JSON body; ``NOT_GIVEN`` sends no body. Left out of ``repr`` (a body may carry a
+            password or an OAuth token).
+        form: form fields sent as an ``application/x-www-form-urlencoded`` body (OAuth token
+            endpoints); mutually exclusive with ``json``. Left out of ``repr`` because form
+            bodies carry credentials (passwords, client secrets, codes).
+        parse: turns the decoded [`Response`][tenantlead.smartlead.resources.tags.Response] into the method's return value; raise
             ``TypeError``/``ValueError``/``KeyError`` for a body of the wrong shape.
         retry_safe: whether repeating the request cannot do harm (GETs; idempotent writes).
         reconcile: for a non-idempotent create, a lookup that tells whether an attempt whose
@@ -85,12 +89,19 @@ class APIRequest(Generic[T]):
     method: str
     path: str
     params: Mapping[str, Any] | None = None
-    json: Any = NOT_GIVEN
+    # Out of repr, like form: a body may carry a password or an OAuth token (save, save-oauth),
+    # and flow drivers hold the request in a local that locals-capturing tracebacks print.
+    json: Any = attrs.field(default=NOT_GIVEN, repr=False)
+    form: Mapping[str, str] | None = attrs.field(default=None, repr=False)
     parse: Callable[[Response], T] = _identity
     retry_safe: bool | None = None
     reconcile: APIRequest[T | None] | None = None
     timeout: float | NotGiven | None = NOT_GIVEN
     base_url: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.form is not None and not isinstance(self.json, NotGiven):
+            raise ValueError("an APIRequest sends a json body or a form body, not both")
 
     def __repr__(self) -> str:
         parts = [f"method={self.method!r}", f"path={redact_url(self.path)!r}"]

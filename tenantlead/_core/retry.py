@@ -61,7 +61,7 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
 class RetryPolicy:
     """How a client retries transient failures.
 
-    Args:
+    Attributes:
         max_retries: retries after the first attempt (0 disables retrying).
         base_delay: first backoff step in seconds; doubles each attempt.
         max_delay: cap on one computed backoff step.

@@ -78,5 +78,5 @@ sleep: Sleeper = time.sleep
 
 
 async def async_sleep(seconds: float) -> None:
-    """``asyncio.sleep`` with a float signature (the default :data:`AsyncSleeper`)."""
+    """``asyncio.sleep`` with a float signature (the default `AsyncSleeper`)."""
     await asyncio.sleep(seconds)

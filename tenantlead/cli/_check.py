@@ -1,7 +1,7 @@
 """``tenantlead check``: the nightly job - load once, doctor, plan, optionally apply, doctor again.
 
 One JSON document with ``--json``; exit codes an alerting job can tell apart (see
-:mod:`tenantlead.cli._exit` and docs/cli.md): 0 ok, 1 findings at or above ``--fail-on``, 2 usage
+`tenantlead.cli._exit` and docs/cli.md): 0 ok, 1 findings at or above ``--fail-on``, 2 usage
 or configuration, 3 a write failed or drifted, 4 an API unreachable or refusing the keys.
 """
 

@@ -1,6 +1,6 @@
 """The commands that work on a fleet: ``status``, ``doctor``, ``align``, ``connect``; and ``sandbox serve``.
 
-Each takes the :class:`~tenantlead.cli._session.Session` and the parsed arguments and returns
+Each takes the `Session` and the parsed arguments and returns
 the exit code. Reading commands print a table (or ``--json``); writing commands print their
 plan and only write with ``--apply``.
 """

@@ -1,6 +1,6 @@
 """The ``tenantlead`` command: argument parsing, dispatch, and the one place errors become exit codes.
 
-Exit codes (:mod:`tenantlead.cli._exit`): 0 ok, 1 findings at or above ``--fail-on``, 2 usage or
+Exit codes (`tenantlead.cli._exit`): 0 ok, 1 findings at or above ``--fail-on``, 2 usage or
 configuration error, 3 a write failed or drifted, 4 an API unreachable or refusing the keys,
 130 interrupted, 141 output pipe closed early (``| head``). Errors print ``error: <one line>``
 and ``hint: <what to do>`` on stderr, and with ``--json`` also one JSON error object on stdout;
@@ -37,7 +37,7 @@ sending fails. Real APIs by default (keys from TENANTCORE_API_KEY / SMARTLEAD_AP
 _EPILOG = """\
 exit codes: 0 ok; 1 findings (at or above --fail-on); 2 usage or configuration error;
 3 a write failed or drifted; 4 an API unreachable or refusing the keys; 130 interrupted.
-Commands that write (align, connect, check) only print their plan unless you add --apply."""
+Commands that write (align, connect, check, migrate) only print their plan unless you add --apply."""
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tenantlead.cli._check import add_budget_options, add_check_options, add_policy_options
     from tenantlead.cli._check import register as register_check
     from tenantlead.cli._demo import cmd_demo
+    from tenantlead.cli._migrate import add_migrate_command
 
     parser = argparse.ArgumentParser(
         prog="tenantlead",
@@ -166,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     register_check(command)
+
+    add_migrate_command(command)
 
     sandbox = sub.add_parser("sandbox", help="run the simulator", description="run the simulator")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
@@ -337,6 +340,7 @@ def _known_secrets(args: argparse.Namespace) -> list[str]:
         getattr(args, "smartlead_key", None),
         os.environ.get("TENANTCORE_API_KEY"),
         os.environ.get("SMARTLEAD_API_KEY"),
+        os.environ.get("MICROSOFT_CLIENT_SECRET"),
     ]
     return [v for v in values if v and len(v) >= _MIN_SECRET_LENGTH]
 

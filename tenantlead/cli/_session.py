@@ -1,7 +1,7 @@
 """What every command needs: the two clients (real or sandboxed), the output mode and progress.
 
 Against the real APIs the keys come from ``--tenantcore-key`` / ``--smartlead-key`` or the
-environment; with ``--sandbox`` an in-process :class:`~tenantlead.sandbox.Sandbox` answers both
+environment; with ``--sandbox`` an in-process [`Sandbox`][tenantlead.sandbox.Sandbox] answers both
 APIs on a virtual clock, so rate limits and waits cost no wall time and nothing leaves the
 process.
 """
@@ -109,7 +109,7 @@ class Session:
     # ------------------------------------------------------------------ work
 
     def load_fleet(self, *, with_warmup_details: bool = False) -> Fleet:
-        """Read both APIs into a :class:`~tenantlead.orchestration.Fleet`, honouring ``--tenant``.
+        """Read both APIs into a [`Fleet`][tenantlead.orchestration.Fleet], honouring ``--tenant``.
 
         ``with_warmup_details`` also reads each warmed-up account's warmup volume (one request
         per account), which the warmup-aware check TL302 and the limit budget need.

@@ -20,14 +20,17 @@ from tenantlead.orchestration.fleet import Fleet, FleetRow
 from tenantlead.orchestration.guard import Cut, DrasticPlanError, cuts_summary
 from tenantlead.orchestration.journal import ApplyJournal, JournalError
 from tenantlead.orchestration.limits import Change, LimitPlan, Skip, align_limits
+from tenantlead.orchestration.migrate import migrate_to_oauth
 from tenantlead.orchestration.nightly import CheckRun, nightly_check
 from tenantlead.orchestration.policy import LimitPolicy
 from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, ProgressEvent
+from tenantlead.orchestration.warmup_cache import CachedWarmup, WarmupCache
 
 __all__ = [
     "ApplyJournal",
     "ApplyResult",
     "CHECKS",
+    "CachedWarmup",
     "Change",
     "CheckPolicy",
     "CheckRun",
@@ -52,12 +55,14 @@ __all__ = [
     "Severity",
     "Skip",
     "UnknownTenantError",
+    "WarmupCache",
     "align_limits",
     "await_connected",
     "await_until_connected",
     "connect",
     "cuts_summary",
     "load_credentials",
+    "migrate_to_oauth",
     "nightly_check",
     "troubleshoot",
     "wait_connected",

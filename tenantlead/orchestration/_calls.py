@@ -13,9 +13,9 @@ from functools import partial
 from typing import Any, TypeVar
 
 from tenantlead._core.flow import Flow, on
-from tenantlead._core.pager import OffsetCursor, Page
+from tenantlead._core.pager import Page, paged_flow
 from tenantlead._core.request import APIRequest
-from tenantlead.smartlead.models import BatchResult, EmailAccount, TagMappingResult
+from tenantlead.smartlead.models import AccountWriteResult, BatchResult, EmailAccount, TagMappingResult
 from tenantlead.smartlead.resources import email_accounts as sl_accounts
 from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, MailboxLimitsResult, Tenant
 from tenantlead.tenantcore.resources import domains as tc_domains
@@ -37,8 +37,11 @@ __all__ = [
     "list_domains",
     "list_events",
     "list_mailboxes",
+    "list_page",
     "list_tenants",
     "provision_limits",
+    "save_oauth",
+    "save_smtp",
     "update_account",
     "update_mailbox",
     "update_warmup",
@@ -75,25 +78,14 @@ def paged(
     limit: int,
     *,
     until: Callable[[T], bool] | None = None,
+    read_ahead: int = 0,
 ) -> Flow[list[T]]:
-    """Every item across pages, one page request at a time; stops before the first ``until(item)``.
+    """Every item across pages; stops before the first ``until(item)`` (``read_ahead``: see ``paged_flow``).
 
     The same cursor as the clients' pagers, so the requests are the ones ``list()`` would send
     (a loop that breaks early sends no further page).
     """
-    cursor = OffsetCursor(limit)
-    out: list[T] = []
-    while not cursor.done:
-        asked = cursor.page_size()
-        page: Page[T] = cursor.clip((yield make(cursor.offset, asked)))
-        cursor.advance(page, asked)
-        if cursor.repeated:
-            break
-        for item in page.items:
-            if until is not None and until(item):
-                return out
-            out.append(item)
-    return out
+    return paged_flow(make, limit, until=until, read_ahead=read_ahead)
 
 
 # ----------------------------------------------------------------------------- TenantCore
@@ -133,9 +125,14 @@ def provision_limits(tenant_id: str) -> Flow[MailboxLimitsResult]:
 # ----------------------------------------------------------------------------- Smartlead
 
 
-def list_accounts() -> Flow[list[EmailAccount]]:
-    """``sl.email_accounts.list()``: every account, 100 per page."""
-    return on(SMARTLEAD, paged(sl_accounts.list_page_request, sl_accounts.PAGE_LIMIT))
+def list_accounts(*, read_ahead: int = 0) -> Flow[list[EmailAccount]]:
+    """``sl.email_accounts.list()``: every account, 100 per page (``read_ahead`` pages in flight ahead)."""
+    return on(SMARTLEAD, paged(sl_accounts.list_page_request, sl_accounts.PAGE_LIMIT, read_ahead=read_ahead))
+
+
+def list_page(offset: int) -> Flow[Page[EmailAccount]]:
+    """One page of ``sl.email_accounts.list()``: up to 100 accounts from ``offset``."""
+    return _sl(partial(sl_accounts.list_page_request, offset, sl_accounts.PAGE_LIMIT))
 
 
 def get_account(account_id: int) -> Flow[EmailAccount]:
@@ -156,6 +153,16 @@ def create_smtp(**fields: Any) -> Flow[EmailAccount]:
 def create_oauth(**fields: Any) -> Flow[EmailAccount]:
     """``sl.email_accounts.create_oauth(**fields)``: save, then read the account back."""
     return on(SMARTLEAD, _later(partial(sl_accounts.create_oauth_flow, **fields)))
+
+
+def save_smtp(**fields: Any) -> Flow[AccountWriteResult]:
+    """The save of ``create_smtp`` alone: one request, answered with the new account's id."""
+    return _sl(partial(sl_accounts.create_smtp_request, **fields))
+
+
+def save_oauth(**fields: Any) -> Flow[AccountWriteResult]:
+    """The save of ``create_oauth`` alone: one request, answered with the new account's id."""
+    return _sl(partial(sl_accounts.create_oauth_request, **fields))
 
 
 def update_account(account_id: int, **fields: Any) -> Flow[Any]:

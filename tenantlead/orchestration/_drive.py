@@ -1,11 +1,11 @@
 """How every apply runs: a list of phases, each a flow, driven by the flow seam's two drivers.
 
 An apply run (``ConnectPlan.apply``, ``LimitPlan.apply``, the waits) is a subclass of
-:class:`PhasedRun`: its :meth:`~PhasedRun.phases` are generator functions that yield
-:class:`~tenantlead._core.flow.Gather` steps of per-item flows (the API calls of
+[`PhasedRun`][tenantlead.orchestration.limits_apply.PhasedRun]: its [`phases`][tenantlead.orchestration.limits_apply.PhasedRun.phases] are generator functions that yield
+[`Gather`][tenantlead.orchestration.fleet.Gather] steps of per-item flows (the API calls of
 ``tenantlead.orchestration._calls``), and record each item's outcome as it ends. Nothing in a
-run does I/O: :func:`apply` drives it on the blocking clients (one item after another) and
-:func:`aapply` on the async clients (at most ``concurrency`` items at a time), so connect's and
+run does I/O: `apply` drives it on the blocking clients (one item after another) and
+`aapply` on the async clients (at most ``concurrency`` items at a time), so connect's and
 align's writes are written once for both.
 
 One item's failure never stops a phase. ``KeyboardInterrupt`` (or cancellation) stops the run

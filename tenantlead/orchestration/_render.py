@@ -288,13 +288,13 @@ class Tabular:
     row_noun: str = "rows"
     #: The variable name used in "see all" hints.
     view_name: str = "obj"
-    #: Integer columns: ``Int64`` in :meth:`to_pandas` even when every value is missing.
+    #: Integer columns: ``Int64`` in `to_pandas` even when every value is missing.
     int_columns: Sequence[str] = ()
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat dict per row, keyed by attribute names; datetimes stay datetimes.
 
-        ``to_dict()`` / ``to_json()`` give the JSON form; :meth:`to_pandas` the DataFrame.
+        ``to_dict()`` / ``to_json()`` give the JSON form; `to_pandas` the DataFrame.
         """
         raise NotImplementedError
 

@@ -1,10 +1,10 @@
 """Rules the planners, the checks and the command line share: each written here once.
 
-- :func:`not_ready_reasons`: why a tenant is not ready (connect's prerequisite and check TL107);
-- :func:`tenant_matches` / :func:`find_tenants` / :func:`resolve_tenants`: a tenant named by its
+- [`not_ready_reasons`][tenantlead.orchestration.connect.not_ready_reasons]: why a tenant is not ready (connect's prerequisite and check TL107);
+- [`tenant_matches`][tenantlead.orchestration.fleet.tenant_matches] / [`find_tenants`][tenantlead.orchestration.connect.find_tenants] / [`resolve_tenants`][tenantlead.orchestration.fleet.resolve_tenants]: a tenant named by its
   GUID or its name, ignoring case and spaces (``connect``'s ``clients=``/``tags=`` keys,
   ``Fleet.load(tenant_ids=...)``, ``Fleet.filter(tenant=...)``, ``--tenant``); a name that
-  matches nothing raises :class:`UnknownTenantError` with close matches ("did you mean").
+  matches nothing raises [`UnknownTenantError`][tenantlead.orchestration.UnknownTenantError] with close matches ("did you mean").
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def tenant_matches(tenant: Tenant | None, key: object) -> bool:
 
 
 def find_tenants(tenants: Iterable[Tenant], key: object) -> list[Tenant]:
-    """The tenants ``key`` names (see :func:`tenant_matches`), in the order given."""
+    """The tenants ``key`` names (see [`tenant_matches`][tenantlead.orchestration.fleet.tenant_matches]), in the order given."""
     return [t for t in tenants if tenant_matches(t, key)]
 
 

@@ -6,9 +6,9 @@
     report.filter(code="TL301")        # a sub-report
     report.to_dict()                   # JSON-ready
 
-The checks themselves live in :mod:`tenantlead.orchestration.checks_rules` (and TL110, which
+The checks themselves live in `tenantlead.orchestration.checks_rules` (and TL110, which
 reads the apply journal's verdict, in ``checks_enforcement``); the catalogue of
-codes is :data:`CHECKS` (``print(CHECKS)``; docs/troubleshooting.md embeds ``CHECKS.to_markdown()``).
+codes is `CHECKS` (``print(CHECKS)``; docs/troubleshooting.md embeds ``CHECKS.to_markdown()``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import attrs
 
 from tenantlead._core.redact import escape_controls
 from tenantlead.orchestration import checks_enforcement  # noqa: F401  (registers TL110)
+from tenantlead.orchestration import checks_microsoft as _checks_microsoft  # noqa: F401 (registers TL4xx)
+from tenantlead.orchestration import checks_migration as _checks_migration  # noqa: F401  (registers TL206)
 from tenantlead.orchestration._render import Tabular, jsonable
 from tenantlead.orchestration.checks_model import (
     Catalogue,
@@ -71,7 +73,7 @@ def _sorted(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 
 @attrs.frozen(kw_only=True)
 class Report(Tabular):
-    """The findings of :func:`troubleshoot`, errors first, then by code.
+    """The findings of [`troubleshoot`][tenantlead.orchestration.checks.troubleshoot], errors first, then by code.
 
     Attributes:
         findings: every finding, sorted by severity, code, tenant and subject.
@@ -314,14 +316,14 @@ def troubleshoot(
     policy: CheckPolicy | None = None,
     codes: str | Iterable[str] | None = None,
 ) -> Report:
-    """Run the troubleshooting checks on ``fleet`` (pure: no I/O) and return a :class:`Report`.
+    """Run the troubleshooting checks on ``fleet`` (pure: no I/O) and return a [`Report`][tenantlead.orchestration.checks.Report].
 
     Args:
         fleet: a snapshot from ``Fleet.load`` / ``Fleet.aload`` / ``Fleet.build``. Load it with
             ``with_warmup_details=True`` so TL302 knows the warmup volumes.
-        policy: thresholds (default :class:`CheckPolicy`).
+        policy: thresholds (default [`CheckPolicy`][tenantlead.orchestration.checks_model.CheckPolicy]).
         codes: run only these codes (``"TL301"`` or ``["TL301", "TL302"]``); default all of
-            :data:`CHECKS`.
+            `CHECKS`.
     """
     policy = policy if policy is not None else CheckPolicy()
     if not isinstance(policy, CheckPolicy):

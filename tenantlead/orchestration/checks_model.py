@@ -1,8 +1,8 @@
 """The vocabulary of the troubleshooting checks: severity, policy, finding, check and catalogue.
 
-Kept apart from the checks themselves (:mod:`tenantlead.orchestration.checks_rules`) and the
-report (:mod:`tenantlead.orchestration.checks`) so each stays small; users import all of these
-names from :mod:`tenantlead.orchestration`.
+Kept apart from the checks themselves (`tenantlead.orchestration.checks_rules`) and the
+report ([`tenantlead.orchestration.checks`][tenantlead.orchestration.checks]) so each stays small; users import all of these
+names from [`tenantlead.orchestration`][tenantlead.orchestration].
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class CheckPolicy:
         max_mailboxes_per_domain: TenantCore's structure, 3 mailboxes per domain (TL108).
         assumed_warmup_per_day: warmup volume to assume for an account whose warmup is active
             but whose volume the fleet does not know (Smartlead's list omits it). None (default)
-            skips those accounts in TL302 and says so in :attr:`Report.notes`; load the fleet
+            skips those accounts in TL302 and says so in `Report.notes`; load the fleet
             with ``with_warmup_details=True`` to know the real volume.
     """
 
@@ -113,7 +113,7 @@ class Finding:
     """One problem found by one check.
 
     Attributes:
-        code: the stable check code (``TL301``); see :data:`CHECKS`.
+        code: the stable check code (``TL301``); see `CHECKS`.
         severity: ``error`` / ``warning`` / ``info``.
         subject: what the finding is about: a mailbox address, a domain name or a tenant GUID.
         subject_kind: ``mailbox``, ``domain`` or ``tenant``.
@@ -135,7 +135,7 @@ class Finding:
     tenant_name: str | None = None
 
     def to_record(self) -> dict[str, Any]:
-        """A flat, JSON-ready dict keyed by attribute names (details left out; see :meth:`to_dict`)."""
+        """A flat, JSON-ready dict keyed by attribute names (details left out; see [`to_dict`][tenantlead.orchestration.checks_model.Finding.to_dict])."""
         return {
             "severity": self.severity.value,
             "code": self.code,

@@ -1,7 +1,7 @@
-"""The troubleshooting checks, one small pure function per TL code, and the :data:`CHECKS` catalogue.
+"""The troubleshooting checks, one small pure function per TL code, and the `CHECKS` catalogue.
 
-Each function takes a :class:`~tenantlead.orchestration.fleet.Fleet` and a :class:`CheckPolicy`
-and yields :class:`Finding` objects; none does I/O. TL1xx look at TenantCore alone, TL2xx at
+Each function takes a [`Fleet`][tenantlead.orchestration.fleet.Fleet] and a [`CheckPolicy`][tenantlead.orchestration.checks_model.CheckPolicy]
+and yields [`Finding`][tenantlead.orchestration.checks_model.Finding] objects; none does I/O. TL1xx look at TenantCore alone, TL2xx at
 how TenantCore mailboxes and Smartlead accounts are connected, TL3xx at sending settings.
 
 Tenant- and domain-level checks (TL103, TL104, TL107, TL108, TL109) read the fleet's tenants,
@@ -34,7 +34,7 @@ from tenantlead.tenantcore.models import EnforcementAction
 if TYPE_CHECKING:
     from tenantlead.orchestration.fleet import Fleet
 
-__all__ = ["CHECKS", "classify_login_failure"]
+__all__ = ["CHECKS", "MIGRATE", "classify_login_failure"]
 
 #: Every check by code (``CHECKS["TL301"].title``, ``CHECKS["TL301"](fleet)``).
 CHECKS = Catalogue()
@@ -43,6 +43,11 @@ ALIGN = "align_limits(fleet, policy).apply(...) or `tenantlead align --apply`"
 CONNECT_OAUTH = (
     'connect(fleet, strategy="oauth", tokens=provider).apply(sl=sl) in Python (the CLI cannot mint '
     "Microsoft tokens), or `tenantlead connect --strategy manual` for a hand-off list"
+)
+#: How to move a basic-auth SMTP account to OAuth in place (TL202 on 5.7.30 / 5.7.139, TL206, connect).
+MIGRATE = (
+    "`tenantlead migrate --credentials FILE --apply` (in Python: "
+    "migrate_to_oauth(fleet, microsoft=app, credentials=...).apply(sl=sl))"
 )
 
 
@@ -424,14 +429,14 @@ _LOGIN_FAILURES: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
         "smtp_auth_disabled",
         "SMTP AUTH is disabled for the tenant",
         "Enable Authenticated SMTP for the tenant and mailbox in the Exchange admin center (Security Defaults "
-        f"also block it), or reconnect the mailbox as OUTLOOK through Microsoft OAuth: {CONNECT_OAUTH}.",
+        f"also block it), or move the account to OAuth (OUTLOOK) in place: {MIGRATE}.",
     ),
     (
         re.compile(r"5\.7\.30\b"),
         "basic_auth_retired",
         "basic authentication is retired for the tenant",
-        "Basic-auth SMTP no longer works here: delete the SMTP account and reconnect the mailbox as OUTLOOK "
-        f"through Microsoft OAuth: {CONNECT_OAUTH}.",
+        "Basic-auth SMTP no longer works here: move the account to OAuth (OUTLOOK) in place, keeping its id, "
+        f"campaigns and history: {MIGRATE}.",
     ),
     (
         re.compile(r"5\.7\.3\b"),
@@ -471,9 +476,8 @@ def classify_login_failure(error: str | None) -> tuple[str, str, str]:
     "disabled for the tenant; 550 5.7.30 basic auth retired.",
     fix="5.7.3: re-copy the password from the TenantCore app (case-sensitive) onto the Smartlead account, then "
     "sl.email_accounts.reconnect_failed(); 5.7.139: enable Authenticated SMTP in the Exchange admin center, or "
-    "move the mailbox to OAuth as for 5.7.30; 5.7.30: basic auth is gone for good: delete the SMTP account "
-    "(sl.email_accounts.delete(account_id)), load the fleet again and reconnect the mailbox as OUTLOOK: "
-    f"{CONNECT_OAUTH}.",
+    "migrate to OAuth; 5.7.30: basic auth is gone for good: migrate to OAuth in place — "
+    "`tenantlead migrate --credentials FILE --apply`.",
 )
 def check_tl202(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
     """TL202: SMTP or IMAP failing, classified by the failure text."""

@@ -3,18 +3,18 @@
 ``connect(fleet, strategy, ...)`` is pure: it checks the prerequisites of TenantCore's Smartlead
 guide (tenant ready, domain verified, mailbox active, propagation over), detects accounts that
 already exist, and plans one item per mailbox with the settings the new account gets (the
-aligned daily limit, the sending gap, the agency client, tags). :meth:`ConnectPlan.apply` writes.
+aligned daily limit, the sending gap, the agency client, tags). [`ConnectPlan.apply`][tenantlead.orchestration.connect.ConnectPlan.apply] writes.
 
 Strategies:
 
-- ``"oauth"`` (recommended): Microsoft tokens from a :class:`MicrosoftTokenProvider` you pass,
+- ``"oauth"`` (recommended): Microsoft tokens from a [`MicrosoftTokenProvider`][tenantlead.orchestration.connect.MicrosoftTokenProvider] you pass,
   pushed with ``save-oauth`` as ``type: OUTLOOK``. TenantCore's guide connects through Microsoft
   sign-in, and Microsoft turns basic-auth SMTP off for existing tenants at the end of December
   2026.
-- ``"smtp"`` (legacy): passwords from :func:`load_credentials` (a CSV copied from the TenantCore
+- ``"smtp"`` (legacy): passwords from [`load_credentials`][tenantlead.orchestration.credentials.load_credentials] (a CSV copied from the TenantCore
   app - the API has no passwords), Office 365 SMTP/IMAP settings, one account per mailbox.
 - ``"manual"``: a hand-off list a person follows in the Smartlead app; ``apply`` then finds the
-  accounts they added and applies the settings, and :func:`wait_connected` polls until each
+  accounts they added and applies the settings, and [`wait_connected`][tenantlead.orchestration.connect_wait.wait_connected] polls until each
   shows connected.
 
 This module is the planner and the plan; the apply run is ``connect_apply``, waiting is
@@ -34,6 +34,7 @@ import attrs
 from tenantlead.orchestration import _drive
 from tenantlead.orchestration._render import Tabular, text_table
 from tenantlead.orchestration._rules import close_tenants, find_tenants, not_ready_reasons, tenant_matches
+from tenantlead.orchestration.checks_migration import is_basic_auth_office365
 from tenantlead.orchestration.connect_apply import (
     IMAP_HOST,
     IMAP_PORT,
@@ -64,6 +65,7 @@ from tenantlead.orchestration.views import (
     connect_plan_rows,
     connect_plan_summary,
 )
+from tenantlead.orchestration.warmup_cache import WarmupCache
 
 if TYPE_CHECKING:
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
@@ -354,9 +356,9 @@ def connect(
     Args:
         fleet: the snapshot (``Fleet.load(tc, sl)``).
         strategy: ``"oauth"`` (recommended), ``"smtp"`` (legacy) or ``"manual"``.
-        credentials: for ``"smtp"``: anything :func:`load_credentials` accepts.
-        tokens: for ``"oauth"``: a :class:`MicrosoftTokenProvider` or a callable email -> token.
-        policy: the :class:`LimitPolicy` new accounts are aligned with (default ``LimitPolicy()``):
+        credentials: for ``"smtp"``: anything [`load_credentials`][tenantlead.orchestration.credentials.load_credentials] accepts.
+        tokens: for ``"oauth"``: a [`MicrosoftTokenProvider`][tenantlead.orchestration.connect.MicrosoftTokenProvider] or a callable email -> token.
+        policy: the [`LimitPolicy`][tenantlead.orchestration.policy.LimitPolicy] new accounts are aligned with (default ``LimitPolicy()``):
             daily limit = the TenantCore ceiling minus headroom and planned warmup; gap from the
             sending window (default 09:00-17:00); warmup is enabled at ``warmup_per_day``
             (default ``CONNECT_WARMUP_PER_DAY``, 5), never above what the ceiling leaves.
@@ -421,6 +423,19 @@ def connect(
                         settings=ConnectSettings(client_id=client_id),
                     )
                 )
+            elif is_basic_auth_office365(account):
+                # Connected, but over basic-auth SMTP: connect creates nothing; the migration moves it.
+                items.append(
+                    ConnectItem(
+                        **common,
+                        action="skip",
+                        reason=f"migrate with `tenantlead migrate --credentials FILE --apply` (account {account.id} "
+                        "is on basic-auth SMTP, which Microsoft turns off at the end of December 2026; in Python "
+                        "migrate_to_oauth(fleet, ...))",
+                        account_id=account.id,
+                        code="TL206",
+                    )
+                )
             else:
                 items.append(
                     ConnectItem(
@@ -481,7 +496,7 @@ def connect(
 
 @attrs.frozen(kw_only=True)
 class ConnectPlan(Tabular):
-    """The per-mailbox connect plan; :meth:`apply` / :meth:`aapply` write it (idempotently)."""
+    """The per-mailbox connect plan; [`apply`][tenantlead.orchestration.connect.ConnectPlan.apply] / [`aapply`][tenantlead.orchestration.connect.ConnectPlan.aapply] write it (idempotently)."""
 
     strategy: Strategy
     items: tuple[ConnectItem, ...] = ()
@@ -570,11 +585,19 @@ class ConnectPlan(Tabular):
     def __str__(self) -> str:
         lines = [f"ConnectPlan {self._html_summary()}"]
         lines += [f"WARNING: {w}" for w in self.warnings]
-        connected = [i for i in self.items if i.action == "skip" and i.account_id is not None]
+        existing = [i for i in self.items if i.action == "skip" and i.account_id is not None]
+        basic = [i for i in existing if i.code == "TL206"]
         shown = [i.to_record() for i in self.items if not (i.action == "skip" and i.account_id is not None)]
         lines.append(text_table(shown, list(self.columns), max_rows=self.max_display_rows))
-        if connected:
-            lines.append(f"{len(connected)} mailboxes already connected (see to_records() for each)")
+        if len(existing) > len(basic):
+            lines.append(
+                f"{len(existing) - len(basic)} mailboxes already connected (see to_records() for each)"
+            )
+        if basic:
+            lines.append(
+                f"{len(basic)} mailboxes are on basic-auth SMTP: migrate with `tenantlead migrate --credentials FILE "
+                "--apply` (TL206)"
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -583,18 +606,27 @@ class ConnectPlan(Tabular):
     # ------------------------------------------------------------------ apply
 
     def apply(
-        self, *, sl: Smartlead, on_progress: OnProgress | None = None, progress: Progress | None = None
+        self,
+        *,
+        sl: Smartlead,
+        on_progress: OnProgress | None = None,
+        progress: Progress | None = None,
+        warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
         """Create the planned accounts, then apply settings and tags; never stops at a failed item.
 
-        An address Smartlead already has (``ACCOUNT_ALREADY_EXIST``, e.g. after an interrupted
-        run) is not created twice: its settings are applied instead. ``on_progress(event)`` runs
-        as each item ends (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
-        ``"connect"``; ``progress=`` is its deprecated older form). On ``KeyboardInterrupt``
-        the accounts already created stand; the exception carries ``partial_result``.
+        One Smartlead save per new account (its id comes from the save's answer), then one walk
+        of the account list reads everything back: a written account missing, or with another
+        limit, gap or client than planned, is reported as drift. An address Smartlead already
+        has (``ACCOUNT_ALREADY_EXIST``, e.g. after an interrupted run) is not created twice: its
+        settings are applied instead. ``warmup_cache`` remembers the warmup volumes written (see
+        [WarmupCache][tenantlead.orchestration.WarmupCache]). ``on_progress(event)`` runs as
+        each item ends (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
+        ``"connect"``; ``progress=`` is its deprecated older form). On ``KeyboardInterrupt`` the
+        accounts already created stand; the exception carries ``partial_result``.
         """
         report = progress_callback("connect", on_progress, progress)
-        return _drive.apply(ConnectRun(self, sl, report, None), None, sl)
+        return _drive.apply(ConnectRun(self, sl, report, None, warmup_cache), None, sl)
 
     async def aapply(
         self,
@@ -603,14 +635,15 @@ class ConnectPlan(Tabular):
         on_progress: OnProgress | None = None,
         progress: Progress | None = None,
         concurrency: int = 4,
+        warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
-        """Async :meth:`apply`, at most ``concurrency`` requests at a time.
+        """Async [`apply`][tenantlead.orchestration.connect.ConnectPlan.apply], at most ``concurrency`` requests at a time.
 
         An async token provider's ``get_token`` may return an awaitable; the tokens are
         awaited before the accounts are created.
         """
         _drive.check_concurrency(concurrency)
-        run = ConnectRun(self, sl, progress_callback("connect", on_progress, progress), {})
+        run = ConnectRun(self, sl, progress_callback("connect", on_progress, progress), {}, warmup_cache)
         try:
             run.tokens = await resolve_tokens(self, concurrency)
         except BaseException as exc:

@@ -1,13 +1,15 @@
 """The connect apply run: create (or find) each account, apply its settings, then tag.
 
-Three phases, run by the driver of ``tenantlead.orchestration._drive`` (one item at a time on
+Four phases, run by the driver of ``tenantlead.orchestration._drive`` (one item at a time on
 blocking clients, ``concurrency`` at a time on async ones):
 
-1. create: ``create_smtp`` / ``create_oauth`` per planned mailbox (save, then read back), or,
-   for ``manual``, look up the account a person added;
+1. create: one save per planned mailbox (``/save`` or ``/save-oauth``; the new id comes from
+   the save's answer), or, for ``manual``, look up the account a person added;
 2. settle: the planned settings on accounts that already existed (an interrupted run's, a
    hand-added one's, ``ACCOUNT_ALREADY_EXIST``) or move to another client;
-3. tags: one ``add_tags`` per distinct tag set (25 accounts per request).
+3. tags: one ``add_tags`` per distinct tag set (25 accounts per request);
+4. read-back: one walk of the account list (100 per page, pages read ahead) checks that every
+   account written is there with the planned limit, gap and client; a difference is drift.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tenantlead._core.flow import Flow
+from tenantlead._core.pager import DEFAULT_READ_AHEAD
 from tenantlead.errors import APIError, NotFoundError
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
-from tenantlead.orchestration.results import ItemResult, OnProgress, describe_error
+from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, OnProgress, describe_error
 from tenantlead.orchestration.views import subject_tenants
-from tenantlead.smartlead.models import EmailAccount, TagMappingResult
+from tenantlead.orchestration.warmup_cache import WarmupCache, remember_written
+from tenantlead.smartlead.models import AccountWriteResult, EmailAccount, TagMappingResult
 
 if TYPE_CHECKING:
     from tenantlead.orchestration.connect import ConnectItem, ConnectPlan
@@ -102,6 +106,7 @@ class ConnectRun(PhasedRun):
         sl: Smartlead | AsyncSmartlead | None,
         on_progress: OnProgress | None,
         tokens: Tokens | None,
+        warmup_cache: WarmupCache | None = None,
     ) -> None:
         if sl is None:
             raise ValueError("apply() needs sl= (a Smartlead client)")
@@ -109,14 +114,28 @@ class ConnectRun(PhasedRun):
         self.plan = plan
         self.tokens = tokens
         self.settle: list[tuple[ConnectItem, int, str]] = []  # (item, account id, how it was found)
+        self.written: dict[int, ConnectItem] = {}  # account id -> the item whose settings it got
+        self.warmed: dict[int, tuple[int, str]] = {}  # account id -> (warmup per day, address) written
+        self.warmup_cache = warmup_cache
+        self.drift: list[Drift] = []
         self.tag_targets: dict[tuple[int, ...], list[tuple[ConnectItem, int]]] = {}
         for item in plan.items:
             if item.action == "skip":
                 self.skipped(item.address, "connect", item.reason, item.account_id)
 
     def phases(self) -> Sequence[Callable[[], Flow[None]]]:
-        """Create, settle, tag."""
-        return [self.create_phase, self.settle_phase, self.tag_phase]
+        """Create, settle, tag, read back, remember the warmup volumes written."""
+        return [self.create_phase, self.settle_phase, self.tag_phase, self.verify_phase, self.remember_phase]
+
+    def remember_phase(self) -> Flow[None]:
+        """Keep the warmup volumes written in the warmup cache (when one was given)."""
+        yield from remember_written(
+            self.warmup_cache, [(a, v, e) for a, (v, e) in sorted(self.warmed.items())]
+        )
+
+    def result(self) -> ApplyResult:
+        """The items, and the drift the read-back found."""
+        return self.collector.result(self.drift, verified=True)
 
     def rerun_hint(self) -> str:
         """Connect re-runs create nothing twice."""
@@ -135,13 +154,13 @@ class ConnectRun(PhasedRun):
             token = provider.get_token(item.address)
         return _check_token(token, item.address)
 
-    def _create(self, item: ConnectItem) -> Flow[EmailAccount]:
+    def _create(self, item: ConnectItem) -> Flow[AccountWriteResult]:
         options = item.settings.create_fields()
         if self.plan.strategy == "smtp":
             creds = self.plan.credentials
             assert creds is not None
             return (
-                yield from _calls.create_smtp(
+                yield from _calls.save_smtp(
                     from_name=item.from_name or item.address,
                     from_email=item.address,
                     user_name=item.login or item.address,
@@ -154,7 +173,7 @@ class ConnectRun(PhasedRun):
                 )
             )
         return (
-            yield from _calls.create_oauth(
+            yield from _calls.save_oauth(
                 from_name=item.from_name or item.address,
                 from_email=item.address,
                 username=item.login or item.address,
@@ -166,7 +185,7 @@ class ConnectRun(PhasedRun):
 
     def create_phase(self) -> Flow[None]:
         """Create each planned account, or find each hand-added one."""
-        work: list[tuple[ConnectItem, Flow[EmailAccount]]] = []
+        work: list[tuple[ConnectItem, Flow[AccountWriteResult] | Flow[EmailAccount]]] = []
         for item in self.plan.items:
             if item.action == "create":
                 work.append((item, self._create(item)))
@@ -179,18 +198,24 @@ class ConnectRun(PhasedRun):
     def created(self, item: ConnectItem, value: Any, error: Exception | None) -> None:
         """Record a create (or look-up); queue what the next phases do for it."""
         if error is None:
-            assert isinstance(value, EmailAccount)
             if item.action == "manual":
+                assert isinstance(value, EmailAccount)
                 self.settle.append((item, value.id, "connected by hand"))
                 return
-            self._tags_for(item, value.id)
+            assert isinstance(value, AccountWriteResult)
+            assert value.email_account_id is not None  # the save's parser guarantees it
+            new_id = value.email_account_id
+            self._tags_for(item, new_id)
+            self.written[new_id] = item
+            if item.settings.warmup_per_day is not None:
+                self.warmed[new_id] = (item.settings.warmup_per_day, item.address)
             self.collector.add(
                 ItemResult(
                     subject=item.address,
                     action=f"create {'SMTP' if self.plan.strategy == 'smtp' else 'OUTLOOK'} account",
                     status="succeeded",
-                    detail=f"connected as account {value.id} ({item.settings.describe()})",
-                    account_id=value.id,
+                    detail=f"connected as account {new_id} ({item.settings.describe()})",
+                    account_id=new_id,
                 )
             )
             return
@@ -254,6 +279,10 @@ class ConnectRun(PhasedRun):
     def settled(self, key: tuple[ConnectItem, int, str], value: Any, error: Exception | None) -> None:
         """Record the settings written on an existing account."""
         item, account_id, how = key
+        if error is None:
+            self.written[account_id] = item
+            if item.action != "update" and item.settings.warmup_per_day is not None:
+                self.warmed[account_id] = (item.settings.warmup_per_day, item.address)
         if error is None and item.action != "update":
             self._tags_for(item, account_id)
         self.collector.add(
@@ -305,3 +334,33 @@ class ConnectRun(PhasedRun):
                     account_id=account_id,
                 )
             )
+
+    # ---------------------------------------------------------------- phase 4: read back in bulk
+
+    def verify_phase(self) -> Flow[None]:
+        """One walk of the account list: every account written, with the planned settings."""
+        if not self.written:
+            return
+        accounts = yield from _calls.list_accounts(
+            read_ahead=DEFAULT_READ_AHEAD if self.concurrency > 1 else 0
+        )
+        self.drift += self.verify(accounts)
+
+    def verify(self, accounts: Sequence[EmailAccount]) -> list[Drift]:
+        """Written accounts missing from ``accounts``, or whose limit, gap or client differ from the plan."""
+        by_id = {a.id: a for a in accounts}
+        drift: list[Drift] = []
+        for account_id, item in sorted(self.written.items()):
+            account = by_id.get(account_id)
+            if account is None:
+                drift.append(Drift(subject=item.address, field="account", expected="present", actual=None))
+                continue
+            settings = item.settings
+            for field, expected, actual in (
+                ("message_per_day", settings.max_email_per_day, account.message_per_day),
+                ("min_time_to_wait_in_mins", settings.time_to_wait_in_mins, account.min_time_to_wait_in_mins),
+                ("client_id", settings.client_id, account.client_id),
+            ):
+                if expected is not None and actual != expected:
+                    drift.append(Drift(subject=item.address, field=field, expected=expected, actual=actual))
+        return drift

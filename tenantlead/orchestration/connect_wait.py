@@ -1,6 +1,6 @@
 """Waiting until connected: poll Smartlead until each address shows SMTP and IMAP success.
 
-:func:`wait_connected` (blocking) and :func:`await_connected` (async) run the same flow: one
+[`wait_connected`][tenantlead.orchestration.connect_wait.wait_connected] (blocking) and [`await_connected`][tenantlead.orchestration.connect_wait.await_connected] (async) run the same flow: one
 list pass (``ceil(n/100)`` requests), then a sleep of ``interval`` seconds on the client's
 sleeper, until every address is connected or ``timeout`` seconds have passed.
 """

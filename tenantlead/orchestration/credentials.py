@@ -1,9 +1,9 @@
-"""Mailbox passwords for the legacy SMTP connect: :func:`load_credentials` and :class:`Credentials`.
+"""Mailbox passwords for the legacy SMTP connect: [`load_credentials`][tenantlead.orchestration.credentials.load_credentials] and [`Credentials`][tenantlead.orchestration.credentials.Credentials].
 
 The TenantCore API returns no passwords: they are copied from the TenantCore app (Mailboxes page
 -> Copy the credentials), and arrive as whatever file that copy ended up in. The shapes read
 (delimiters, header names, ``email:password`` lines, encodings) are described in
-:mod:`tenantlead.orchestration.credentials_formats`. A dict or a callable works too. Passwords
+`tenantlead.orchestration.credentials_formats`. A dict or a callable works too. Passwords
 never appear in a ``repr``, an error message or any output.
 """
 
@@ -33,7 +33,7 @@ SHAPES = (
 class Credentials:
     """Mailbox passwords by address. Never shown: ``repr``/``str`` give only a count.
 
-    Build with :func:`load_credentials`. ``get(email)`` returns the password or None.
+    Build with [`load_credentials`][tenantlead.orchestration.credentials.load_credentials]. ``get(email)`` returns the password or None.
     ``notes`` says how a file was read when that is worth knowing (a fallback encoding, the
     columns used, rows skipped); the command line prints them.
     """

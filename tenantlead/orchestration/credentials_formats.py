@@ -282,14 +282,13 @@ def _headerless_separator(line: str) -> str | None:
 
 
 def _header_error(line: str, row: int, origin: str) -> CredentialsError:
+    """Why the first line is neither a header we can read nor an ``email<sep>password`` line.
+
+    Only cells that are recognised column names are quoted: the line may be data (a headerless
+    file whose first field is not an address), and then its cells may be passwords.
+    """
     delimiter = max(_DELIMITERS, key=lambda d: len(_split(line, d)))
     names = [n.strip().lstrip("\ufeff") for n in _split(line, delimiter)]
-    email, password = _pick(names, EMAIL_COLUMNS), _pick(names, PASSWORD_COLUMNS)
-    missing = []
-    if email is None:
-        missing.append(f"an address column ({_EMAIL_NAMES})")
-    if password is None or password == email:
-        missing.append(f"a password column ({_PASSWORD_NAMES})")
     if len(names) < 2:
         shown = "one column" if names and names[0] else "nothing"
         return CredentialsError(
@@ -297,12 +296,26 @@ def _header_error(line: str, row: int, origin: str) -> CredentialsError:
             f"semicolon or tab: start the file with a header line 'email,password', or write one "
             "'email:password' line per mailbox"
         )
-    # Header cells are column names, not secrets: naming them tells the user what was found.
-    found = ", ".join(repr(n) for n in names if n)
+    if any(is_email(n) for n in names):
+        return CredentialsError(
+            f"{origin} row {row} holds an address but not as its first field, and there is no header: put "
+            "the address first on every line (email,password), or start the file with a header line that "
+            "names the columns (for example 'password,email')"
+        )
+    email, password = _pick(names, EMAIL_COLUMNS), _pick(names, PASSWORD_COLUMNS)
+    parts = []
+    if email is None:
+        parts.append(f"no column is named like an address ({_EMAIL_NAMES})")
+    else:
+        parts.append(f"the address column is {_column_letter(email)} ({names[email]!r})")
+    if password is None or password == email:
+        parts.append(f"no column is named like a password ({_PASSWORD_NAMES})")
+    else:
+        parts.append(f"the password column is {_column_letter(password)} ({names[password]!r})")
     return CredentialsError(
-        f"{origin} row {row} (the header) lacks {' and '.join(missing)}; found {found}. Rename the "
-        "columns (for example 'email,password'), or drop the header and write one 'email:password' line "
-        "per mailbox"
+        f"{origin} row {row} (the header, {len(names)} {_DELIMITER_NAMES[delimiter]}-separated columns): "
+        f"{'; '.join(parts)}. Rename the columns (for example 'email,password'), or drop the header and "
+        "write one 'email:password' line per mailbox"
     )
 
 

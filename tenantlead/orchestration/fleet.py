@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from tenantlead._core.flow import Flow, Gather, Outcome, arun_flow, run_flow
+from tenantlead._core.pager import DEFAULT_READ_AHEAD
 from tenantlead.errors import NotFoundError
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import check_concurrency
@@ -26,6 +28,7 @@ from tenantlead.orchestration._rules import resolve_tenants, tenant_matches
 from tenantlead.orchestration.journal import ApplyJournal
 from tenantlead.orchestration.results import OnProgress, ProgressEvent, deprecated_progress
 from tenantlead.orchestration.views import FLEET_SUMMARY_COLUMNS, fleet_summary, fleet_view_rows
+from tenantlead.orchestration.warmup_cache import WarmupCache
 from tenantlead.smartlead.models import EmailAccount, WarmupStatus
 from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, Tenant
 
@@ -45,6 +48,11 @@ RowStatus = Literal["connected", "not_connected", "orphan"]
 
 #: Deprecated: ``progress(stage, done, total)`` of ``Fleet.load``; pass ``on_progress=`` instead.
 LoadProgress = Callable[[str, int, int], None]
+
+#: Requests ``Fleet.load`` (threads) and ``Fleet.aload`` (tasks) keep in flight by default. The
+#: Smartlead side is paced by the client's rate limiter whatever the number; TenantCore documents
+#: no rate limit. ``workers=1`` reads one request at a time in a fixed order (seeded runs).
+DEFAULT_LOAD_CONCURRENCY = 16
 
 #: How far back ``Fleet.load`` reads the enforcement log by default.
 DEFAULT_EVENTS_WINDOW = timedelta(days=7)
@@ -74,7 +82,7 @@ class FleetRow:
 
     @property
     def status(self) -> RowStatus:
-        """``connected``, ``not_connected`` or ``orphan`` (see :data:`RowStatus`)."""
+        """``connected``, ``not_connected`` or ``orphan`` (see [`RowStatus`][tenantlead.orchestration.fleet.RowStatus])."""
         if self.mailbox is not None and self.account is not None:
             return "connected"
         if self.mailbox is not None:
@@ -207,7 +215,7 @@ ROW_RECORD_FIELDS = (
 class Fleet(Tabular):
     """A snapshot of an agency's TenantCore tenants and Smartlead accounts, joined by address.
 
-    ``rows`` has one :class:`FleetRow` per address: connected, not connected (TenantCore only),
+    ``rows`` has one [`FleetRow`][tenantlead.orchestration.fleet.FleetRow] per address: connected, not connected (TenantCore only),
     or orphan (a Smartlead account on a TenantCore domain without a mailbox). Smartlead
     accounts on domains TenantCore does not manage are kept in ``external_accounts``.
     ``unenforced`` holds the tenants whose stored limits are not known to be enforced: an
@@ -226,6 +234,9 @@ class Fleet(Tabular):
     external_accounts: tuple[EmailAccount, ...] = ()
     #: Tenant GUIDs whose stored limits are not known to be enforced (from the apply journal).
     unenforced: frozenset[str] = frozenset()
+    #: Addresses whose warmup volume came from a [WarmupCache][tenantlead.orchestration.WarmupCache],
+    #: not from Smartlead, in this load.
+    warmup_assumed: frozenset[str] = frozenset()
 
     columns = (
         "tenant_name",
@@ -266,6 +277,7 @@ class Fleet(Tabular):
         events: Iterable[EnforcementEvent] = (),
         loaded_at: datetime,
         unenforced: Iterable[str] = (),
+        warmup_assumed: Iterable[str] = (),
     ) -> Fleet:
         """Join already-fetched data (no I/O): what ``load`` does after reading both APIs.
 
@@ -287,16 +299,13 @@ class Fleet(Tabular):
             for domain in domain_map.get(tenant.tenant_id, ()):
                 domain_index[domain.domain_name.lower()] = (tenant, domain)
         accounts_by_address: dict[str, EmailAccount] = {}
-        duplicates: list[EmailAccount] = []
-        for account in account_list:
-            # Smartlead keeps addresses case-sensitively, so 'Ava@x.com' and 'ava@x.com' can both
-            # exist: the first joins its mailbox, every other one gets a row of its own (with no
-            # mailbox behind it, so the doctor reports it) instead of vanishing from the fleet.
-            key = normalize_address(account.from_email)
-            if key in accounts_by_address:
-                duplicates.append(account)
-            else:
-                accounts_by_address[key] = account
+        # Smartlead keeps addresses case-sensitively ('Ava@x.com' beside 'ava@x.com'): the first joins
+        # its mailbox; each other gets a row of its own (no mailbox, so the doctor reports it).
+        duplicates = [
+            a
+            for a in account_list
+            if accounts_by_address.setdefault(normalize_address(a.from_email), a) is not a
+        ]
 
         rows: list[FleetRow] = []
         seen: set[str] = set()
@@ -337,12 +346,12 @@ class Fleet(Tabular):
                 )
             )
         for account in duplicates:
-            hit = domain_index.get(address_domain(normalize_address(account.from_email)))
+            twin = domain_index.get(address_domain(normalize_address(account.from_email)))
             rows.append(
                 FleetRow(
                     address=account.from_email.strip(),
-                    tenant=hit[0] if hit else None,
-                    domain=hit[1] if hit else None,
+                    tenant=twin[0] if twin else None,
+                    domain=twin[1] if twin else None,
                     account=account,
                 )
             )
@@ -357,6 +366,7 @@ class Fleet(Tabular):
             rows=tuple(rows),
             external_accounts=tuple(external),
             unenforced=frozenset(unenforced) & {t.tenant_id for t in tenant_list},
+            warmup_assumed=frozenset(normalize_address(a) for a in warmup_assumed),
         )
 
     # ------------------------------------------------------------------ loading (I/O)
@@ -370,7 +380,8 @@ class Fleet(Tabular):
         *,
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
-        workers: int = 1,
+        warmup_cache: WarmupCache | None = None,
+        workers: int | None = None,
         on_progress: OnProgress | None = None,
         progress: LoadProgress | None = None,
         journal: ApplyJournal | bool = True,
@@ -387,10 +398,18 @@ class Fleet(Tabular):
                 at the first older event).
             with_warmup_details: also GET each connected account whose warmup is active, because
                 Smartlead's list omits the warmup volume (one extra request per such account).
-            workers: threads to read with. 1 (the default) reads one request at a time; more
-                page Smartlead on one thread while the others read tenants, so the Smartlead
-                rate limit, not the sum of both APIs' latencies, bounds the load. Both clients
-                are thread-safe. (``Fleet.aload`` does the same on an event loop.)
+            warmup_cache: with ``with_warmup_details``, take each volume the
+                [WarmupCache][tenantlead.orchestration.WarmupCache] still trusts instead of
+                reading it (``fleet.warmup_assumed`` names those accounts), remember the volumes
+                read, and save the cache.
+            workers: requests in flight at once (threads): Smartlead pages (read a few ahead)
+                and warmup reads alongside the TenantCore reads, so the Smartlead rate limit, not
+                the sum of both APIs' latencies, bounds the load. Both clients are thread-safe.
+                ``workers=1`` reads one request at a time, always in the same order (seeded
+                fault runs replay exactly). The default (None) is ``DEFAULT_LOAD_CONCURRENCY``
+                (16), or 1 when a client runs on an injected clock such as a sandbox's virtual
+                clock: there any thread's wait moves time for every thread, so threads would
+                neither pace nor replay. (``Fleet.aload`` does the same on an event loop.)
             on_progress: ``on_progress(event)`` as each stage advances: a
                 [ProgressEvent][tenantlead.orchestration.ProgressEvent] with stage ``"tenants"``
                 (per tenant read), ``"accounts"`` or ``"warmup details"``; one call at a time
@@ -400,12 +419,16 @@ class Fleet(Tabular):
                 its default location, an [ApplyJournal][tenantlead.orchestration.journal.ApplyJournal]
                 that one, False none.
         """
+        if workers is None:
+            workers = 1 if _injected_clock(tc) or _injected_clock(sl) else DEFAULT_LOAD_CONCURRENCY
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
         now = tc.now()
         report = _load_progress(on_progress, progress)
-        flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, workers, report)
+        flow = _load_flow(tenant_ids, now, events_window, with_warmup_details, workers, report, warmup_cache)
         parts = run_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
+        if warmup_cache is not None and with_warmup_details:
+            warmup_cache.save()
         return cls.build(**parts, loaded_at=now, unenforced=_journal(journal).unenforced())
 
     @classmethod
@@ -417,21 +440,26 @@ class Fleet(Tabular):
         *,
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
-        concurrency: int = 8,
+        warmup_cache: WarmupCache | None = None,
+        concurrency: int = DEFAULT_LOAD_CONCURRENCY,
         on_progress: OnProgress | None = None,
         progress: LoadProgress | None = None,
         journal: ApplyJournal | bool = True,
     ) -> Fleet:
-        """Async :meth:`load`: the same reads.
+        """Async [`load`][tenantlead.orchestration.fleet.Fleet.load]: the same reads.
 
         Tenants are read concurrently (at most ``concurrency`` requests at a time) while the
-        Smartlead accounts page in. ``on_progress`` as in :meth:`load`.
+        Smartlead accounts page in. ``on_progress`` as in [`load`][tenantlead.orchestration.fleet.Fleet.load].
         """
         check_concurrency(concurrency)
         now = tc.now()
         report = _load_progress(on_progress, progress)
-        flow = _load_flow(tenant_ids, now - events_window, with_warmup_details, concurrency, report)
+        flow = _load_flow(
+            tenant_ids, now, events_window, with_warmup_details, concurrency, report, warmup_cache
+        )
         parts = await arun_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
+        if warmup_cache is not None and with_warmup_details:
+            warmup_cache.save()
         return cls.build(**parts, loaded_at=now, unenforced=_journal(journal).unenforced())
 
     # ------------------------------------------------------------------ views (pure)
@@ -612,10 +640,12 @@ class Fleet(Tabular):
 
 def _load_flow(
     tenant_ids: Sequence[str] | None,
-    since: datetime,
+    now: datetime,
+    events_window: timedelta,
     with_warmup_details: bool,
     parallel: int,
     progress: OnProgress | None,
+    cache: WarmupCache | None = None,
 ) -> Flow[dict[str, Any]]:
     """Everything ``Fleet.load`` reads, as one flow: ``parallel`` requests at a time at most.
 
@@ -624,6 +654,7 @@ def _load_flow(
     alongside the TenantCore reads.
     """
     report = _serialised(progress)
+    since = now - events_window
 
     def tenantcore_side() -> Flow[tuple[list[Tenant], list[Any]]]:
         tenants = _select_tenants((yield from _calls.list_tenants()), tenant_ids)
@@ -643,14 +674,25 @@ def _load_flow(
         outcomes = yield Gather(reads, concurrency=parallel, on_done=tenant_done)
         return tenants, _values(outcomes)
 
-    both = yield Gather([tenantcore_side(), _calls.list_accounts()], concurrency=min(parallel, 2))
+    # Concurrent loads keep a few Smartlead pages in flight (the list has no total to fan out
+    # on); a one-at-a-time load keeps its exact, deterministic request order.
+    accounts_flow = _calls.list_accounts(read_ahead=DEFAULT_READ_AHEAD if parallel > 1 else 0)
+    both = yield Gather([tenantcore_side(), accounts_flow], concurrency=min(parallel, 2))
     (tenants, lists), accounts = _values(both)
     domains = {t.tenant_id: tuple(lists[2 * i]) for i, t in enumerate(tenants)}
     mailboxes = {t.tenant_id: tuple(lists[2 * i + 1]) for i, t in enumerate(tenants)}
     events = _recent(lists[-1], since, tenants, tenant_ids)
     report("accounts", len(accounts), len(accounts))
+    assumed: list[str] = []
     if with_warmup_details:
-        wanted = _needs_details(accounts, mailboxes)
+        wanted = []
+        for index in _needs_details(accounts, mailboxes):
+            hit = cache.get(accounts[index].id, now=now) if cache is not None else None
+            if hit is None:
+                wanted.append(index)
+                continue
+            accounts[index] = _with_volume(accounts[index], hit.per_day)
+            assumed.append(accounts[index].from_email)
         finished = 0
 
         def detail_done(index: int, _: Outcome[Any]) -> None:
@@ -667,13 +709,17 @@ def _load_flow(
         details = _values([o for _, o in kept])
         for (index, _), detail in zip(kept, details, strict=True):
             accounts[index] = _with_details(accounts[index], detail)
+            volume = accounts[index].warmup_details
+            if cache is not None and volume is not None and volume.max_email_per_day is not None:
+                cache.remember(
+                    accounts[index].id,
+                    volume.max_email_per_day,
+                    source="read",
+                    at=now,
+                    address=normalize_address(accounts[index].from_email),
+                )
         if gone:
-            logger.warning(
-                "%d Smartlead account(s) were deleted while the fleet loaded (ids %s); their mailboxes show as "
-                "not connected",
-                len(gone),
-                ", ".join(str(accounts[i].id) for i in sorted(gone)),
-            )
+            logger.warning("%d Smartlead account(s) deleted while the fleet loaded: not connected", len(gone))
             accounts = [a for i, a in enumerate(accounts) if i not in gone]
     return {
         "tenants": tenants,
@@ -681,7 +727,13 @@ def _load_flow(
         "mailboxes": mailboxes,
         "accounts": accounts,
         "events": events,
+        "warmup_assumed": assumed,
     }
+
+
+def _injected_clock(client: Any) -> bool:
+    """True when ``client`` was given its own clock (a sandbox's virtual one) instead of wall time."""
+    return getattr(client, "_clock", time.time) is not time.time
 
 
 def _values(outcomes: Sequence[Outcome[Any]]) -> list[Any]:
@@ -759,6 +811,13 @@ def _needs_details(accounts: Sequence[EmailAccount], mailboxes: Mapping[str, Seq
         ):
             out.append(i)
     return out
+
+
+def _with_volume(listed: EmailAccount, per_day: int) -> EmailAccount:
+    """The listed account with a remembered warmup volume (the list's other warmup fields kept)."""
+    details = listed.warmup_details
+    assert details is not None  # only accounts with active warmup are looked up
+    return attrs.evolve(listed, warmup_details=attrs.evolve(details, max_email_per_day=per_day))
 
 
 def _with_details(listed: EmailAccount, detailed: EmailAccount) -> EmailAccount:

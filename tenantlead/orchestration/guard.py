@@ -2,7 +2,7 @@
 
 A plan that sets any limit to 0, or cuts a tenant's sending by more than half, lists those
 cuts in ``plan.cuts`` and in its summary; ``plan.apply()`` refuses it with
-:class:`DrasticPlanError` unless called with ``allow_drastic=True`` (``--allow-drastic`` on the
+[`DrasticPlanError`][tenantlead.orchestration.guard.DrasticPlanError] unless called with ``allow_drastic=True`` (``--allow-drastic`` on the
 command line). One mistyped option (``--headroom 30``, ``--default-ceiling 0``) then cannot stop
 a fleet's sending without a word.
 

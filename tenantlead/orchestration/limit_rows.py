@@ -12,7 +12,7 @@ reason. So:
 - ``count_warmup=False`` leaves warmup out of the budget, and every row whose warmup then does
   not fit is listed as unsafe (Exchange counts warmup mail like any other).
 
-:class:`Change` and :class:`Skip` (re-exported by :mod:`tenantlead.orchestration.limits`) live
+[`Change`][tenantlead.orchestration.limit_rows.Change] and [`Skip`][tenantlead.orchestration.limit_rows.Skip] (re-exported by [`tenantlead.orchestration.limits`][tenantlead.orchestration.limits]) live
 here so the planner and the apply code share one definition.
 """
 

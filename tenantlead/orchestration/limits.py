@@ -1,8 +1,8 @@
 """``align_limits``: keep every Smartlead daily limit at or below the TenantCore ceiling.
 
 Planning is pure: ``align_limits(fleet, policy)`` reads the snapshot and returns a
-:class:`LimitPlan` of :class:`Change` rows (field, before, after and the reason in words).
-Only :meth:`LimitPlan.apply` / :meth:`LimitPlan.aapply` write (the run itself is in
+[`LimitPlan`][tenantlead.orchestration.limits.LimitPlan] of [`Change`][tenantlead.orchestration.limit_rows.Change] rows (field, before, after and the reason in words).
+Only [`LimitPlan.apply`][tenantlead.orchestration.limits.LimitPlan.apply] / [`LimitPlan.aapply`][tenantlead.orchestration.limits.LimitPlan.aapply] write (the run itself is in
 ``limits_apply``):
 
 1. TenantCore first: store ``daily_send_limit`` where a ceiling must be stored
@@ -19,6 +19,7 @@ empty, and a run interrupted half-way is finished by planning again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -39,6 +40,7 @@ from tenantlead.orchestration.views import (
     limit_plan_rows,
     limit_plan_summary,
 )
+from tenantlead.orchestration.warmup_cache import WarmupCache
 
 if TYPE_CHECKING:
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
@@ -76,6 +78,7 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
     sl_changes: list[Change] = []
     skipped: list[Skip] = []
     unsafe: list[Skip] = []
+    assumed: list[str] = []
     stored_on: dict[str, int] = {}  # tenant_id -> mailboxes whose limit the plan stores
     limited_tenants: list[str] = []  # tenants with any stored limit (for enforce="all")
 
@@ -147,6 +150,13 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
             limited_tenants.append(tenant_id)
         if account is None:
             continue
+        if (
+            row.address in fleet.warmup_assumed
+            and row.warmup_active
+            and policy.warmup_per_day is None
+            and policy.count_warmup
+        ):
+            assumed.append(row.address)
         planned = plan_row(row, account, ceiling, policy)
         sl_changes.extend(planned.changes)
         if planned.unsafe is not None:
@@ -175,6 +185,8 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
         skipped=attach_tenants(skipped, fleet),
         unsafe=attach_tenants(unsafe, fleet),
         cuts=find_cuts(fleet, changes),
+        warmup_assumed=tuple(sorted(assumed)),
+        list_positions={a.id: i for i, a in enumerate(fleet.accounts)},
     )
 
 
@@ -195,13 +207,19 @@ def _provision(tenant_id: str, reason: str) -> Change:
 
 @attrs.frozen(kw_only=True)
 class LimitPlan(Tabular):
-    """What :func:`align_limits` would change; :meth:`apply` / :meth:`aapply` write it."""
+    """What [`align_limits`][tenantlead.orchestration.limits.align_limits] would change; [`apply`][tenantlead.orchestration.limits.LimitPlan.apply] / [`aapply`][tenantlead.orchestration.limits.LimitPlan.aapply] write it."""
 
     policy: LimitPolicy
     changes: tuple[Change, ...] = ()
     skipped: tuple[Skip, ...] = ()
     unsafe: tuple[Skip, ...] = ()
     cuts: tuple[Cut, ...] = ()
+    #: Accounts whose warmup volume the budget took from a [WarmupCache][tenantlead.orchestration.WarmupCache]
+    #: (written or read by tenantlead within its ttl) instead of reading it from Smartlead.
+    warmup_assumed: tuple[str, ...] = ()
+    #: Each account's place in the fleet's list order (the apply's verification reads only the
+    #: list pages holding what it wrote).
+    list_positions: Mapping[int, int] = attrs.field(factory=dict, repr=False, eq=False)
 
     columns = ("tenant_name", "subject", "system", "field", "before", "after", "reason")
     summary_columns = LIMIT_SUMMARY_COLUMNS
@@ -241,7 +259,7 @@ class LimitPlan(Tabular):
             raise DrasticPlanError(self.cuts)
 
     def to_records(self) -> list[dict[str, Any]]:
-        """One record per change (skips are in :meth:`to_dict`)."""
+        """One record per change (skips are in [`to_dict`][tenantlead.orchestration.limits.LimitPlan.to_dict])."""
         return [c.to_record() for c in self.changes]
 
     def summary_records(self) -> list[dict[str, Any]]:
@@ -262,6 +280,7 @@ class LimitPlan(Tabular):
             "unsafe": [s.to_record() for s in self.unsafe],
             "cuts": [c.to_record() for c in self.cuts],
             "warnings": self.warnings(),
+            "warmup_assumed": list(self.warmup_assumed),
         }
 
     def warnings(self) -> list[str]:
@@ -297,6 +316,13 @@ class LimitPlan(Tabular):
         if self.unsafe:
             lines.append("Unsafe:")
             lines += [f"  {s.subject}: {s.reason}" for s in self.unsafe[: self.max_display_rows]]
+        if self.warmup_assumed:
+            shown = ", ".join(self.warmup_assumed[: self.max_display_rows])
+            more = len(self.warmup_assumed) - self.max_display_rows
+            lines.append(
+                f"Warmup volume assumed from the warmup cache for {len(self.warmup_assumed)} accounts: "
+                f"{shown}{f' and {more} more' if more > 0 else ''}"
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -314,6 +340,7 @@ class LimitPlan(Tabular):
         progress: Progress | None = None,
         allow_drastic: bool = False,
         journal: ApplyJournal | bool = True,
+        warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
         """Write the plan: TenantCore first, then Smartlead (bulk where possible), then re-read.
 
@@ -322,7 +349,8 @@ class LimitPlan(Tabular):
         after each (a [ProgressEvent][tenantlead.orchestration.ProgressEvent], stage
         ``"align"``; ``progress=`` is its deprecated older form). On ``KeyboardInterrupt`` the
         writes already made stand: the exception carries ``partial_result`` and a fresh plan
-        finishes the job. A plan that sets a limit to 0 or halves a tenant's sending
+        finishes the job. ``warmup_cache`` remembers the warmup volumes written (see
+        [WarmupCache][tenantlead.orchestration.WarmupCache]). A plan that sets a limit to 0 or halves a tenant's sending
         (``plan.cuts``) raises [DrasticPlanError][tenantlead.orchestration.guard.DrasticPlanError]
         before writing anything, unless ``allow_drastic=True``. Before storing limits on a tenant
         the [apply journal][tenantlead.orchestration.journal.ApplyJournal] records it as not yet
@@ -332,7 +360,9 @@ class LimitPlan(Tabular):
         """
         self.check_drastic(allow_drastic)
         report = progress_callback("align", on_progress, progress)
-        run = LimitRun(self, tc, sl, report, verify=verify, journal=_open_journal(journal))
+        run = LimitRun(
+            self, tc, sl, report, verify=verify, journal=_open_journal(journal), warmup_cache=warmup_cache
+        )
         return _drive.apply(run, tc, sl)
 
     async def aapply(
@@ -346,12 +376,15 @@ class LimitPlan(Tabular):
         progress: Progress | None = None,
         allow_drastic: bool = False,
         journal: ApplyJournal | bool = True,
+        warmup_cache: WarmupCache | None = None,
     ) -> ApplyResult:
-        """Async :meth:`apply`: independent requests run concurrently, at most ``concurrency`` at a time."""
+        """Async [`apply`][tenantlead.orchestration.limits.LimitPlan.apply]: independent requests run concurrently, at most ``concurrency`` at a time."""
         self.check_drastic(allow_drastic)
         _drive.check_concurrency(concurrency)
         report = progress_callback("align", on_progress, progress)
-        run = LimitRun(self, tc, sl, report, verify=verify, journal=_open_journal(journal))
+        run = LimitRun(
+            self, tc, sl, report, verify=verify, journal=_open_journal(journal), warmup_cache=warmup_cache
+        )
         return await _drive.aapply(run, tc, sl, concurrency=concurrency)
 
 

@@ -18,12 +18,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tenantlead._core.flow import Flow, Gather, Outcome
+from tenantlead._core.pager import DEFAULT_READ_AHEAD, Page
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
 from tenantlead.orchestration.fleet import FleetRow, normalize_address
 from tenantlead.orchestration.journal import ApplyJournal
 from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, OnProgress, describe_error
 from tenantlead.orchestration.views import subject_tenants
+from tenantlead.orchestration.warmup_cache import WarmupCache, remember_written
 from tenantlead.smartlead.models import BatchResult, EmailAccount
 from tenantlead.tenantcore.models import Mailbox
 
@@ -72,6 +74,7 @@ class LimitRun(PhasedRun):
         *,
         verify: bool,
         journal: ApplyJournal | None = None,
+        warmup_cache: WarmupCache | None = None,
     ) -> None:
         tc_needed = any(c.system == "tenantcore" for c in plan.changes)
         sl_needed = any(c.system == "smartlead" for c in plan.changes)
@@ -89,6 +92,7 @@ class LimitRun(PhasedRun):
         self.verify = verify
         self.journal = journal
         self._now = getattr(tc, "now", None)
+        self.warmup_cache = warmup_cache
         self.drift: list[Drift] = []
         self.tc_written: set[str] = set()  # tenants with a stored limit written
         self.sl_written: dict[tuple[str, str], Change] = {}  # (address, field) -> change written
@@ -99,14 +103,28 @@ class LimitRun(PhasedRun):
             self.skipped(skip.subject, "align limits", skip.reason, skip.account_id)
 
     def phases(self) -> Sequence[Callable[[], Flow[None]]]:
-        """Store, provision, bulk update, fall back, re-read."""
+        """Store, provision, bulk update, fall back, re-read, remember the warmup volumes written."""
         return [
             self.patch_phase,
             self.provision_phase,
             self.bulk_phase,
             self.fallback_phase,
             self.verify_phase,
+            self.remember_phase,
         ]
+
+    def remember_phase(self) -> Flow[None]:
+        """Keep the warmup volumes written, and read back as written, in the warmup cache (when given)."""
+        drifted = {d.subject for d in self.drift if d.field == "warmup_per_day"}
+        written = [
+            (change.account_id, change.after, address)
+            for (address, field), change in sorted(self.sl_written.items())
+            if field == "warmup_per_day"
+            and change.account_id is not None
+            and isinstance(change.after, int)
+            and address not in drifted
+        ]
+        yield from remember_written(self.warmup_cache, written)
 
     def result(self) -> ApplyResult:
         """Every item, with the drift the re-read found."""
@@ -279,7 +297,7 @@ class LimitRun(PhasedRun):
             lists = {t: o.value or [] for t, o in zip(tenants, outcomes, strict=True)}
             self.drift += self.verify_tenantcore(lists)
         if self.sl_written:
-            self.drift += self.verify_smartlead((yield from _calls.list_accounts()))
+            self.drift += self.verify_smartlead((yield from self._read_written()))
             # The list omits the warmup volume, so each written one is read back by id: a write
             # that is never read back is not reported as landed.
             warmups = [c for (_, f), c in self.sl_written.items() if f == "warmup_per_day" and c.account_id]
@@ -290,6 +308,29 @@ class LimitRun(PhasedRun):
                     if got.error is not None:
                         raise got.error
                     self.drift += self.verify_warmup(change, got.value)
+
+    def _read_written(self) -> Flow[list[EmailAccount]]:
+        """The accounts written, read in bulk: only the list pages that held them at load time.
+
+        An account not on its page (the list changed since the load) is looked for in one walk
+        of the whole list.
+        """
+        ids = {c.account_id for c in self.sl_written.values() if c.account_id is not None}
+        positions = self.plan.list_positions
+        accounts: list[EmailAccount] = []
+        if ids and all(i in positions for i in ids):
+            offsets = sorted({positions[i] // BULK_BATCH * BULK_BATCH for i in ids})
+            reads = [_calls.list_page(offset) for offset in offsets]
+            outcomes: list[Outcome[Page[EmailAccount]]] = yield Gather(reads, concurrency=self.concurrency)
+            for outcome in outcomes:
+                if outcome.error is not None:
+                    raise outcome.error
+                assert outcome.value is not None
+                accounts += outcome.value.items
+            if ids <= {a.id for a in accounts}:
+                return accounts
+        ahead = DEFAULT_READ_AHEAD if self.concurrency > 1 else 0
+        return (yield from _calls.list_accounts(read_ahead=ahead))
 
     def verify_tenantcore(self, mailboxes: Mapping[str, Sequence[Mailbox]]) -> list[Drift]:
         """Stored limits that read back differently from the plan."""

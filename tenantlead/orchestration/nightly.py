@@ -42,7 +42,7 @@ _FAIL_ON = ("error", "warning", "info")
 
 
 def check_codes(codes: Iterable[str], what: str = "ignore") -> tuple[str, ...]:
-    """Upper-cased check codes, each one of [CHECKS][tenantlead.orchestration.checks.CHECKS] (else ValueError)."""
+    """Upper-cased check codes, each one of `CHECKS` (else ValueError)."""
     out: list[str] = []
     for code in codes:
         if not isinstance(code, str):
@@ -120,7 +120,7 @@ class CheckRun:
         }
 
     def to_json(self, fail_on: str = "warning", ignore: Iterable[str] = ()) -> str:
-        """:meth:`to_dict` as JSON text."""
+        """[`to_dict`][tenantlead.orchestration.nightly.CheckRun.to_dict] as JSON text."""
         import json
 
         return json.dumps(jsonable(self.to_dict(fail_on, ignore)), indent=2)

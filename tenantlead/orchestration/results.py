@@ -1,4 +1,4 @@
-"""What an ``apply()`` did: one :class:`ItemResult` per item, plus any drift found on re-read.
+"""What an ``apply()`` did: one [`ItemResult`][tenantlead.orchestration.results.ItemResult] per item, plus any drift found on re-read.
 
 Every item ends ``succeeded``, ``skipped`` (with the reason) or ``failed`` (with the error);
 bulk work never stops at the first failure. Error texts come from the SDK's exceptions, which

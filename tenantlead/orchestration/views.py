@@ -2,7 +2,7 @@
 
 Everything here is pure and feeds the one rendering path in ``_render`` (``Tabular.show()``):
 each object's ``summary_records()`` and ``view_records()`` come from these functions, and
-:func:`attach_tenants` gives every plan and report row its tenant's name.
+[`attach_tenants`][tenantlead.orchestration.views.attach_tenants] gives every plan and report row its tenant's name.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ _DEFAULT_START = datetime(2026, 11, 26, 8, 0, 0, tzinfo=UTC)
 class VirtualClock:
     """A thread-safe clock that only moves when told to.
 
-    ``now()`` gives an aware UTC :class:`~datetime.datetime`; ``monotonic()`` gives seconds as a
+    ``now()`` gives an aware UTC `datetime`; ``monotonic()`` gives seconds as a
     float (for rate-limit arithmetic and for use as an SDK client's ``clock``). ``sleep()`` and
     ``asleep()`` advance the clock instead of waiting, so they can be handed to an SDK client.
     """
@@ -76,7 +76,7 @@ class VirtualClock:
         self.advance(max(0.0, seconds))
 
     async def asleep(self, seconds: float) -> None:
-        """Async twin of :meth:`sleep`."""
+        """Async twin of [`sleep`][tenantlead.sandbox.clock.VirtualClock.sleep]."""
         self.advance(max(0.0, seconds))
 
     def __repr__(self) -> str:

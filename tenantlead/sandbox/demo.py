@@ -22,6 +22,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from tenantlead._core.microsoft365 import is_office365_smtp_host
+
 from .state import SlAccount, SlCampaign, SlClient, SlWarmup, TcAccount, TcDomain, TcMailbox, TcTenant
 
 if TYPE_CHECKING:
@@ -239,6 +241,9 @@ def build_demo(sandbox: Sandbox, tenants: int = 6) -> None:
         built[2].basic_auth_retired = True
     for tenant in built:
         b.client_for(tenant)
+        # The agency's Azure app (the one in Smartlead's OAuth Configuration) was consented in
+        # each tenant at onboarding, so its mailboxes can sign in headless (migrate, connect).
+        sandbox.microsoft.grant_consent(tenant.tenant_id, sandbox.authority.smartlead_app.client_id)
 
     # ---- TenantCore-side plants on the main tenant (before connecting Smartlead accounts).
     boxes = b.mailboxes[main.tenant_id]
@@ -399,6 +404,11 @@ def build_demo(sandbox: Sandbox, tenants: int = 6) -> None:
         b.campaign(tenant, "ACTIVE", f"{tenant.tenant_name} - Q4 outbound")
         if index % 3 == 2:
             b.campaign(tenant, "PAUSED", f"{tenant.tenant_name} - re-engagement")
+    # TL206: every account still on basic-auth SMTP to Exchange Online counts down to Microsoft's
+    # cutoff (most of the demo's accounts: the agency connected them before OAuth was the norm).
+    for acc in b.user.accounts.values():
+        if acc.type == "SMTP" and is_office365_smtp_host(acc.smtp_host):
+            b.plant("TL206", acc.from_email)
     b.account.events.sort(key=lambda e: e.created_at)
     tc.reindex()
     sandbox.planted = {code: sorted(set(subjects)) for code, subjects in sorted(b.planted.items())}

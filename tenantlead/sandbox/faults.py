@@ -1,7 +1,7 @@
 """Deterministic fault injection for both simulated APIs.
 
-A :class:`FaultRule` says which requests it applies to (API, route pattern, method) and which
-faults to inject at which rates. The :class:`FaultInjector` draws every decision from one
+A [`FaultRule`][tenantlead.sandbox.faults.FaultRule] says which requests it applies to (API, route pattern, method) and which
+faults to inject at which rates. The [`FaultInjector`][tenantlead.sandbox.faults.FaultInjector] draws every decision from one
 ``random.Random`` seeded from the sandbox seed, so the same seed and the same sequence of
 requests always produce the same faults - a flaky-network test that fails can be replayed.
 """
@@ -36,7 +36,7 @@ class FaultRule:
     client's creates are idempotent.
     """
 
-    api: Literal["smartlead", "tenantcore", "*"] = "*"
+    api: Literal["smartlead", "tenantcore", "microsoft", "*"] = "*"
     route: str = "*"
     method: str | None = None
     latency: float = 0.0
@@ -53,8 +53,8 @@ class FaultRule:
     _compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.api not in ("smartlead", "tenantcore", "*"):
-            raise ValueError("FaultRule.api must be 'smartlead', 'tenantcore' or '*'")
+        if self.api not in ("smartlead", "tenantcore", "microsoft", "*"):
+            raise ValueError("FaultRule.api must be 'smartlead', 'tenantcore', 'microsoft' or '*'")
         if self.apply not in ("before", "after"):
             raise ValueError("FaultRule.apply must be 'before' or 'after'")
         for name in ("error_rate", "hang_rate", "malformed_rate", "error_in_body_rate"):
@@ -158,7 +158,7 @@ class FaultInjector:
     def response(self, plan: _Plan, api: str, real: SimResponse | None) -> SimResponse:
         """The injected response for ``plan`` (``real`` is the world's answer for "after").
 
-        Raises :class:`Hang` for hung responses.
+        Raises `Hang` for hung responses.
         """
         rule = plan.rule
         assert rule is not None
@@ -200,5 +200,5 @@ class FaultInjector:
 
 
 def fault_kinds() -> tuple[str, ...]:
-    """Every kind counted in :attr:`FaultInjector.stats`."""
+    """Every kind counted in [`FaultInjector.stats`][tenantlead.sandbox.faults.FaultInjector.stats]."""
     return _KINDS

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from tenantlead._core.microsoft365 import is_office365_smtp_host
+
 from .state import SlAccount, TcMailbox
 
 if TYPE_CHECKING:
@@ -45,11 +47,17 @@ class DayReport:
     enforcement_blocks: int
     per_tenant: dict[str, dict[str, int]] = field(default_factory=dict)
     per_account: list[dict[str, Any]] = field(default_factory=list)
+    #: SMTP (basic-auth) accounts whose login Exchange refused at the start of the day, so they
+    #: sent nothing: ``{account_id, email, tenant_id, error}`` (``550 5.7.30`` after Microsoft's
+    #: cutoff).
+    login_failures: list[dict[str, Any]] = field(default_factory=list)
 
     def __str__(self) -> str:
+        refused = f"; {len(self.login_failures)} SMTP logins refused" if self.login_failures else ""
         return (
             f"{self.date.isoformat()}: {self.accounts_sending} accounts attempted {self.attempted} sends; "
             f"{self.sent} delivered, {self.ndrs} NDRs, {self.enforcement_blocks} mailboxes blocked by Exchange"
+            f"{refused}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,6 +71,7 @@ class DayReport:
             "enforcement_blocks": self.enforcement_blocks,
             "per_tenant": {k: dict(v) for k, v in self.per_tenant.items()},
             "per_account": [dict(row) for row in self.per_account],
+            "login_failures": [dict(row) for row in self.login_failures],
         }
 
 
@@ -109,6 +118,7 @@ def simulate_day(sandbox: Sandbox, *, campaign_volume: int | None = None) -> Day
     demand = _demand(sandbox)
 
     senders: list[_Sender] = []
+    login_failures: list[dict[str, Any]] = []
     for user in sandbox.smartlead.users.values():
         for account in sorted(user.accounts.values(), key=lambda a: a.id):
             # Smartlead's own daily counter restarts with the day.
@@ -124,6 +134,18 @@ def simulate_day(sandbox: Sandbox, *, campaign_volume: int | None = None) -> Day
                 or not tc.is_ready(mailbox, start)
                 or tc.tenant_of(mailbox) is None
             ):
+                continue
+            refused = _basic_auth_login(sandbox, account)
+            if refused is not None:
+                login_failures.append(
+                    {"account_id": account.id, "email": account.from_email, "tenant_id": mailbox.tenant_id,
+                     "error": refused}
+                )  # fmt: skip
+                continue
+            problem = sandbox.authority.refresh_account(account)  # OAuth: Smartlead refreshes first
+            if problem is not None:
+                account.is_smtp_success = account.is_imap_success = False
+                account.smtp_failure_error = account.imap_failure_error = problem
                 continue
             want = campaign_volume if campaign_volume is not None else demand.get(account.id, 0)
             campaign = max(0, min(account.message_per_day, want))
@@ -217,4 +239,22 @@ def simulate_day(sandbox: Sandbox, *, campaign_volume: int | None = None) -> Day
         enforcement_blocks=len(newly_blocked),
         per_tenant=per_tenant,
         per_account=per_account,
+        login_failures=login_failures,
     )
+
+
+def _basic_auth_login(sandbox: Sandbox, account: SlAccount) -> str | None:
+    """Smartlead logs in to each SMTP (password) account as the day starts; Exchange's refusal, or None.
+
+    A refused account is marked failing, with the reply, as Smartlead shows it; after Microsoft's
+    basic-auth cutoff on the virtual clock every Office 365 SMTP login gets ``550 5.7.30``.
+    """
+    if account.type != "SMTP" or not is_office365_smtp_host(account.smtp_host):
+        return None
+    refused = sandbox.authority.check_smtp_login(
+        account.from_email, account.username, account.password, account.smtp_host
+    )
+    if refused is not None:
+        account.is_smtp_success = False
+        account.smtp_failure_error = refused
+    return refused

@@ -205,7 +205,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class SandboxServer:
-    """A running (or ready-to-run) loopback server for a :class:`~tenantlead.sandbox.Sandbox`.
+    """A running (or ready-to-run) loopback server for a [`Sandbox`][tenantlead.sandbox.Sandbox].
 
     Use ``with sandbox.serve() as server:`` or ``server.start()`` / ``server.stop()``. The port
     is chosen by the OS when ``port=0`` (the default) and known as soon as the server exists.
@@ -237,6 +237,11 @@ class SandboxServer:
         return f"{self.base_url}/tenantcore/v1"
 
     @property
+    def microsoft_authority_host(self) -> str:
+        """The simulated Microsoft identity platform on this server (``MicrosoftApp(authority_host=...)``)."""
+        return f"{self.base_url}/microsoft"
+
+    @property
     def smartlead_base_url(self) -> str:
         """Smartlead's base URL on this server (ends in ``/api/v1``)."""
         return f"{self.base_url}/smartlead/api/v1"
@@ -259,7 +264,7 @@ class SandboxServer:
         self._httpd.server_close()
 
     def serve_forever(self) -> None:
-        """Serve on the calling thread until :meth:`stop` or KeyboardInterrupt."""
+        """Serve on the calling thread until [`stop`][tenantlead.sandbox.server.SandboxServer.stop] or KeyboardInterrupt."""
         try:
             self._httpd.serve_forever(poll_interval=0.2)
         finally:

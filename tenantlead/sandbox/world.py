@@ -1,6 +1,6 @@
-"""The :class:`Sandbox` facade: one virtual clock, a TenantCore world and a Smartlead world, linked.
+"""The [`Sandbox`][tenantlead.sandbox.world.Sandbox] facade: one virtual clock, a TenantCore world and a Smartlead world, linked.
 
-The link is a :class:`~tenantlead.sandbox.state.MailboxAuthority` implemented over the
+The link is a [`MailboxAuthority`][tenantlead.sandbox.state.MailboxAuthority] implemented over the
 TenantCore world (standing in for Microsoft 365): when Smartlead saves an SMTP account or an
 OAuth token for an address that is a TenantCore mailbox, the login is checked against that
 mailbox's credential and its tenant's policy, with Exchange's own reply texts.
@@ -8,7 +8,6 @@ mailbox's credential and its tenant's policy, with Exchange's own reply texts.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import random
 import threading
@@ -19,12 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from tenantlead._core.microsoft365 import (
+    BASIC_AUTH_RETIRED_REPLY,
+    BASIC_AUTH_SMTP_CUTOFF,
+    is_office365_smtp_host,
+)
+
 from ._http import SimRequest, SimResponse
 from ._routing import SimApi
 from .clock import VirtualClock
 from .faults import FaultInjector
+from .microsoft import AppRegistration, MicrosoftIdentityWorld
 from .smartlead import SmartleadConfig, SmartleadWorld
-from .state import SlUser, TcAccount
+from .state import SlAccount, SlUser, TcAccount
 from .tenantcore import TenantCoreConfig, TenantCoreWorld
 
 if TYPE_CHECKING:
@@ -45,7 +51,8 @@ SMTP_BAD_CREDENTIALS = "535 5.7.3 Authentication unsuccessful"
 SMTP_AUTH_DISABLED = (
     "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."
 )
-SMTP_BASIC_RETIRED = "550 5.7.30 Basic authentication is not supported for Client Submission."
+#: After Microsoft's cutoff every tenant answers basic-auth logins with this (shared constant).
+SMTP_BASIC_RETIRED = BASIC_AUTH_RETIRED_REPLY
 #: Sandbox choice: a mailbox still propagating is not known to Exchange yet.
 SMTP_NOT_YET_AVAILABLE = "550 5.1.1 Recipient address rejected: mailbox not yet available"
 
@@ -53,18 +60,20 @@ SMTP_NOT_YET_AVAILABLE = "550 5.1.1 Recipient address rejected: mailbox not yet 
 class MicrosoftAuthority:
     """Microsoft 365 as seen from Smartlead: SMTP logins and OAuth tokens for TenantCore mailboxes.
 
-    Tokens are issued by :meth:`issue_token` and carry an HMAC (keyed from the sandbox seed) over
-    the address and the token's nonce, so forged or re-addressed tokens are refused.
+    OAuth tokens are checked against the simulated identity platform
+    ([MicrosoftIdentityWorld][tenantlead.sandbox.microsoft.MicrosoftIdentityWorld]): only tokens it
+    minted for that mailbox and for the app in Smartlead's OAuth Configuration are accepted, and
+    the sending day refreshes them as Smartlead does (client id + secret).
     """
 
-    def __init__(self, tenantcore: TenantCoreWorld, clock: VirtualClock, seed: int) -> None:
+    def __init__(
+        self, tenantcore: TenantCoreWorld, clock: VirtualClock, seed: int, identity: MicrosoftIdentityWorld
+    ) -> None:
         self._tc = tenantcore
         self._clock = clock
-        self._secret = hashlib.sha256(f"tenantlead-sandbox-ms:{seed}".encode()).digest()
-        self._rng = random.Random(f"microsoft:{seed}")
-
-    def _sign(self, email: str, nonce: str) -> str:
-        return hmac.new(self._secret, f"{email.lower()}|{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
+        self.identity = identity
+        #: The app saved in Smartlead → Settings → OAuth Configuration (it refreshes every token).
+        self.smartlead_app: AppRegistration = identity.register_app()
 
     def _precheck(self, email: str) -> tuple[str | None, bool]:
         """(error, known): error text for disabled/propagating mailboxes, and whether TC knows it."""
@@ -93,6 +102,9 @@ class MicrosoftAuthority:
         tenant = found[0].tenants.get(mailbox.tenant_id)
         if tenant is not None and tenant.basic_auth_retired:
             return SMTP_BASIC_RETIRED
+        if self._clock.now() >= BASIC_AUTH_SMTP_CUTOFF and is_office365_smtp_host(smtp_host):
+            # Microsoft's default for existing tenants from the end of December 2026.
+            return SMTP_BASIC_RETIRED
         if tenant is not None and not tenant.smtp_auth_enabled:
             return SMTP_AUTH_DISABLED
         if username.lower() not in (mailbox.user_principal_name.lower(), mailbox.primary_smtp.lower()):
@@ -110,11 +122,16 @@ class MicrosoftAuthority:
         if error is not None:
             return error
         access = token.get("access_token")
-        if not isinstance(access, str) or "." not in access:
+        minted = self.identity.access_tokens.get(access) if isinstance(access, str) else None
+        if minted is None:
             return "AADSTS50000: The access token is malformed or was not issued by Microsoft."
-        nonce, _, signature = access.rpartition(".")
-        if not hmac.compare_digest(signature, self._sign(email, nonce)):
+        found = self._tc.find_mailbox(email)
+        assert found is not None
+        if minted[0] not in (found[1].user_principal_name.lower(), found[1].primary_smtp.lower()):
             return "AADSTS50000: The access token was not issued for this mailbox."
+        problem = self.identity.check_saved_token(email, self.smartlead_app.client_id, token)
+        if problem is not None:
+            return problem
         scopes = str(token.get("scope") or "").split()
         if not any(s in OUTLOOK_SCOPES for s in scopes):
             return "AADSTS65001: The token lacks the https://outlook.office.com SMTP.Send scope."
@@ -125,35 +142,62 @@ class MicrosoftAuthority:
             return "AADSTS700082: The token has expired. Sign in again to get a new token."
         return None
 
-    def issue_token(self, email: str, *, scope: str, expires_in: int) -> dict[str, Any]:
-        """A Microsoft token dict in the save-oauth ``token`` shape, signed for ``email``."""
-        nonce = "EwB" + "".join(
-            self._rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-            for _ in range(40)
+    def refresh_account(self, account: SlAccount) -> str | None:
+        """Smartlead's refresh of an OAuth account before it sends: None, or the error that disconnects it.
+
+        A revoked, public or expired grant (or a tenant with SMTP AUTH off) fails with Microsoft's
+        text; a success stores the new tokens on the account.
+        """
+        token = account.oauth_token
+        if account.type != "OUTLOOK" or token is None:
+            return None
+        app = self.smartlead_app
+        body, problem = self.identity.refresh_as_client(
+            str(token.get("refresh_token") or ""), app.client_id, app.secret
         )
+        if problem is not None:
+            return problem
+        assert body is not None
+        found = self._tc.find_mailbox(account.from_email)
+        if found is not None and self.identity.policy(found[1].tenant_id).smtp_auth_disabled:
+            return SMTP_AUTH_DISABLED
         now_ms = int(self._clock.timestamp() * 1000)
-        return {
-            "scope": scope,
-            "token_type": "Bearer",
-            "access_token": f"{nonce}.{self._sign(email, nonce)}",
-            "refresh_token": "M.C5" + uuid.UUID(int=self._rng.getrandbits(128)).hex,
-            "id_token": "eyJ0eXAiOiJKV1QifQ." + uuid.UUID(int=self._rng.getrandbits(128)).hex + ".sig",
-            "expiry_date": now_ms + expires_in * 1000,
-            "expires_in": expires_in,
-            "ext_expires_in": expires_in,
-        }
+        account.oauth_token = {**token, **body, "expiry_date": now_ms + int(body["expires_in"]) * 1000}
+        return None
+
+    def issue_token(self, email: str, *, scope: str, expires_in: int) -> dict[str, Any]:
+        """A Microsoft token dict in the save-oauth ``token`` shape, minted for ``email`` and Smartlead's app.
+
+        It stands for a token obtained elsewhere (a person signing in), so the tenant's consent of
+        the app is recorded too.
+        """
+        found = self._tc.find_mailbox(email)
+        tenant_id = found[1].tenant_id if found is not None else "00000000-0000-0000-0000-000000000000"
+        upn = found[1].user_principal_name if found is not None else email
+        self.identity.grant_consent(tenant_id, self.smartlead_app.client_id)
+        body = self.identity.mint(
+            self.smartlead_app.client_id,
+            tenant_id,
+            upn,
+            f"{scope} offline_access openid",
+            confidential=True,
+            lifetime=expires_in,
+        )
+        body["scope"] = scope
+        return {**body, "expiry_date": int(self._clock.timestamp() * 1000) + expires_in * 1000}
 
 
 class Sandbox:
     """Both simulated APIs over one virtual clock, ready for in-process or loopback use.
 
     ``Sandbox(seed=0)`` has empty worlds with one TenantCore account and one Smartlead user;
-    :meth:`demo` builds a seeded agency fleet with one planted instance of every TL code.
+    [`demo`][tenantlead.sandbox.world.Sandbox.demo] builds a seeded agency fleet with one planted instance of every TL code.
     """
 
     #: Hosts the in-process transport recognises (the SDK clients' production base URLs).
     TENANTCORE_HOST = "api.tenantcore.io"
     SMARTLEAD_HOST = "server.smartlead.ai"
+    MICROSOFT_HOST = "login.microsoftonline.com"
 
     def __init__(
         self,
@@ -165,7 +209,8 @@ class Sandbox:
         self.seed = seed
         self.clock = clock or VirtualClock()
         self.tenantcore = TenantCoreWorld(self.clock, tenantcore, seed=seed)
-        self.authority = MicrosoftAuthority(self.tenantcore, self.clock, seed)
+        self.microsoft = MicrosoftIdentityWorld(self.tenantcore, self.clock, seed)
+        self.authority = MicrosoftAuthority(self.tenantcore, self.clock, seed, self.microsoft)
         self.smartlead = SmartleadWorld(
             self.clock, smartlead or SmartleadConfig(seed=seed), authority=self.authority
         )
@@ -184,6 +229,7 @@ class Sandbox:
         self.hosts: dict[str, str] = {}
         self.mount("tenantcore", self.tenantcore, host=self.TENANTCORE_HOST)
         self.mount("smartlead", self.smartlead, host=self.SMARTLEAD_HOST)
+        self.mount("microsoft", self.microsoft, host=self.MICROSOFT_HOST)
 
     def __repr__(self) -> str:
         return (
@@ -323,7 +369,7 @@ class Sandbox:
     def dispatch(self, api: str, req: SimRequest) -> SimResponse:
         """Serve one request to ``api`` ("tenantcore" or "smartlead"), applying faults.
 
-        Raises :class:`~tenantlead.sandbox.faults.Hang` for an injected hung response.
+        Raises `Hang` for an injected hung response.
         """
         faults = self.faults
         if not faults.rules:
@@ -351,11 +397,11 @@ class Sandbox:
         return self._transport
 
     def http_client(self, **kwargs: Any) -> httpx.Client:
-        """An ``httpx.Client`` wired to :attr:`transport` (keyword arguments pass through)."""
+        """An ``httpx.Client`` wired to [`transport`][tenantlead.sandbox.world.Sandbox.transport] (keyword arguments pass through)."""
         return httpx.Client(transport=self.transport, **kwargs)
 
     def async_http_client(self, **kwargs: Any) -> httpx.AsyncClient:
-        """An ``httpx.AsyncClient`` wired to :attr:`transport`."""
+        """An ``httpx.AsyncClient`` wired to [`transport`][tenantlead.sandbox.world.Sandbox.transport]."""
         return httpx.AsyncClient(transport=self.transport, **kwargs)
 
     def client_options(self, *, asynchronous: bool = False) -> dict[str, Any]:
@@ -383,7 +429,7 @@ class Sandbox:
     # ------------------------------------------------------------------ simulation
 
     def simulate_day(self, *, campaign_volume: int | None = None) -> DayReport:
-        """Advance through one business day of sending; see :mod:`tenantlead.sandbox.sending`."""
+        """Advance through one business day of sending; see `tenantlead.sandbox.sending`."""
         from .sending import simulate_day
 
         with self.lock:

@@ -37,7 +37,7 @@ class Smartlead(SyncAPIClient):
         http_client: your own ``httpx.Client`` (proxies, custom transports, test doubles).
         rate_limit: client-side pacing; ``RateLimit.per_minute(150, burst=(20, 2.0))`` for a
             faster plan, ``None`` or ``RateLimit.none()`` to disable (429s are still retried).
-        retry: full :class:`~tenantlead.RetryPolicy` (its ``max_retries`` is replaced by ``max_retries``).
+        retry: full [`RetryPolicy`][tenantlead.RetryPolicy] (its ``max_retries`` is replaced by ``max_retries``).
         clock: Unix-time clock used for pacing and waits (inject a fake in tests).
         sleep: sleeper used for backoff and pacing (inject a fake in tests).
         default_headers: extra headers sent on every request.
@@ -73,7 +73,7 @@ class Smartlead(SyncAPIClient):
 
 
 class AsyncSmartlead(AsyncAPIClient):
-    """Async client for the Smartlead API (same arguments as :class:`Smartlead`).
+    """Async client for the Smartlead API (same arguments as [`Smartlead`][tenantlead.smartlead.Smartlead]).
 
     ``http_client`` is an ``httpx.AsyncClient``; ``sleep`` an async sleeper. Use it as
     ``async with AsyncSmartlead() as sl: ...`` or call ``await sl.aclose()``.

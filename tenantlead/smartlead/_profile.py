@@ -6,11 +6,11 @@
   validation: {source, keys}}``; legacy ``{error: "..."}``; ``{ok: false, message, errorCode}``;
   ``{success: false, message, error}``; 500 ``{message}`` business errors; the new docs'
   ``{error: {code, message}}``; Express's HTML/text 404 page for unknown routes and wrong
-  methods; and empty bodies. :meth:`SmartleadProfile.parse_error` reads all of them.
+  methods; and empty bodies. `SmartleadProfile.parse_error` reads all of them.
 - Errors inside 2xx bodies (``{ok: false}``, ``{success: false}``) become
-  :class:`~tenantlead.errors.APIResponseError`. The reconnect throttle's 406 carries
+  [`APIResponseError`][tenantlead.errors.APIResponseError]. The reconnect throttle's 406 carries
   ``ok: true`` but is a non-2xx status, so it is read by ``parse_error`` (and becomes
-  :class:`~tenantlead.errors.QuotaExceededError`); tag-mapping 200s that report per-item
+  [`QuotaExceededError`][tenantlead.errors.QuotaExceededError]); tag-mapping 200s that report per-item
   ``failed`` counts are *not* errors here: the tag methods surface the failed items.
 - Hints for the messages whose usual cause we know (Microsoft SMTP AUTH replies, the
   ``max_email_per_day`` / ``message_per_day`` naming trap, the reconnect quota, ...).
@@ -172,7 +172,7 @@ def _plain_text(body: str) -> str:
 
 
 class SmartleadProfile:
-    """The :class:`~tenantlead._core.http.APIProfile` of Smartlead."""
+    """The `APIProfile` of Smartlead."""
 
     name = "smartlead"
     display_name = "Smartlead"

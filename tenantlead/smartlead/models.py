@@ -8,10 +8,10 @@ and its docstring says what to write.
 Shapes the sources disagree on are normalised once, here, before structuring:
 
 - account tags arrive as ``{tag_id, tag_name, tag_color}`` (new docs) or ``{id, name, color}``
-  (tag catalogue, CLI): both become :class:`Tag`;
+  (tag catalogue, CLI): both become [`Tag`][tenantlead.smartlead.models.Tag];
 - ``track_settings`` arrives as one string (old campaigns) or a list; it is always a list here;
 - ``scheduler_cron_value`` arrives as null, an object, or a stringified JS object
-  (``"{ tz: 'Australia/Sydney', days: [ 1, 2 ], ... }"``); it becomes :class:`CampaignSchedule`
+  (``"{ tz: 'Australia/Sydney', days: [ 1, 2 ], ... }"``); it becomes [`CampaignSchedule`][tenantlead.smartlead.models.CampaignSchedule]
   or None.
 """
 
@@ -141,7 +141,7 @@ class WarmupDetails(Model):
     status: WarmupStatus | None = None
     total_sent_count: int | None = None
     total_spam_count: int | None = None
-    #: A percentage *string* such as ``"100%"`` (see :attr:`reputation_percent` for the number).
+    #: A percentage *string* such as ``"100%"`` (see [`reputation_percent`][tenantlead.smartlead.models.WarmupDetails.reputation_percent] for the number).
     warmup_reputation: str | None = None
     warmup_key_id: str | None = None
     warmup_created_at: datetime | None = None
@@ -170,11 +170,11 @@ class EmailAccount(Model):
     """A Smartlead email account (mailbox), with Smartlead's read-side field names.
 
     Write/read name pairs (reference §1.6): the daily sending limit is *written* as
-    ``max_email_per_day`` and read back as :attr:`message_per_day`; the gap between sends is
-    written as ``time_to_wait_in_mins`` and read as :attr:`min_time_to_wait_in_mins` (wire
+    ``max_email_per_day`` and read back as `message_per_day`; the gap between sends is
+    written as ``time_to_wait_in_mins`` and read as `min_time_to_wait_in_mins` (wire
     ``minTimeToWaitInMins``, only present in list responses); ``custom_tracking_url`` reads back
-    as :attr:`custom_tracking_domain`, ``bcc`` as :attr:`bcc_email`, ``user_name`` as
-    :attr:`username`.
+    as `custom_tracking_domain`, ``bcc`` as `bcc_email`, ``user_name`` as
+    `username`.
     """
 
     id: int
@@ -248,7 +248,7 @@ _normalize_before(AccountWriteResult, _normalize_write)
 
 @attrs.frozen(kw_only=True)
 class WarmupDayStats(Model):
-    """One day of :class:`WarmupStats`."""
+    """One day of [`WarmupStats`][tenantlead.smartlead.models.WarmupStats]."""
 
     date: date | None = None
     sent_count: int | None = None
@@ -306,7 +306,7 @@ class OAuthToken(Model):
     """The ``token`` object of ``save-oauth`` (Microsoft or Google tokens you obtained yourself).
 
     ``expiry_date`` is milliseconds since the epoch. Build one from a Microsoft token response
-    with :meth:`from_microsoft`.
+    with [`from_microsoft`][tenantlead.smartlead.models.OAuthToken.from_microsoft].
     """
 
     scope: str
@@ -421,9 +421,9 @@ class ChunkOutcome(Generic[T]):
 class BatchResult(Generic[T]):
     """Outcome of an operation Smartlead caps per request, sent as several chunks.
 
-    Every chunk is sent even when an earlier one fails; :attr:`failed` lists the failures.
+    Every chunk is sent even when an earlier one fails; [`failed`][tenantlead.smartlead.models.BatchResult.failed] lists the failures.
     The method raises only when *every* chunk failed (the first chunk's error, e.g. a bad key);
-    call :meth:`raise_for_failures` to turn a partial failure into an exception too.
+    call [`raise_for_failures`][tenantlead.smartlead.models.BatchResult.raise_for_failures] to turn a partial failure into an exception too.
     """
 
     chunks: list[ChunkOutcome[T]] = attrs.field(factory=list)

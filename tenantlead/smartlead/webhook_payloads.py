@@ -1,12 +1,12 @@
 """Pure parsers for the payloads Smartlead POSTs to your webhook URL (reference §3.7).
 
 No I/O: hand the decoded JSON (or the raw bytes) of a request your web framework received to
-:func:`parse_webhook`. Campaign/user events are flat snake_case objects (:class:`WebhookEvent`);
-``EMAIL_ACCOUNT_DISCONNECTED`` notifications are camelCase (:class:`AccountDisconnectedEvent`).
+[`parse_webhook`][tenantlead.smartlead.webhook_payloads.parse_webhook]. Campaign/user events are flat snake_case objects ([`WebhookEvent`][tenantlead.smartlead.webhook_payloads.WebhookEvent]);
+``EMAIL_ACCOUNT_DISCONNECTED`` notifications are camelCase ([`AccountDisconnectedEvent`][tenantlead.smartlead.webhook_payloads.AccountDisconnectedEvent]).
 Some receivers see the fields nested under ``body``; that variant is unwrapped.
 
 Smartlead sends no signature header and no event id: check the payload's ``secret_key`` with
-:func:`verify_secret` and deduplicate on :attr:`WebhookEvent.dedupe_key`.
+[`verify_secret`][tenantlead.smartlead.webhook_payloads.verify_secret] and deduplicate on [`WebhookEvent.dedupe_key`][tenantlead.smartlead.webhook_payloads.WebhookEvent.dedupe_key].
 """
 
 from __future__ import annotations

@@ -29,8 +29,8 @@ class TenantCore(SyncAPIClient):
         timeout: seconds per request (None disables); overridable per call with ``with_options``.
         max_retries: retries for retry-safe requests.
         http_client: your own ``httpx.Client`` (proxies, custom transports, test doubles).
-        rate_limit: optional client-side :class:`~tenantlead.RateLimit`.
-        retry: full :class:`~tenantlead.RetryPolicy` (its ``max_retries`` is replaced by ``max_retries``).
+        rate_limit: optional client-side [`RateLimit`][tenantlead.RateLimit].
+        retry: full [`RetryPolicy`][tenantlead.RetryPolicy] (its ``max_retries`` is replaced by ``max_retries``).
         clock: Unix-time clock used for rate limiting and waits (inject a fake in tests).
         sleep: sleeper used for backoff and waits (inject a fake in tests).
         default_headers: extra headers sent on every request.
@@ -70,7 +70,7 @@ class TenantCore(SyncAPIClient):
 
 
 class AsyncTenantCore(AsyncAPIClient):
-    """Async client for the TenantCore API (same arguments as :class:`TenantCore`).
+    """Async client for the TenantCore API (same arguments as [`TenantCore`][tenantlead.tenantcore.TenantCore]).
 
     ``http_client`` is an ``httpx.AsyncClient``; ``sleep`` an async sleeper.
     """

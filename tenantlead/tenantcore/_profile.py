@@ -51,7 +51,7 @@ _CLASSES: Final[Mapping[str, type[APIStatusError]]] = {
 
 
 class TenantCoreProfile:
-    """The :class:`~tenantlead._core.http.APIProfile` of TenantCore."""
+    """The `APIProfile` of TenantCore."""
 
     name = "tenantcore"
     display_name = "TenantCore"

@@ -119,7 +119,7 @@ class Domain(Model):
     dmarc_status: str | None = None
     mx_status: str | None = None
     last_checked: datetime | None = None
-    #: Only on the response of :meth:`Domains.add` (inferred): the records to create.
+    #: Only on the response of `Domains.add` (inferred): the records to create.
     dns_records: list[DnsRecord] | None = None
 
     def dns_problems(self) -> list[str]:

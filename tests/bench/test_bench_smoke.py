@@ -20,6 +20,7 @@ from bench._bounds import chain_bound, earliest_starts, rate_bound
 from bench._common import SCALES
 from bench.naive_baseline import align_naively
 from bench.scenarios.fleet_load import expected_requests, spec_for
+from tenantlead._core.pager import DEFAULT_READ_AHEAD
 
 RESULT_KEYS = {
     "scenario",
@@ -77,10 +78,14 @@ def test_fleet_load_makes_exactly_the_targeted_requests(
     spec = spec_for(SCALES["tiny"])
     expected = expected_requests(spec)
     assert expected["tenantcore"] == 1 + 2 * spec.tenants + 1
-    for mode in ("sync", "async", "async_margin"):
+    for mode in ("sync", "sync_threaded", "async"):
         for run in data["counts"][mode]["runs"]:
             assert run["tenantcore_requests"] == expected["tenantcore"]
-            assert run["smartlead_requests"] == math.ceil(spec.mailboxes / 100)
+            pages = spec.mailboxes // 100 + 1
+            if mode == "sync":  # one page at a time: exactly the pages
+                assert run["smartlead_requests"] == pages
+            else:  # read ahead: never more than the depth past the end
+                assert pages <= run["smartlead_requests"] <= pages + DEFAULT_READ_AHEAD
             assert run["unrecovered_429"] == 0
             assert run["rows"] == spec.mailboxes
 
@@ -157,3 +162,76 @@ def test_naive_baseline_sleeps_on_retry_after_and_resends() -> None:
     assert sleeps == [3.0]
     assert result.rate_limited == 1
     assert seen == ["/v1/tenants", "/api/v1/email-accounts/", "/api/v1/email-accounts/"]
+
+
+def test_real_limits_story_connects_and_aligns_like_the_naive_scripts(
+    tiny_run: tuple[Path, Path, dict[str, dict[str, Any]]],
+) -> None:
+    data = tiny_run[2]["real_limits"]
+    mailboxes = data["parameters"]["mailboxes"]
+    ours, naive = data["counts"]["tenantlead"], data["counts"]["naive"]
+    assert data["parameters"]["rate_limits"] == [[60, 60.0], [10, 2.0]]
+    # One save per mailbox plus one read-back walk (pages, a few read ahead).
+    assert ours["connect"]["succeeded"] == naive["connect"]["updated"] == mailboxes
+    pages = mailboxes // 100 + 1
+    assert (
+        mailboxes + pages <= ours["connect"]["smartlead_requests"] <= mailboxes + pages + DEFAULT_READ_AHEAD
+    )
+    assert naive["connect"]["smartlead_requests"] == 2 * mailboxes  # save + GET each
+    for job in ("align", "nightly"):
+        assert ours[job]["changed_match_raised"] is True
+        assert ours[job]["changed_accounts"] == naive[job]["updated"] == ours[job]["raised"] > 0
+        assert ours[job]["failed"] == ours[job]["drift"] == 0
+        # Warmup volumes connect wrote are taken from the cache: no per-account GET.
+        assert ours[job]["warmup_assumed"] == mailboxes
+    assert all(ours[job]["smartlead_429"] == 0 for job in ours)
+    target = next(t for t in data["targets"] if t["name"] == "same outcome as the naive scripts")
+    assert target["met"] is True
+
+
+def test_virtual_loop_skips_idle_time_and_overlaps_concurrent_waits() -> None:
+    import asyncio
+
+    from bench._virtual import run_virtual
+    from tenantlead.sandbox import VirtualClock
+
+    clock = VirtualClock()
+
+    async def story() -> list[float]:
+        seen: list[float] = []
+
+        async def wait(seconds: float) -> None:
+            await asyncio.sleep(seconds)
+            seen.append(clock.monotonic())
+
+        await asyncio.gather(wait(3600.0), wait(60.0), wait(7200.0))
+        return seen
+
+    assert run_virtual(story(), clock) == [pytest.approx(60.0), pytest.approx(3600.0), pytest.approx(7200.0)]
+    assert clock.monotonic() == pytest.approx(7200.0)  # concurrent waits overlap: not their sum
+
+
+def test_the_readme_figures_are_the_committed_real_limit_results() -> None:
+    from bench._common import README_PATH, RESULTS_DIR
+    from bench._report import README_END, README_START, readme_block
+
+    text = README_PATH.read_text(encoding="utf-8")
+    block = text[text.index(README_START) + len(README_START) : text.index(README_END)].strip()
+    result = json.loads((RESULTS_DIR / "real_limits.json").read_text(encoding="utf-8"))
+    assert result["scale"] == "full"
+    assert block == readme_block(result)
+
+
+def test_update_readme_rewrites_only_the_marked_block(
+    tiny_run: tuple[Path, Path, dict[str, dict[str, Any]]], tmp_path: Path
+) -> None:
+    from bench._report import README_END, README_START, update_readme
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\n{README_START}\nold figures\n{README_END}\n- kept\n", encoding="utf-8")
+    assert update_readme(tiny_run[0], readme)
+    text = readme.read_text(encoding="utf-8")
+    assert "old figures" not in text
+    assert "At Smartlead's documented limits" in text
+    assert text.startswith("# Title\n")
+    assert text.endswith(f"{README_END}\n- kept\n")

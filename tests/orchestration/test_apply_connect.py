@@ -214,6 +214,68 @@ def test_manual_and_already_existing_accounts_get_the_planned_warmup(sb, apis):
     assert accounts_for(sb, second) == 1
 
 
+def _counting_smartlead(sb: Sandbox, seen: list[tuple[str, str]]):
+    from tenantlead.smartlead import Smartlead
+
+    def record(request) -> None:
+        seen.append((request.method, request.url.path.removeprefix("/api/v1")))
+
+    options = sb.client_options()
+    options["http_client"] = sb.http_client(event_hooks={"request": [record]})
+    return Smartlead(sb.smartlead_api_key, **options)
+
+
+def test_connect_writes_once_per_mailbox_and_reads_back_in_list_pages(sb, apis):
+    fleet = Fleet.load(*apis)
+    plan = connect(fleet, "smtp", credentials=sb.credentials_csv(), policy=LimitPolicy(warmup_per_day=5))
+    created = len([i for i in plan.to_create if i.action == "create"])
+    assert created >= 2
+    seen: list[tuple[str, str]] = []
+    with _counting_smartlead(sb, seen) as sl:
+        result = plan.apply(sl=sl)
+    assert result.failed == []
+    assert result.drift == ()
+    assert result.verified
+    saves = [s for s in seen if s == ("POST", "/email-accounts/save")]
+    assert len(saves) == created  # the id comes from the save's answer
+    assert not [
+        s for s in seen if s[0] == "GET" and s[1].rstrip("/") != "/email-accounts"
+    ]  # no per-account GET
+    listed = len([s for s in seen if s[0] == "GET"])
+    assert listed == len(sb.sl_user.accounts) // 100 + 1  # one walk of the list
+    assert len(seen) == created + listed
+
+
+def test_the_read_back_reports_a_missing_account_and_a_limit_that_did_not_stick(sb, apis):
+    from tenantlead.orchestration.connect_apply import ConnectRun
+
+    fleet = Fleet.load(*apis)
+    plan = connect(fleet, "smtp", credentials=sb.credentials_csv(), policy=POLICY)
+    first, second = [i for i in plan.items if i.action == "create"][:2]
+    run = ConnectRun(plan, apis[1], None, None)
+    run.written = {901: first, 902: second}
+    listed = [
+        a.__class__.from_dict(
+            {
+                **a.to_dict(),
+                "id": 901,
+                "message_per_day": 99,
+                # a gap the plan did not set (the plan's own may equal the listed account's)
+                "minTimeToWaitInMins": first.settings.time_to_wait_in_mins + 7,
+            }
+        )
+        for a in apis[1].email_accounts.list(max_items=1)
+    ]
+    gap = listed[0].min_time_to_wait_in_mins
+    assert gap != first.settings.time_to_wait_in_mins
+    drift = run.verify(listed)
+    assert [(d.subject, d.field, d.expected, d.actual) for d in drift] == [
+        (first.address, "message_per_day", first.settings.max_email_per_day, 99),
+        (first.address, "min_time_to_wait_in_mins", first.settings.time_to_wait_in_mins, gap),
+        (second.address, "account", "present", None),
+    ]
+
+
 async def test_aapply_awaits_an_async_token_provider_and_one_failing_token_fails_only_its_mailbox(sb):
     wanted = not_connected(sb)
     asked: list[str] = []

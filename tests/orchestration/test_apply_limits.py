@@ -189,6 +189,63 @@ def test_interrupt_between_storing_and_provisioning_names_the_unenforced_tenants
     assert finish.apply(tc=apis[0], sl=apis[1]).ok
 
 
+def _list_reads(sb):
+    from tenantlead.smartlead import Smartlead
+
+    offsets: list[int] = []
+
+    def record(request) -> None:
+        if request.method == "GET" and request.url.path.rstrip("/").endswith("/email-accounts"):
+            offsets.append(int(request.url.params.get("offset", "0")))
+
+    options = sb.client_options()
+    options["http_client"] = sb.http_client(event_hooks={"request": [record]})
+    return Smartlead(sb.smartlead_api_key, **options), offsets
+
+
+def _big_fleet(accounts: int) -> Sandbox:
+    from bench._fleet import FleetSpec, build_sandbox
+
+    spec = FleetSpec(tenants=accounts // 36, changed_every=0, rate_limits=())
+    return build_sandbox(spec)
+
+
+def test_verification_reads_only_the_list_pages_holding_what_was_written():
+    sb = _big_fleet(252)  # 252 accounts: pages at offsets 0, 100, 200
+    tc, _ = sync_clients(sb)
+    sl, offsets = _list_reads(sb)
+    fleet = Fleet.load(tc, sl)
+    target = fleet.accounts[150]  # on the page at offset 100
+    with sb.lock:
+        sb.sl_user.accounts[target.id].message_per_day = 90
+    plan = align_limits(Fleet.load(tc, sl), LimitPolicy())
+    assert [c.account_id for c in plan.changes] == [target.id]
+    offsets.clear()
+    result = plan.apply(tc=tc, sl=sl)
+    assert result.ok
+    assert result.verified
+    assert offsets == [100]  # one page read back, not the whole list
+
+
+def test_verification_walks_the_list_when_an_account_moved_since_the_load():
+    sb = _big_fleet(252)
+    tc, _ = sync_clients(sb)
+    sl, offsets = _list_reads(sb)
+    fleet = Fleet.load(tc, sl)
+    target = fleet.accounts[150]
+    with sb.lock:
+        sb.sl_user.accounts[target.id].message_per_day = 90
+    plan = align_limits(Fleet.load(tc, sl), LimitPolicy())
+    # Someone deletes sixty earlier accounts: the written one slides onto the first page.
+    for gone in fleet.accounts[:60]:
+        sl.email_accounts.delete(gone.id)
+    offsets.clear()
+    result = plan.apply(tc=tc, sl=sl)
+    assert result.drift == ()
+    assert offsets == [100, 0, 100]  # its old page first, then the whole (now 192-account) list
+    assert sl_account(sb, target.from_email).message_per_day == 25
+
+
 def test_on_progress_gets_one_event_per_item_and_the_old_progress_form_warns(sb, apis):
     from tenantlead.orchestration import ProgressEvent
 

@@ -47,8 +47,8 @@ def test_demo_every_planted_code_is_found_for_exactly_its_subjects(
     assert found(report) == sb.planted
     assert report.has_errors
     assert report.notes == ()
-    # The whole demo report fits on one screen.
-    assert len(str(report).splitlines()) <= 50
+    # The whole demo report fits on one screen (the TL206 countdown of 131 accounts takes 6 lines).
+    assert len(str(report).splitlines()) <= 56
 
 
 async def test_demo_async_load_gives_the_same_report(sb: Sandbox) -> None:
@@ -166,8 +166,12 @@ def test_demo_fixes_through_the_apis_remove_their_codes(
     assert not after.codes() & fixed
     # What the APIs cannot fix is still reported, for the same subjects.
     assert after.codes() == set(sb.planted) - fixed
-    for code in after.codes() - {"TL204"}:
+    for code in after.codes() - {"TL204", "TL206"}:
         assert after.subjects(code) == sb.planted[code]
+    # The failing and stray SMTP accounts are gone (reconnected over OAuth, deleted); the rest
+    # still count down to Microsoft's basic-auth cutoff.
+    gone = set(sb.planted["TL202"]) | set(sb.planted["TL203"])
+    assert after.subjects("TL206") == [s for s in sb.planted["TL206"] if s not in gone]
     # The warmup block needs the OTP flow; only the unsuspended account is gone.
     assert after.subjects("TL204") == [s for s in sb.planted["TL204"] if s != suspended]
 

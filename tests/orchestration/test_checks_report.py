@@ -110,8 +110,8 @@ def test_text_cuts_long_groups() -> None:
 def test_healthy_text_and_repr() -> None:
     report = troubleshoot(build_fleet([mailbox("anna@acme-mail.com")], [account("anna@acme-mail.com")]))
 
-    assert str(report) == "Troubleshooting: no problems found (19 checks)"
-    assert repr(report) == "<Report no problems found (19 checks)>"
+    assert str(report) == "Troubleshooting: no problems found (35 checks)"
+    assert repr(report) == "<Report no problems found (35 checks)>"
 
 
 def test_to_dict_is_json_ready_with_details() -> None:
@@ -257,7 +257,9 @@ def test_catalogue_lists_every_contract_code_with_sensible_severities() -> None:
         [f"TL10{i}" for i in range(1, 10)]
         + ["TL110"]
         + [f"TL20{i}" for i in range(1, 5)]
+        + ["TL206"]
         + [f"TL30{i}" for i in range(1, 6)]
+        + [f"TL4{i:02d}" for i in range(1, 16)]
     )
 
     assert list(CHECKS) == expected

@@ -176,7 +176,7 @@ def test_credentials_from_csv_text_path_file_dict_and_callable(tmp_path):
     [
         (
             "mailbox,secret\na@x.com,pw\n",
-            r"row 1 \(the header\) lacks an address column .* and a password column",
+            r"row 1 \(the header, 2 comma-separated columns\): no column is named like an address .*; no column is named like a password",
         ),
         ("email,password\na@x.com,pw\na@x.com,PW\n", "row 3: a@x.com already appeared on row 2"),
         ("email,password\na@x.com,  \n", r"row 2, column B \('password'\): the password of a@x.com is empty"),

@@ -249,13 +249,28 @@ REFUSED: list[tuple[str, bytes | str, str, Sequence[str]]] = [
     (
         "a header without a password column",
         "Email,Display Name\r\nana@acme-mail.com,Ana\r\n",
-        r"row 1 \(the header\) lacks a password column \(Password or Pass\); found 'Email', 'Display Name'",
+        r"row 1 \(the header, 2 comma-separated columns\): the address column is A \('Email'\); no column is "
+        r"named like a password \(Password or Pass\)\. Rename the columns",
         (),
     ),
     (
         "a header without an address column",
         "Name;Password\nAna;S3cr3t!x\n",
-        r"row 1 \(the header\) lacks an address column \(Email, Email Address, UPN, Username, User or Login\)",
+        r"row 1 \(the header, 2 semicolon-separated columns\): no column is named like an address "
+        r"\(Email, Email Address, UPN, Username, User or Login\); the password column is B \('Password'\)",
+        ("S3cr3t!x",),
+    ),
+    (
+        "headerless username,password lines (not addresses)",
+        "admin,R0uter!pw\nops,Sw1tch!pw\n",
+        r"row 1 \(the header, 2 comma-separated columns\): no column is named like an address .* no column is "
+        r"named like a password",
+        ("admin", "R0uter!pw", "Sw1tch!pw"),
+    ),
+    (
+        "headerless password,email lines",
+        "S3cr3t!x;ana@acme-mail.com\n",
+        r"row 1 holds an address but not as its first field, and there is no header: put the address first",
         ("S3cr3t!x",),
     ),
     (
@@ -398,6 +413,7 @@ def test_a_refused_file_on_the_cli_names_the_row_and_a_real_command(
     first, hint = err.splitlines()[-2:]
 
     assert code == 2
-    assert first.startswith(f"error: --credentials: {bad} row 1 (the header) lacks a password column")
+    assert first.startswith(f"error: --credentials: {bad} row 1 (the header, 2 comma-separated columns)")
+    assert "no column is named like a password" in first
     assert hint.startswith("hint: fix the file as the message says")
     assert "COMMAND" not in err

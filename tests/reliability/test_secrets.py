@@ -22,6 +22,7 @@ from tenantlead.orchestration import Fleet, LimitPolicy, align_limits, connect, 
 from tenantlead.sandbox import FaultRule, Sandbox
 from tenantlead.smartlead import Smartlead
 from tenantlead.tenantcore import TenantCore
+from tests.reliability._microsoft_secrets import exercise_microsoft
 from tests.reliability.conftest import Figures, table
 from tests.reliability.hardening import tenantlead_locals
 
@@ -238,3 +239,20 @@ def test_no_secret_in_logs_errors_reprs_dicts_or_cli_output(
             [(operations, cli_runs, len(records), len(scan.texts), chars, len(scan.secrets), 0)],
         ),
     )
+
+
+def test_no_microsoft_secret_in_logs_errors_reprs_pickles_or_tracebacks(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Client secret, passwords, access/refresh tokens, codes and PKCE verifiers of every Microsoft flow."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("tenantlead", "httpx", "httpcore"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    scan = Scan()
+    operations = exercise_microsoft(scan)
+    scan.texts += [(f"log {r.name}", r.getMessage()) for r in caplog.records]
+    scan.texts.append(("log text", caplog.text))
+    assert operations >= 15
+    assert len(scan.secrets) > 20  # the secret, passwords, tokens, codes and verifiers were collected
+    assert len(caplog.records) > 20  # DEBUG logging really was on
+    assert scan.hits() == []

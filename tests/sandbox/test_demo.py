@@ -11,7 +11,10 @@ import pytest
 from tenantlead.sandbox import Sandbox
 
 ALL_CODES = (
-    [f"TL10{i}" for i in range(1, 10)] + [f"TL20{i}" for i in range(1, 5)] + [f"TL30{i}" for i in range(1, 6)]
+    [f"TL10{i}" for i in range(1, 10)]
+    + [f"TL20{i}" for i in range(1, 5)]
+    + ["TL206"]
+    + [f"TL30{i}" for i in range(1, 6)]
 )
 
 
@@ -67,6 +70,8 @@ def _findings(sb: Sandbox) -> dict[str, set[str]]:
     for email, a in sl.items():
         if not a.is_smtp_success:
             found["TL202"].add(email)
+        if a.type == "SMTP" and a.smtp_host.lower() in ("smtp.office365.com", "smtp-legacy.office365.com"):
+            found["TL206"].add(email)
         domain = email.rpartition("@")[2]
         if domain in tc_domains and email not in tc_addresses:
             found["TL203"].add(email)

@@ -16,7 +16,8 @@ import yaml
 from tenantlead.sandbox.smartlead.world import _ROUTER
 
 ROOT = Path(__file__).resolve().parents[2]
-API_FILE = Path("/work/shared/reference/smartlead-public-docs-openapi-2025-11-26.yaml")
+# The project's shared/ folder sits beside the repository (as CI lays it out too).
+API_FILE = ROOT.parent / "shared" / "reference" / "smartlead-public-docs-openapi-2025-11-26.yaml"
 METHODS = ("get", "post", "put", "patch", "delete")
 
 #: Why each group of the API file is not simulated (grouped by the file's own tags).

@@ -290,4 +290,47 @@ def save_oauth_account(ctx: Ctx) -> SimResponse:
             return None
         return authority.check_oauth_token(body["from_email"], token)
 
+    _switch_mode(ctx, body, verify)
     return _upsert(ctx, body, body["username"], fixed, verify)
+
+
+def _switch_mode(ctx: Ctx, body: dict[str, Any], verify: Callable[[], str | None]) -> None:
+    """``SmartleadConfig.oauth_switch`` for a save-oauth that names an account of another type."""
+    mode = ctx.world.config.oauth_switch
+    target = ctx.account(body["id"]) if body.get("id") is not None else None
+    if mode == "in_place" or target is None or target.type == body["type"]:
+        return
+    if mode == "in_place_reset":
+        for key in ("max_email_per_day", "time_to_wait_in_mins", "custom_tracking_url", "bcc", "signature",
+                    "client_id", "total_warmup_per_day", "reply_rate_percentage"):  # fmt: skip
+            body.pop(key, None)
+        body["warmup_enabled"] = False
+        target.message_per_day, target.min_time_to_wait_in_mins = 100, 3
+        target.signature = target.bcc_email = target.custom_tracking_domain = None
+        if ctx.client_id is None:
+            target.client_id = None
+        return
+    if mode == "refuse":
+        raise reply(
+            400,
+            {
+                "ok": False,
+                "message": "Email account already exist. Please pass id to update it",
+                "errorCode": "ACCOUNT_ALREADY_EXIST",
+                "emailAccountId": target.id,
+            },
+        )
+    # "new_id": the old account goes as a delete would take it (out of its campaigns, warmup
+    # off) and the save creates a fresh one, with only what the body carries - once the new
+    # credential has passed its test.
+    failure = verify()
+    if failure is not None:
+        raise _verification_failed(failure)
+    target.deleted = True
+    target.updated_at = ctx.now()
+    for camp in ctx.user.campaigns.values():
+        if target.id in camp.email_account_ids:
+            camp.email_account_ids = [a for a in camp.email_account_ids if a != target.id]
+    if target.warmup is not None:
+        target.warmup.status = "INACTIVE"
+    body["id"] = None

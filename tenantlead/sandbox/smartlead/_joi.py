@@ -204,7 +204,7 @@ def validate(
 ) -> dict[str, Any]:
     """Validate ``data`` against ``schema``; return only the present keys, converted.
 
-    Raises :class:`JoiError` (a ready 400 reply) at the first failing rule.
+    Raises `JoiError` (a ready 400 reply) at the first failing rule.
     """
     if data is None:
         data = {}

@@ -2,7 +2,7 @@
 
 Faithful to shared/reference/smartlead-api.md (section numbers in comments), choosing the
 source the reference's §5.3 table says wins wherever Smartlead's documentation contradicts
-itself. Every behaviour choice the sources leave open lives in :class:`SmartleadConfig`.
+itself. Every behaviour choice the sources leave open lives in [`SmartleadConfig`][tenantlead.sandbox.smartlead.world.SmartleadConfig].
 
 Request pipeline (cheap steps first, nothing copied per request):
 
@@ -72,13 +72,21 @@ class SmartleadConfig:
         list_password: how list rows carry ``password``/``imap_password``: ``"base64"``
             ([NEW-DOCS]), ``"plain"`` or ``"omit"`` (the old docs' list example has neither).
             Get-by-id always returns the decrypted password (§2.3).
-        id_starts: first id of each sequence handed out by :meth:`SmartleadWorld.next_id`.
+        id_starts: first id of each sequence handed out by [`SmartleadWorld.next_id`][tenantlead.sandbox.smartlead.world.SmartleadWorld.next_id].
         default_warmup_per_day: warmup emails per day when warmup is enabled without
             ``total_warmup_per_day``.
         lead_categories: lead-category names campaign webhooks accept in ``categories`` (the
             default list is a [GAP]; these are Smartlead's usual defaults).
         fetch_reply_cooldown_s: how long ``fetch-account-reply`` reports "already in-progress".
         seed: seed for warmup keys, client uuids and client API keys (reproducible runs).
+        oauth_switch: what ``save-oauth`` with the ``id`` of an account of another type (an SMTP
+            account moving to OAuth) does. ``"in_place"`` (default, the documented update path
+            of §2.6): the account keeps its id, campaigns, tags and history. ``"in_place_reset"``:
+            the same, but the switch ignores the body's optional settings and resets them as a
+            new account has them (limit 100, gap 3, no signature/bcc/tracking/client, warmup
+            off) - the pessimistic reading of an unverified path. ``"refuse"``: 400
+            ``ACCOUNT_ALREADY_EXIST`` (the in-place switch is unverified live). ``"new_id"``:
+            Smartlead drops the old account (as a delete does) and answers a new one's id.
     """
 
     rate_limits: tuple[tuple[int, float], ...] = ((60, 60.0), (10, 2.0))
@@ -102,6 +110,7 @@ class SmartleadConfig:
     )
     fetch_reply_cooldown_s: float = 5 * 60.0
     seed: int = 0
+    oauth_switch: str = "in_place"
 
     def __post_init__(self) -> None:
         for limit, seconds in self.rate_limits:
@@ -109,6 +118,11 @@ class SmartleadConfig:
                 raise ValueError(
                     f"rate_limits entries are (requests >= 1, seconds > 0); got ({limit}, {seconds})"
                 )
+        if self.oauth_switch not in ("in_place", "in_place_reset", "refuse", "new_id"):
+            raise ValueError(
+                "oauth_switch must be 'in_place', 'in_place_reset', 'refuse' or 'new_id'; "
+                f"got {self.oauth_switch!r}"
+            )
         if self.list_password not in ("base64", "plain", "omit"):
             raise ValueError(f"list_password must be 'base64', 'plain' or 'omit'; got {self.list_password!r}")
 
@@ -220,7 +234,7 @@ class SmartleadWorld:
     """All Smartlead users, their mailboxes, tags, campaigns, webhooks and clients.
 
     ``handle`` serves one request; the state (``users``) is plain dataclasses from
-    :mod:`tenantlead.sandbox.state` that seeders and the simulated sending day may read and
+    [`tenantlead.sandbox.state`][tenantlead.sandbox.state] that seeders and the simulated sending day may read and
     write directly. ``authority`` (optional) decides whether SMTP logins and OAuth tokens
     verify; without one every login succeeds, like a mailbox outside TenantCore.
     """

@@ -2,7 +2,7 @@
 
 Documented behaviour follows shared/reference/tenantcore-api.md exactly. Where the public docs are
 silent, the shapes are the ones the project decided (same as the SDK client) and every choice
-that could turn out differently on the real API lives in :class:`TenantCoreConfig`.
+that could turn out differently on the real API lives in [`TenantCoreConfig`][tenantlead.sandbox.tenantcore.world.TenantCoreConfig].
 
 The world is a pure-ish function ``handle(SimRequest) -> SimResponse`` over the ``Tc*`` state
 records plus a few sandbox-only controls (``add_account``, ``add_tenant``, ``verify_domain``,
@@ -126,8 +126,8 @@ _EMPTY_GROUP: _Group = ([], [])
 class TenantCoreWorld:
     """The TenantCore side of the sandbox: state plus the HTTP handler.
 
-    ``accounts`` maps API key -> :class:`TcAccount`. Every time-dependent rule (propagation,
-    daily resets) reads the injected :class:`VirtualClock`; random choices (propagation delays,
+    ``accounts`` maps API key -> [`TcAccount`][tenantlead.sandbox.state.TcAccount]. Every time-dependent rule (propagation,
+    daily resets) reads the injected [`VirtualClock`][tenantlead.sandbox.clock.VirtualClock]; random choices (propagation delays,
     generated passwords, ids) come from a ``random.Random`` seeded from ``seed``.
     """
 

@@ -63,8 +63,14 @@ class SMTPAccountOptions(TypedDict, total=False):
 
 
 class OAuthAccountOptions(TypedDict, total=False):
-    """Optional fields of ``POST /email-accounts/save-oauth``."""
+    """Optional fields of ``POST /email-accounts/save-oauth``.
 
+    ``id`` names an existing account to update instead of creating one (reference §2.6, the
+    documented update path: an SMTP account switched to OAuth keeps its id, campaigns and
+    history). Unverified live; ``migrate_to_oauth`` reads the account back to check.
+    """
+
+    id: int | None
     max_email_per_day: int
     time_to_wait_in_mins: int
     warmup_enabled: bool
@@ -165,7 +171,7 @@ def _checked(fields: Mapping[str, Any], allowed: Iterable[str]) -> dict[str, Any
 
 
 def _token_from_mapping(token: Mapping[str, Any]) -> OAuthToken:
-    """An :class:`OAuthToken` from a dict, with errors that name the field (never its value)."""
+    """An [`OAuthToken`][tenantlead.smartlead.models.OAuthToken] from a dict, with errors that name the field (never its value)."""
     scope = token.get("scope")
     if not isinstance(scope, str) or not scope.strip():
         raise ValueError(

@@ -320,7 +320,15 @@ def create_oauth_request(
         "warmup_enabled": False,
         "use_whitelabel_credentials": check_bool(use_whitelabel_credentials, "use_whitelabel_credentials"),
     }
-    body.update(_checked(options, OAuthAccountOptions.__annotations__))
+    fields = dict(options)
+    account_id = _optional_id(fields.pop("id", None), "id")
+    body.update(_checked(fields, OAuthAccountOptions.__annotations__))
+    if account_id is not None:
+        # An update of that account: repeating it cannot create anything, so it may be retried.
+        body["id"] = account_id
+        return APIRequest(
+            method="POST", path="/email-accounts/save-oauth", json=body, parse=_saved, retry_safe=True
+        )
     return APIRequest(
         method="POST",
         path="/email-accounts/save-oauth",

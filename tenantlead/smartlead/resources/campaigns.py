@@ -55,7 +55,7 @@ class CampaignSettings(TypedDict, total=False):
 
     ``track_settings`` takes the write values ``DONT_TRACK_EMAIL_OPEN`` / ``DONT_TRACK_LINK_CLICK`` /
     ``DONT_TRACK_REPLY_TO_AN_EMAIL``; the read-side spellings (``DONT_EMAIL_OPEN``...) found on
-    :attr:`Campaign.track_settings` are translated.
+    [`Campaign.track_settings`][tenantlead.smartlead.models.Campaign.track_settings] are translated.
     """
 
     track_settings: list[str]
@@ -396,7 +396,7 @@ class Campaigns(SyncResource):
     def create(self, name: str | None = None, client_id: int | None = None) -> Campaign:
         """Create a campaign (status DRAFTED; Smartlead names it "Untitled Campaign" without ``name``).
 
-        Not retried when the outcome is uncertain: names are not unique, so check :meth:`list`.
+        Not retried when the outcome is uncertain: names are not unique, so check [`list`][tenantlead.smartlead.resources.campaigns.Campaigns.list].
         """
         return self._client._run(_create(name, client_id))
 
@@ -497,7 +497,7 @@ class Campaigns(SyncResource):
 
 
 class AsyncCampaigns(AsyncResource):
-    """``sl.campaigns`` on :class:`~tenantlead.AsyncSmartlead`."""
+    """``sl.campaigns`` on [`AsyncSmartlead`][tenantlead.AsyncSmartlead]."""
 
     async def list(self, *, client_id: int | None = None, include_tags: bool = False) -> CampaignList:
         """Every campaign, newest first."""
@@ -508,7 +508,7 @@ class AsyncCampaigns(AsyncResource):
         return await self._client._run(_get(campaign_id))
 
     async def create(self, name: str | None = None, client_id: int | None = None) -> Campaign:
-        """Create a campaign; see :meth:`Campaigns.create`."""
+        """Create a campaign; see [`Campaigns.create`][tenantlead.smartlead.resources.campaigns.Campaigns.create]."""
         return await self._client._run(_create(name, client_id))
 
     async def update_status(self, campaign_id: int, status: StatusWrite) -> None:
@@ -527,7 +527,7 @@ class AsyncCampaigns(AsyncResource):
         max_new_leads_per_day: int,
         schedule_start_time: datetime | str | None = None,
     ) -> None:
-        """Save the sending schedule; see :meth:`Campaigns.update_schedule`."""
+        """Save the sending schedule; see [`Campaigns.update_schedule`][tenantlead.smartlead.resources.campaigns.Campaigns.update_schedule]."""
         return await self._client._run(
             _update_schedule(
                 campaign_id, timezone=timezone, days_of_the_week=days_of_the_week, start_hour=start_hour,

@@ -216,7 +216,7 @@ class ClientAPIKeys(SyncResource):
 
 
 class AsyncClientAPIKeys(AsyncResource):
-    """``sl.clients.api_keys`` on :class:`~tenantlead.AsyncSmartlead`."""
+    """``sl.clients.api_keys`` on [`AsyncSmartlead`][tenantlead.AsyncSmartlead]."""
 
     async def list(
         self,
@@ -288,7 +288,7 @@ class Clients(SyncResource):
         """Create a client, or update it when ``client_id`` is given (``POST /client/save``).
 
         A create whose outcome is uncertain is reconciled by looking the client up by email.
-        The answer echoes the password; :class:`SavedClient` keeps it out of repr.
+        The answer echoes the password; [`SavedClient`][tenantlead.smartlead.models.SavedClient] keeps it out of repr.
         """
         return self._client._run(
             save_request(
@@ -300,7 +300,7 @@ class Clients(SyncResource):
 
 
 class AsyncClients(AsyncResource):
-    """``sl.clients`` on :class:`~tenantlead.AsyncSmartlead`."""
+    """``sl.clients`` on [`AsyncSmartlead`][tenantlead.AsyncSmartlead]."""
 
     @cached_property
     def api_keys(self) -> AsyncClientAPIKeys:
@@ -343,7 +343,7 @@ class AsyncClients(AsyncResource):
         email_credits: int | None = None,
         lead_credits: int | None = None,
     ) -> SavedClient:
-        """Create or update a client; see :meth:`Clients.save`."""
+        """Create or update a client; see [`Clients.save`][tenantlead.smartlead.resources.clients.Clients.save]."""
         return await self._client._run(
             save_request(
                 name=name, email=email, permission=permission, client_id=client_id, password=password,

@@ -159,7 +159,7 @@ class EmailAccounts(SyncResource):
         """One account by id (with the decrypted password and full warmup details).
 
         ``min_time_to_wait_in_mins`` is None here: Smartlead only returns it in list responses.
-        Raises :class:`~tenantlead.errors.NotFoundError` for an unknown id.
+        Raises [`NotFoundError`][tenantlead.errors.NotFoundError] for an unknown id.
         """
         return self._client._run(
             get_request(account_id, fetch_campaigns=fetch_campaigns, fetch_tags=fetch_tags)
@@ -191,7 +191,7 @@ class EmailAccounts(SyncResource):
         Smartlead tests the SMTP and IMAP login while saving; a failed test raises with code
         ``ACCOUNT_VERIFICATION_FAILED`` and the server's reply in the message (the hint explains
         Microsoft's ``535 5.7.139`` / ``550 5.7.30`` / ``535 5.7.3``). The save answers only the new
-        id, so this makes a second call (GET by id) to return the full :class:`EmailAccount`.
+        id, so this makes a second call (GET by id) to return the full [`EmailAccount`][tenantlead.smartlead.models.EmailAccount].
 
         Not retried blindly: when the outcome is uncertain (timeout, 5xx) the client first looks
         the address up and returns the account if the create did land.
@@ -217,9 +217,9 @@ class EmailAccounts(SyncResource):
     ) -> EmailAccount:
         """Connect a Microsoft (``OUTLOOK``) or Google mailbox from OAuth tokens you obtained (``save-oauth``).
 
-        ``token`` is an :class:`OAuthToken` (see :meth:`OAuthToken.from_microsoft`) or its dict.
+        ``token`` is an [`OAuthToken`][tenantlead.smartlead.models.OAuthToken] (see [`OAuthToken.from_microsoft`][tenantlead.smartlead.models.OAuthToken.from_microsoft]) or its dict.
         ``use_whitelabel_credentials=True`` when the tokens came from your own Azure app registered
-        in Smartlead. Returns the account (a second GET, as for :meth:`create_smtp`); an uncertain
+        in Smartlead. Returns the account (a second GET, as for [`create_smtp`][tenantlead.smartlead.resources.email_accounts.EmailAccounts.create_smtp]); an uncertain
         outcome is reconciled by looking the address up before any resend.
         """
         return self._flow(
@@ -262,7 +262,7 @@ class EmailAccounts(SyncResource):
         """Queue every disconnected account for reconnection (asynchronous; Smartlead emails you after).
 
         Limited to 3 calls a day, 30 minutes apart (shared with the app's button): beyond that,
-        :class:`~tenantlead.errors.QuotaExceededError` with Smartlead's text. Never retried.
+        [`QuotaExceededError`][tenantlead.errors.QuotaExceededError] with Smartlead's text. Never retried.
         ``result.queued`` is False when no account needed reconnecting (Smartlead answers that
         with a 200, or a 404 in older deployments; both give the same result).
         """
@@ -288,7 +288,7 @@ class EmailAccounts(SyncResource):
         return self._flow(add_tags_flow(account_ids, tag_ids))
 
     def remove_tags(self, account_ids: Iterable[int], tag_ids: Iterable[int]) -> TagMappingResult:
-        """Detach tags from accounts, 25 accounts per request (see :meth:`add_tags`)."""
+        """Detach tags from accounts, 25 accounts per request (see [`add_tags`][tenantlead.smartlead.resources.email_accounts.EmailAccounts.add_tags])."""
         return self._flow(remove_tags_flow(account_ids, tag_ids))
 
     def tags_for(self, emails: Iterable[str]) -> AccountTagsList:
@@ -300,7 +300,7 @@ class EmailAccounts(SyncResource):
         return self._client._run(send_otp_request(account_id))
 
     def verify_otp(self, account_id: int, otp: str) -> str:
-        """Submit the code from :meth:`send_otp` to unblock warmup."""
+        """Submit the code from [`send_otp`][tenantlead.smartlead.resources.email_accounts.EmailAccounts.send_otp] to unblock warmup."""
         return self._client._run(verify_otp_request(account_id, otp))
 
     def fetch_replies(self) -> str:
@@ -343,7 +343,7 @@ class EmailAccounts(SyncResource):
 
 
 class AsyncEmailAccounts(AsyncResource):
-    """``sl.email_accounts`` on :class:`~tenantlead.AsyncSmartlead` (same methods, awaitable)."""
+    """``sl.email_accounts`` on [`AsyncSmartlead`][tenantlead.AsyncSmartlead] (same methods, awaitable)."""
 
     def list(
         self,
@@ -375,7 +375,7 @@ class AsyncEmailAccounts(AsyncResource):
     async def get(
         self, account_id: int, *, fetch_campaigns: bool = False, fetch_tags: bool = False
     ) -> EmailAccount:
-        """One account by id; see :meth:`EmailAccounts.get`."""
+        """One account by id; see [`EmailAccounts.get`][tenantlead.smartlead.resources.email_accounts.EmailAccounts.get]."""
         return await self._client._run(
             get_request(account_id, fetch_campaigns=fetch_campaigns, fetch_tags=fetch_tags)
         )
@@ -401,7 +401,7 @@ class AsyncEmailAccounts(AsyncResource):
         imap_port: int,
         **options: Unpack[SMTPAccountOptions],
     ) -> EmailAccount:
-        """Connect a mailbox with SMTP/IMAP credentials; see :meth:`EmailAccounts.create_smtp`."""
+        """Connect a mailbox with SMTP/IMAP credentials; see [`EmailAccounts.create_smtp`][tenantlead.smartlead.resources.email_accounts.EmailAccounts.create_smtp]."""
         return await self._flow(
             create_smtp_flow(
                 from_name=from_name, from_email=from_email, user_name=user_name, password=password,
@@ -421,7 +421,7 @@ class AsyncEmailAccounts(AsyncResource):
         use_whitelabel_credentials: bool = False,
         **options: Unpack[OAuthAccountOptions],
     ) -> EmailAccount:
-        """Connect a mailbox from OAuth tokens; see :meth:`EmailAccounts.create_oauth`."""
+        """Connect a mailbox from OAuth tokens; see [`EmailAccounts.create_oauth`][tenantlead.smartlead.resources.email_accounts.EmailAccounts.create_oauth]."""
         return await self._flow(
             create_oauth_flow(
                 from_name=from_name, from_email=from_email, username=username, token=token, type=type,
@@ -436,13 +436,13 @@ class AsyncEmailAccounts(AsyncResource):
     async def bulk_update(
         self, account_ids: Iterable[int], **fields: Unpack[BulkAccountUpdate]
     ) -> BatchResult[str]:
-        """Same settings for many accounts, 100 per request; see :meth:`EmailAccounts.bulk_update`."""
+        """Same settings for many accounts, 100 per request; see [`EmailAccounts.bulk_update`][tenantlead.smartlead.resources.email_accounts.EmailAccounts.bulk_update]."""
         return await self._flow(bulk_update_flow(account_ids, **fields))
 
     async def update_warmup(
         self, account_id: int, *, warmup_enabled: bool, **settings: Unpack[WarmupSettings]
     ) -> AccountWriteResult:
-        """Enable, disable or tune warmup; see :meth:`EmailAccounts.update_warmup`."""
+        """Enable, disable or tune warmup; see [`EmailAccounts.update_warmup`][tenantlead.smartlead.resources.email_accounts.EmailAccounts.update_warmup]."""
         return await self._client._run(
             update_warmup_request(account_id, warmup_enabled=warmup_enabled, **settings)
         )
@@ -484,7 +484,7 @@ class AsyncEmailAccounts(AsyncResource):
         return await self._client._run(send_otp_request(account_id))
 
     async def verify_otp(self, account_id: int, otp: str) -> str:
-        """Submit the code from :meth:`send_otp`."""
+        """Submit the code from [`send_otp`][tenantlead.smartlead.resources.email_accounts.AsyncEmailAccounts.send_otp]."""
         return await self._client._run(verify_otp_request(account_id, otp))
 
     async def fetch_replies(self) -> str:

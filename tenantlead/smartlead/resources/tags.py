@@ -88,14 +88,14 @@ class Tags(SyncResource):
 
 
 class AsyncTags(AsyncResource):
-    """``sl.tags`` on :class:`~tenantlead.AsyncSmartlead`."""
+    """``sl.tags`` on [`AsyncSmartlead`][tenantlead.AsyncSmartlead]."""
 
     async def list(self) -> TagList:
         """Every tag."""
         return await self._client._run(list_request())
 
     async def create(self, name: str, color: str | None = None) -> Tag:
-        """Create a tag; see :meth:`Tags.create`."""
+        """Create a tag; see [`Tags.create`][tenantlead.smartlead.resources.tags.Tags.create]."""
         return await self._client._run(create_request(name, color))
 
     async def update(self, tag_id: int, name: str, color: str) -> Tag:

@@ -1,6 +1,6 @@
 """Webhooks: campaign-level (``/campaigns/{id}/webhooks``) and account-level (``/webhook/...``), §3.7.
 
-Parsing the payloads Smartlead *sends* is in :mod:`tenantlead.smartlead.webhook_payloads`.
+Parsing the payloads Smartlead *sends* is in `tenantlead.smartlead.webhook_payloads`.
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ class AccountWebhooks(SyncResource):
     """``sl.webhooks.account``: account-level webhooks (user, client or campaign scope).
 
     Smartlead has no list endpoint for these (``GET /webhook`` is a 404): keep the id
-    :meth:`create` returns. A user-level webhook overrides client- and campaign-level ones.
+    [`create`][tenantlead.smartlead.resources.webhooks.AccountWebhooks.create] returns. A user-level webhook overrides client- and campaign-level ones.
     """
 
     def create(
@@ -290,7 +290,7 @@ class AccountWebhooks(SyncResource):
 
 
 class AsyncAccountWebhooks(AsyncResource):
-    """``sl.webhooks.account`` on :class:`~tenantlead.AsyncSmartlead`."""
+    """``sl.webhooks.account`` on [`AsyncSmartlead`][tenantlead.AsyncSmartlead]."""
 
     async def create(
         self,
@@ -344,7 +344,7 @@ class AsyncAccountWebhooks(AsyncResource):
 
 
 class Webhooks(SyncResource):
-    """``sl.webhooks``: campaign-level webhooks; account-level ones under :attr:`account`."""
+    """``sl.webhooks``: campaign-level webhooks; account-level ones under [`account`][tenantlead.smartlead.resources.webhooks.Webhooks.account]."""
 
     @cached_property
     def account(self) -> AccountWebhooks:
@@ -399,7 +399,7 @@ class Webhooks(SyncResource):
 
 
 class AsyncWebhooks(AsyncResource):
-    """``sl.webhooks`` on :class:`~tenantlead.AsyncSmartlead`."""
+    """``sl.webhooks`` on [`AsyncSmartlead`][tenantlead.AsyncSmartlead]."""
 
     @cached_property
     def account(self) -> AsyncAccountWebhooks:
@@ -420,7 +420,7 @@ class AsyncWebhooks(AsyncResource):
         categories: Iterable[str] | None = None,
         webhook_id: int | None = None,
     ) -> CampaignWebhook:
-        """Create or update a campaign webhook; see :meth:`Webhooks.upsert`."""
+        """Create or update a campaign webhook; see [`Webhooks.upsert`][tenantlead.smartlead.resources.webhooks.Webhooks.upsert]."""
         return await self._client._run(
             _upsert(
                 campaign_id, name=name, webhook_url=webhook_url, event_types=event_types,
@@ -431,7 +431,7 @@ class AsyncWebhooks(AsyncResource):
     async def delete(
         self, campaign_id: int, webhook_id: int, *, style: Literal["body", "path"] = "body"
     ) -> None:
-        """Delete a campaign webhook; see :meth:`Webhooks.delete`."""
+        """Delete a campaign webhook; see [`Webhooks.delete`][tenantlead.smartlead.resources.webhooks.Webhooks.delete]."""
         return await self._client._run(_delete(campaign_id, webhook_id, style))
 
     async def summary(

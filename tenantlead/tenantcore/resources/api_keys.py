@@ -74,8 +74,8 @@ class ApiKeys(SyncResource):
 
 
 class AsyncApiKeys(AsyncResource):
-    """Async twin of :class:`ApiKeys`."""
+    """Async twin of [`ApiKeys`][tenantlead.tenantcore.resources.api_keys.ApiKeys]."""
 
     async def rotate(self, user_email: str) -> RotatedKey:
-        """Rotate the account's key; this client switches to the new key (see :meth:`ApiKeys.rotate`)."""
+        """Rotate the account's key; this client switches to the new key (see [`ApiKeys.rotate`][tenantlead.tenantcore.resources.api_keys.ApiKeys.rotate])."""
         return _adopt(self._client, await self._flow(_rotation(self._client.base_url, user_email)))

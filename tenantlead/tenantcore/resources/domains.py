@@ -85,7 +85,7 @@ class Domains(SyncResource):
 
 
 class AsyncDomains(AsyncResource):
-    """Async twin of :class:`Domains`."""
+    """Async twin of [`Domains`][tenantlead.tenantcore.resources.domains.Domains]."""
 
     async def list(self, tenant_id: str) -> list[Domain]:
         """Every custom domain of the tenant, with SPF/DKIM/DMARC/MX status and verification."""

@@ -88,7 +88,7 @@ class Enforcement(SyncResource):
 
 
 class AsyncEnforcement(AsyncResource):
-    """Async twin of :class:`Enforcement`."""
+    """Async twin of [`Enforcement`][tenantlead.tenantcore.resources.enforcement.Enforcement]."""
 
     def list_events(
         self,

@@ -70,7 +70,7 @@ class MailboxLimits(SyncResource):
 
 
 class AsyncMailboxLimits(AsyncResource):
-    """Async twin of :class:`MailboxLimits`."""
+    """Async twin of [`MailboxLimits`][tenantlead.tenantcore.resources.mailbox_limits.MailboxLimits]."""
 
     async def provision(
         self,
@@ -79,7 +79,7 @@ class AsyncMailboxLimits(AsyncResource):
         domain_names: Sequence[str] | None = None,
         daily_send_limit: int | NotGiven = NOT_GIVEN,
     ) -> MailboxLimitsResult:
-        """Write the transport rule that enforces stored limits (see :meth:`MailboxLimits.provision`)."""
+        """Write the transport rule that enforces stored limits (see [`MailboxLimits.provision`][tenantlead.tenantcore.resources.mailbox_limits.MailboxLimits.provision])."""
         return await self._client._run(
             provision_request(tenant_id, domain_names=domain_names, daily_send_limit=daily_send_limit)
         )

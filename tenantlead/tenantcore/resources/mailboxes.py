@@ -127,8 +127,8 @@ class Mailboxes(SyncResource):
         """Provision a shared mailbox on a verified domain (inferred: ``POST .../mailboxes``).
 
         Exchange Online needs 2-5 minutes before the new mailbox can send: use
-        :meth:`wait_until_ready` before connecting it to Smartlead. Raises
-        :class:`~tenantlead.errors.ConflictError` with code ``mailbox_limit_reached`` for a 4th
+        [`wait_until_ready`][tenantlead.tenantcore.resources.mailboxes.Mailboxes.wait_until_ready] before connecting it to Smartlead. Raises
+        [`ConflictError`][tenantlead.errors.ConflictError] with code ``mailbox_limit_reached`` for a 4th
         mailbox on a domain and ``domain_not_verified`` for an unverified domain.
         """
         return self._client._run(
@@ -174,7 +174,7 @@ class Mailboxes(SyncResource):
 
 
 class AsyncMailboxes(AsyncResource):
-    """Async twin of :class:`Mailboxes`."""
+    """Async twin of [`Mailboxes`][tenantlead.tenantcore.resources.mailboxes.Mailboxes]."""
 
     async def list(self, tenant_id: str) -> list[Mailbox]:
         """Every mailbox across every domain of the tenant."""
@@ -183,7 +183,7 @@ class AsyncMailboxes(AsyncResource):
     async def create(
         self, tenant_id: str, *, domain_name: str, mail_nickname: str, display_name: str | None = None
     ) -> Mailbox:
-        """Provision a shared mailbox on a verified domain (see :meth:`Mailboxes.create`)."""
+        """Provision a shared mailbox on a verified domain (see [`Mailboxes.create`][tenantlead.tenantcore.resources.mailboxes.Mailboxes.create])."""
         return await self._client._run(
             create_request(
                 tenant_id, domain_name=domain_name, mail_nickname=mail_nickname, display_name=display_name
@@ -198,7 +198,7 @@ class AsyncMailboxes(AsyncResource):
         daily_send_limit: int | NotGiven | None = NOT_GIVEN,
         account_enabled: bool | NotGiven = NOT_GIVEN,
     ) -> Mailbox:
-        """Store a mailbox's ``daily_send_limit`` (step 1; see :meth:`Mailboxes.update`)."""
+        """Store a mailbox's ``daily_send_limit`` (step 1; see [`Mailboxes.update`][tenantlead.tenantcore.resources.mailboxes.Mailboxes.update])."""
         return await self._client._run(
             update_request(
                 tenant_id, mailbox_id, daily_send_limit=daily_send_limit, account_enabled=account_enabled

@@ -56,7 +56,7 @@ class Tenants(SyncResource):
 
 
 class AsyncTenants(AsyncResource):
-    """Async twin of :class:`Tenants`."""
+    """Async twin of [`Tenants`][tenantlead.tenantcore.resources.tenants.Tenants]."""
 
     async def list(self) -> list[Tenant]:
         """Every connected tenant, most recently connected first."""

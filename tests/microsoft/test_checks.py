@@ -1,0 +1,179 @@
+"""Every TL4xx cause produced by the simulated Microsoft platform, on both twins, and found on a fleet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tenantlead.microsoft import (
+    PKCE,
+    AsyncMicrosoftIdentity,
+    MailboxCredential,
+    MicrosoftIdentity,
+    Secret,
+    SignInCause,
+    SignInError,
+)
+from tenantlead.orchestration import CHECKS, Fleet, troubleshoot
+from tenantlead.orchestration.checks_microsoft import CODE_FOR_CAUSE, finding_for
+from tenantlead.sandbox import FaultRule
+from tenantlead.smartlead import Smartlead
+from tenantlead.tenantcore import TenantCore
+from tests.microsoft.conftest import World, call
+
+Client = MicrosoftIdentity | AsyncMicrosoftIdentity
+UNKNOWN_TENANT = "0badc0de-0000-4000-8000-000000000000"
+
+
+def _password(world: World, ms: Client, **kwargs: Any) -> Any:
+    return ms.sign_in_with_password(world.credential(world.mailbox(), **kwargs))
+
+
+def _setup_locked(world: World) -> None:
+    world.sb.microsoft.user(world.mailbox().user_principal_name).locked_until = (
+        world.sb.clock.timestamp() + 60
+    )
+
+
+async def _grant_revoked(world: World, ms: Client) -> Any:
+    token = await call(ms.sign_in_with_password(world.credential(world.mailbox()), preflight=False))
+    world.sb.microsoft.revoke_grants(world.mailbox().user_principal_name)
+    return await call(ms.preflight(token))
+
+
+async def _pkce_mismatch(world: World, ms: Client) -> Any:
+    """An AADSTS code outside the reference table (501481): kept as unknown, with Microsoft's text."""
+    mailbox = world.mailbox()
+    pkce = PKCE.new()
+    code = world.sb.microsoft.token_value("0.AXcA", 90)
+    from tenantlead.sandbox.microsoft import AuthCode
+
+    world.sb.microsoft.codes[code] = AuthCode(
+        code=code, client_id=world.app.client_id, tenant_id=mailbox.tenant_id, upn=mailbox.user_principal_name,
+        redirect_uri=world.app.redirect_uri, code_challenge=pkce.challenge, scope=world.app.scope,
+        expires_at=world.sb.clock.timestamp() + 600,
+    )  # fmt: skip
+    return await call(
+        ms.redeem_code(
+            mailbox.tenant_id,
+            mailbox.user_principal_name,
+            Secret(code),
+            PKCE.new().verifier,
+            redirect_uri=world.app.redirect_uri,
+        )
+    )
+
+
+# (cause, what to plant in the sandbox, the call that fails, the AADSTS code Microsoft answers)
+CASES: list[tuple[SignInCause, Callable[[World], None], Callable[[World, Client], Any], str]] = [
+    (SignInCause.BAD_CREDENTIALS, lambda w: None, lambda w, ms: _password(w, ms, password="Wrong-pass-7"), "AADSTS50126"),
+    (SignInCause.ACCOUNT_DISABLED, lambda w: setattr(w.mailbox(), "account_enabled", False), _password, "AADSTS50057"),
+    (SignInCause.ACCOUNT_LOCKED, _setup_locked, _password, "AADSTS50053"),
+    (SignInCause.PASSWORD_EXPIRED, lambda w: setattr(w.sb.microsoft.user(w.mailbox().user_principal_name), "password_expired", True), _password, "AADSTS50055"),
+    (SignInCause.MFA_OR_POLICY, lambda w: setattr(w.sb.microsoft.policy(w.mailbox().tenant_id), "security_defaults", True), _password, "AADSTS50079"),
+    (SignInCause.MFA_OR_POLICY, lambda w: setattr(w.sb.microsoft.policy(w.mailbox().tenant_id), "conditional_access", True), _password, "AADSTS53003"),
+    (SignInCause.MFA_OR_POLICY, lambda w: setattr(w.sb.microsoft.user(w.mailbox().user_principal_name), "mfa_required", True), _password, "AADSTS50076"),
+    (SignInCause.CONSENT_MISSING, lambda w: w.sb.microsoft.revoke_consent(w.mailbox().tenant_id, w.app.client_id), _password, "AADSTS65001"),
+    (SignInCause.APP_MISCONFIGURED, lambda w: setattr(w.reg, "secret_expires_at", w.sb.clock.timestamp() - 1), _password, "AADSTS7000222"),
+    (SignInCause.APP_MISCONFIGURED, lambda w: setattr(w.reg, "secret", "another-secret-value-123"), _password, "AADSTS7000215"),
+    (SignInCause.TENANT_NOT_FOUND, lambda w: None,
+     lambda w, ms: ms.sign_in_with_password(MailboxCredential(UNKNOWN_TENANT, w.mailbox().user_principal_name, "x")), "AADSTS90002"),
+    (SignInCause.GRANT_EXPIRED, lambda w: None, _grant_revoked, "AADSTS50173"),
+    (SignInCause.THROTTLED, lambda w: setattr(w.sb.microsoft.policy(w.mailbox().tenant_id), "throttle", 10), _password, "AADSTS50196"),
+    (SignInCause.TRANSIENT, lambda w: w.sb.faults.add(FaultRule(api="microsoft", error_rate=1.0)), _password, None),
+    (SignInCause.UNKNOWN, lambda w: None, _pkce_mismatch, "AADSTS501481"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cause", "plant", "fail", "code"), CASES, ids=[f"{c[0].value}-{c[3]}" for c in CASES]
+)
+async def test_each_cause_becomes_its_tl4xx_finding(
+    world: World, ms: Client, cause: SignInCause, plant: Any, fail: Any, code: str | None
+) -> None:
+    plant(world)
+    with pytest.raises(SignInError) as info:
+        await call(fail(world, ms))
+    error = info.value
+    assert error.cause is cause
+    if code is not None:
+        assert error.code == code
+    assert error.retryable is cause.retryable
+
+    finding = finding_for(error, app=world.app)
+    assert finding.code == CODE_FOR_CAUSE[cause]
+    assert finding.severity == CHECKS[finding.code].severity
+    assert finding.fix
+    assert finding.tenant_id == error.tenant_id
+    if cause is SignInCause.CONSENT_MISSING:
+        assert finding.subject == world.mailbox().tenant_id
+        assert world.app.admin_consent_url(world.mailbox().tenant_id).split("&state=")[0] in finding.fix
+    if cause is SignInCause.UNKNOWN:
+        assert "Code_Verifier does not match" in finding.message  # Microsoft's own text kept
+
+
+def test_every_cause_has_one_check() -> None:
+    assert sorted(CODE_FOR_CAUSE) == sorted(SignInCause)
+    assert sorted(CODE_FOR_CAUSE.values()) == [f"TL4{i:02d}" for i in range(1, 16)]
+
+
+# ----------------------------------------------------------------------------- on a fleet
+
+
+def _connect_outlook(world: World, ms: MicrosoftIdentity, sl: Smartlead, index: int) -> str:
+    mailbox = world.mailbox("a", index)
+    token = ms.sign_in_with_password(world.credential(mailbox))
+    sl.email_accounts.create_oauth(
+        from_name="X", from_email=mailbox.primary_smtp, username=mailbox.user_principal_name,
+        token=token.to_smartlead(), use_whitelabel_credentials=True,
+    )  # fmt: skip
+    return mailbox.primary_smtp
+
+
+def test_smartlead_refresh_failures_show_on_the_fleet_as_tl4xx(world: World) -> None:
+    sb = world.sb
+    opts = sb.client_options()
+    ms = MicrosoftIdentity(world.app, **sb.client_options())
+    tc = TenantCore(sb.tenantcore_api_key, **opts)
+    sl = Smartlead(sb.smartlead_api_key, **sb.client_options())
+    revoked, other, fine = (_connect_outlook(world, ms, sl, i) for i in range(3))
+    assert Fleet.load(tc, sl).rows  # all three connected
+    sb.microsoft.revoke_grants(revoked)
+
+    day = sb.simulate_day(campaign_volume=5)
+
+    assert day.ndrs == 0
+    fleet = Fleet.load(tc, sl)
+    tl409 = CHECKS["TL409"](fleet)
+    assert [f.subject for f in tl409] == [revoked]
+    assert "AADSTS50173" in tl409[0].message
+    report = troubleshoot(fleet)
+    assert {f.subject for f in report.findings if f.code.startswith("TL4")} == {revoked}
+    sending = {row["email"] for row in day.per_account}
+    assert fine in sending
+    assert other in sending
+    assert revoked not in sending
+
+
+def test_smtp_side_replies_on_oauth_accounts(world: World) -> None:
+    sb = world.sb
+    ms = MicrosoftIdentity(world.app, **sb.client_options())
+    tc = TenantCore(sb.tenantcore_api_key, **sb.client_options())
+    sl = Smartlead(sb.smartlead_api_key, **sb.client_options())
+    off, rejected, retired = (_connect_outlook(world, ms, sl, i) for i in range(3))
+    sb.microsoft.policy(world.tenants["a"].tenant_id).smtp_auth_disabled = True
+    sb.simulate_day(campaign_volume=1)  # 5.7.139 for every OAuth account of the tenant
+    accounts = {a.from_email: a for a in sb.sl_user.accounts.values()}
+    accounts[rejected].smtp_failure_error = "535 5.7.3 Authentication unsuccessful [BN0PR04CA0012]"
+    accounts[
+        retired
+    ].smtp_failure_error = "550 5.7.30 Basic authentication is not supported for Client Submission."
+
+    fleet = Fleet.load(tc, sl)
+
+    assert [f.subject for f in CHECKS["TL412"](fleet)] == [off]
+    assert [f.subject for f in CHECKS["TL413"](fleet)] == [rejected]
+    assert [f.subject for f in CHECKS["TL414"](fleet)] == [retired]
+    assert "Set-CASMailbox" in CHECKS["TL412"](fleet)[0].fix
