@@ -41,6 +41,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "ConflictError",
+    "InsecureTransportWarning",
     "NoAPIPlanError",
     "NotFoundError",
     "PaymentRequiredError",
@@ -61,6 +62,15 @@ class ConfigurationError(TenantleadError, ValueError):
     """A client or helper was configured wrongly (missing/malformed key, bad base URL, bad option).
 
     The message names the argument or environment variable to fix.
+    """
+
+
+class InsecureTransportWarning(UserWarning):
+    """A client was pointed at a plain ``http://`` base URL on a host that is not loopback.
+
+    The API key (Smartlead's, in every URL) and every answer would cross the network in clear.
+    The client still works (a TLS-terminating proxy on a private network may be intended);
+    ``warnings.simplefilter("error", InsecureTransportWarning)`` makes it refuse instead.
     """
 
 

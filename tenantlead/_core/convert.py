@@ -24,7 +24,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from tenantlead._core.redact import redact_body
+from tenantlead._core.redact import hide, redact_body
 
 __all__ = [
     "Model",
@@ -267,11 +267,17 @@ def _make_converter() -> cattrs.Converter:
                 overrides[field.name] = override(rename=wire)
         base = make_dict_structure_fn(cls, conv, **overrides)
         name = cls.__name__
+        secret_names = [f.name for f in attrs.fields(cls) if f.metadata.get("secret")]
 
         def structure_model(data: Any, _: type) -> Model:
             if not isinstance(data, Mapping):
                 raise TypeError(f"expected a JSON object for {name}, got {type(data).__name__}")
             obj = base(data, cls)
+            for secret in secret_names:
+                # Held as a Secret: masked in any repr (frame locals) and refused by pickle.
+                value = getattr(obj, secret)
+                if isinstance(value, str) and value:
+                    object.__setattr__(obj, secret, hide(value))
             extra = {k: v for k, v in data.items() if k not in known}
             if extra:
                 object.__setattr__(obj, "extra", extra)

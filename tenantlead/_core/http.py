@@ -11,8 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import os
-import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, Self, TypeVar
@@ -22,28 +20,32 @@ import attrs
 import httpx
 
 from tenantlead._core import redact
-from tenantlead._core.config import resolve_api_key, resolve_base_url, resolve_timeout
+from tenantlead._core.answers import (
+    BodyReader,
+    ErrorInfo,
+    RedactedRequest,
+    excerpt,
+    read_timeout,
+    retry_headers,
+    status_error,
+    transient,
+)
+from tenantlead._core.config import configure_env_logging, resolve_api_key, resolve_base_url, resolve_timeout
 from tenantlead._core.convert import describe_structure_error
 from tenantlead._core.ratelimit import RateLimit, RateLimiter
 from tenantlead._core.request import APIRequest, Response
 from tenantlead._core.retry import RetryPolicy
 from tenantlead._core.types import NOT_GIVEN, AsyncSleeper, Clock, NotGiven, Sleeper, async_sleep
+from tenantlead._core.validate import check_path
 from tenantlead._version import __version__
 from tenantlead.errors import (
     APIConnectionError,
     APIError,
     APIResponseError,
-    APIStatusError,
     APITimeoutError,
-    AuthenticationError,
     ConfigurationError,
-    ConflictError,
     NotFoundError,
-    PaymentRequiredError,
-    QuotaExceededError,
     RateLimitError,
-    ServerError,
-    ValidationError,
 )
 
 __all__ = [
@@ -62,23 +64,21 @@ logger = logging.getLogger("tenantlead")
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 2
+#: The largest answer body a client reads (after ``Content-Encoding`` is undone): 32 MiB. The
+#: biggest documented answers (a 100-account page, a 200-event page, a tenant's 36 mailboxes)
+#: are well under 1 MiB, so a bigger body is a proxy's or an attacker's, not the API's.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 USER_AGENT = f"tenantlead/{__version__} (+python; httpx/{httpx.__version__})"
 
 
-@attrs.frozen(kw_only=True)
-class ErrorInfo:
-    """What a profile read out of an error body."""
-
-    message: str
-    code: str | None = None
-    fields: tuple[str, ...] = ()
-    hint: str | None = None
-    #: A more specific subclass of the status's error class (e.g. ``NoAPIPlanError`` for a 402).
-    error_class: type[APIStatusError] | None = None
-
-
 class APIProfile(Protocol):
-    """The API-specific knowledge a client needs (implemented by each API package)."""
+    """The API-specific knowledge a client needs (implemented by each API package).
+
+    Optional: ``plain_text_successes``, the exact plain-text bodies (compared without
+    surrounding whitespace) the API answers a successful write with. Any other non-JSON 2xx
+    body to a write is not the API's answer (a proxy's or captive portal's page) and raises
+    ``APIResponseError``; a profile without the attribute accepts no plain-text success.
+    """
 
     name: str
     display_name: str
@@ -102,45 +102,6 @@ class APIProfile(Protocol):
     def body_error(self, response: Response) -> ErrorInfo | None:
         """An error reported inside a 2xx body (``{ok: false}``), else None."""
         ...
-
-
-def status_error(
-    info: ErrorInfo, *, api: str, status: int, method: str, url: str, retry_after: float | None, body: Any
-) -> APIError:
-    """Build the right [`APIStatusError`][tenantlead.errors.APIStatusError] subclass for ``status``."""
-    common: dict[str, Any] = {
-        "api": api,
-        "status_code": status,
-        "code": info.code,
-        "method": method,
-        "url": url,
-        "hint": info.hint,
-        "body": body,
-    }
-    base = _status_class(status)
-    cls = info.error_class if info.error_class is not None and issubclass(info.error_class, base) else base
-    if issubclass(cls, ValidationError):
-        return cls(info.message, fields=info.fields, **common)
-    if issubclass(cls, RateLimitError):
-        return cls(info.message, retry_after=retry_after, **common)
-    return cls(info.message, **common)
-
-
-def _status_class(status: int) -> type[APIStatusError]:
-    classes: dict[int, type[APIStatusError]] = {
-        401: AuthenticationError,
-        403: AuthenticationError,
-        402: PaymentRequiredError,
-        404: NotFoundError,
-        406: QuotaExceededError,
-        409: ConflictError,
-        400: ValidationError,
-        422: ValidationError,
-        429: RateLimitError,
-    }
-    if status in classes:
-        return classes[status]
-    return ServerError if status >= 500 else APIStatusError
 
 
 @attrs.define
@@ -178,22 +139,6 @@ class _Raise:
 _Outcome = _Return | _Retry | _Reconcile | _Raise
 
 
-def _configure_env_logging() -> None:
-    level = os.environ.get("TENANTLEAD_LOG", "").strip().lower()
-    if level in ("debug", "info") and not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
-
-
-class _RedactedRequest(httpx.Request):
-    """An httpx request whose ``repr`` hides secret query parameters (the request is unchanged)."""
-
-    def __repr__(self) -> str:
-        return f"<Request({self.method!r}, {redact.redact_url(self.url)!r})>"
-
-
 class BaseAPIClient:
     """Configuration and pure decision logic shared by the sync and async clients."""
 
@@ -201,6 +146,9 @@ class BaseAPIClient:
     _profile: APIProfile
     #: Client-side pacing when the caller passes no ``rate_limit`` (None: unlimited).
     default_rate_limit: RateLimit | None = None
+    #: The largest answer body read, in bytes (``MAX_RESPONSE_BYTES``, 32 MiB); a bigger one
+    #: raises ``APIResponseError`` instead of being buffered.
+    max_response_bytes: int = MAX_RESPONSE_BYTES
     _owns_http: bool
 
     def _configure(
@@ -249,7 +197,17 @@ class BaseAPIClient:
         self._default_headers = dict(default_headers or {})
         self.stats = RequestStats()
         redact.install_log_redaction()
-        _configure_env_logging()
+        configure_env_logging()
+
+    @property
+    def _api_key(self) -> str:
+        return self._key
+
+    @_api_key.setter
+    def _api_key(self, key: str) -> None:
+        # Held as a Secret (masked repr), so a frame-locals dump or vars(client) cannot show it;
+        # a rotated key set later is wrapped the same way.
+        self._key = redact.Secret(key)
 
     # ----------------------------------------------------------------- public bits
 
@@ -278,7 +236,20 @@ class BaseAPIClient:
         return self._limiter
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key='***')"
+        # getattr: a client whose construction failed is still shown (a locals-capturing crash
+        # reporter renders the half-built one in its __init__ frame).
+        base_url = getattr(self, "base_url", None)
+        shown = redact.redact_url(base_url) if base_url is not None else "<not configured>"
+        return f"{type(self).__name__}(base_url={shown!r}, api_key='***')"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A pickled client would carry its key in clear (and an open connection pool).
+        raise TypeError(f"{type(self).__name__} cannot be pickled; pickle the data it returned instead")
+
+    def __copy__(self) -> Self:
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
 
     def with_options(
         self,
@@ -312,6 +283,7 @@ class BaseAPIClient:
         return (self._api_key,)
 
     def _url_for(self, request: APIRequest[Any]) -> str:
+        check_path(request.path)
         if request.path.startswith(("http://", "https://")):
             return request.path
         base = request.base_url if request.base_url is not None else self.base_url
@@ -328,19 +300,28 @@ class BaseAPIClient:
         elif request.form is not None:
             content = urlencode(request.form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        timeout = self.timeout if isinstance(request.timeout, NotGiven) else request.timeout
-        built = http.build_request(
-            request.method.upper(),
-            self._url_for(request),
-            params=params or None,  # an empty mapping makes httpx re-parse the URL
-            headers=headers,
-            content=content,
-            timeout=timeout,
-        )
+        try:
+            built = http.build_request(
+                request.method.upper(),
+                self._url_for(request),
+                params=params or None,  # an empty mapping makes httpx re-parse the URL
+                headers=headers,
+                content=content,
+                timeout=self._timeout_of(request),
+            )
+        except httpx.InvalidURL as exc:
+            raise ConfigurationError(
+                f"{self._profile.display_name} request URL is invalid "
+                f"({redact.redact_text(str(exc), self._secrets())}); check base_url and the path "
+                "parameters of this call"
+            ) from None
         # Tracebacks that capture locals (rich, Sentry) print this request while it is in flight;
         # Smartlead's key is in its URL.
-        built.__class__ = _RedactedRequest
+        built.__class__ = RedactedRequest
         return built
+
+    def _timeout_of(self, request: APIRequest[Any]) -> float | None:
+        return self.timeout if isinstance(request.timeout, NotGiven) else request.timeout
 
     def _scrub(self, info: ErrorInfo) -> ErrorInfo:
         # A server (or proxy) may echo the request's key or a token back in its error message.
@@ -351,15 +332,17 @@ class BaseAPIClient:
 
     # ----------------------------------------------------------------- pure decisions
 
-    def _interpret(
-        self, request: APIRequest[T], http_request: httpx.Request, http_response: httpx.Response
-    ) -> T:
-        """Turn a response into the parsed value or raise the mapped error."""
-        response = Response.decode(http_response.status_code, http_response.headers, http_response.content)
+    def _interpret(self, request: APIRequest[T], http_response: httpx.Response, content: bytes) -> T:
+        """Turn a response (its body read into ``content``) into the parsed value or raise the mapped error.
+
+        Holds no ``httpx.Request`` in a local: its repr shows the URL, and Smartlead's carries
+        the key, to any crash reporter that records locals (``http_response``'s repr is its status).
+        """
+        response = Response.decode(http_response.status_code, http_response.headers, content)
         if self._limiter is not None:
             self._limiter.observe(http_response.headers)
         # The redacted URL is built only when an error needs it: successes skip that work.
-        method, api = http_request.method, self._profile.name
+        method, api = http_response.request.method, self._profile.name
         if not 200 <= response.status_code < 300:
             info = self._scrub(self._profile.parse_error(response))
             retry_after = self.retry.server_advice(http_response.headers, now_unix=self._clock())
@@ -368,9 +351,9 @@ class BaseAPIClient:
                 api=api,
                 status=response.status_code,
                 method=method,
-                url=self._redacted_url(http_request.url),
+                url=self._redacted_url(http_response.request.url),
                 retry_after=retry_after,
-                body=redact.redact_body(response.data),
+                body=redact.redact_body(response.data, self._secrets()),
             )
         if (
             not response.is_json
@@ -379,14 +362,14 @@ class BaseAPIClient:
         ):
             # A JSON answer that does not parse was cut short in transit: as transient as a reset
             # connection, so retry-safe requests are repeated (see _decide).
-            raise _transient(
+            raise transient(
                 "truncated",
                 APIResponseError(
                     f"the {response.status_code} body is declared JSON but does not parse (truncated?)",
                     api=api,
                     status_code=response.status_code,
                     method=method,
-                    url=self._redacted_url(http_request.url),
+                    url=self._redacted_url(http_response.request.url),
                     hint="Usually a connection cut mid-response or a proxy; retry-safe calls were retried.",
                     body=redact.redact_text(response.text[:200], self._secrets()),
                 ),
@@ -394,7 +377,7 @@ class BaseAPIClient:
         problem = self._profile.body_error(response)
         if problem is not None:
             problem = self._scrub(problem)
-            raise _transient(
+            raise transient(
                 "body",
                 APIResponseError(
                     problem.message,
@@ -402,17 +385,37 @@ class BaseAPIClient:
                     status_code=response.status_code,
                     code=problem.code,
                     method=method,
-                    url=self._redacted_url(http_request.url),
+                    url=self._redacted_url(http_response.request.url),
                     hint=problem.hint,
-                    body=redact.redact_body(response.data),
+                    body=redact.redact_body(response.data, self._secrets()),
                 ),
+            )
+        if (
+            response.is_json is False
+            and isinstance(response.data, str)
+            and method.upper() not in ("GET", "HEAD", "OPTIONS")
+            and response.text.strip() not in getattr(self._profile, "plain_text_successes", ())
+        ):
+            # A proxy, captive portal or firewall answering a write with its own 200 page: the
+            # write most likely never reached the API, so it must not count as done.
+            raise APIResponseError(
+                f"the {response.status_code} answer to this write is not {self._profile.display_name}'s "
+                f"({http_response.headers.get('content-type') or 'no content type'}: "
+                f"{excerpt(response.text, self._secrets())!r}); the change was probably not made",
+                api=api,
+                status_code=response.status_code,
+                method=method,
+                url=self._redacted_url(http_response.request.url),
+                hint="Something between you and the API (a proxy, captive portal or firewall) answered "
+                "instead of it: check the network and base_url, then re-run (re-running is safe).",
+                body=redact.redact_text(response.text[:200], self._secrets()),
             )
         try:
             return request.parse(response)
         except APIError as exc:
             if not exc.url.startswith(("http://", "https://")):
                 # Raised by a parser, which cannot see the request: say where it came from.
-                exc.method, exc.url = method, self._redacted_url(http_request.url)
+                exc.method, exc.url = method, self._redacted_url(http_response.request.url)
                 exc.args = (exc._render(),)
             raise
         except (TypeError, ValueError, KeyError, AttributeError, IndexError, BaseExceptionGroup) as exc:
@@ -422,10 +425,10 @@ class BaseAPIClient:
                 api=api,
                 status_code=response.status_code,
                 method=method,
-                url=self._redacted_url(http_request.url),
+                url=self._redacted_url(http_response.request.url),
                 hint="The API may have changed, or a proxy answered instead of it; "
                 "see .body on this error and report it if it persists.",
-                body=redact.redact_body(response.data),
+                body=redact.redact_body(response.data, self._secrets()),
             ) from None
 
     def _decide(
@@ -451,7 +454,7 @@ class BaseAPIClient:
             attempt,
             retry_safe=request.safe,
             status=status,
-            headers=None if isinstance(error, APIConnectionError) else _retry_headers(error),
+            headers=None if isinstance(error, APIConnectionError) else retry_headers(error),
             connection_error=connection,
             request_sent=sent,
             now_unix=self._clock(),
@@ -465,39 +468,77 @@ class BaseAPIClient:
         # reconcile lookup, so a second uncertain outcome is looked up again, never resent blindly.
         return self._decide(attrs.evolve(request, retry_safe=True, reconcile=None), attempt, error)
 
-    def _connection_error(
-        self, http_request: httpx.Request, exc: httpx.TransportError
-    ) -> tuple[APIError, bool]:
+    def _transport_error(self, http_request: httpx.Request, exc: httpx.HTTPError) -> tuple[APIError, bool]:
+        """Any httpx exception as the SDK's error (never the httpx one: its ``.request.url`` holds
+        Smartlead's key), and whether the request may have reached the server."""  # noqa: D205, D209
         url = self._redacted_url(http_request.url)
+        api, method = self._profile.name, http_request.method
         detail = redact.redact_text(str(exc) or type(exc).__name__, self._secrets())
+        if isinstance(exc, httpx.DecodingError):
+            # The answer arrived but its Content-Encoding does not decode: as transient as a body
+            # cut off in transit, so retry-safe requests are repeated.
+            return transient(
+                "truncated",
+                APIResponseError(
+                    f"the answer's body could not be decoded ({detail})",
+                    api=api,
+                    method=method,
+                    url=url,
+                    hint="A proxy or the server sent a body that does not match its Content-Encoding; "
+                    "retry-safe calls were retried.",
+                ),
+            ), True
         sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
         if isinstance(exc, httpx.TimeoutException):
-            timeout = self.timeout
+            timeout = read_timeout(http_request)
             err: APIError = APITimeoutError(
                 f"request timed out ({type(exc).__name__}{f' after {timeout:g}s' if timeout else ''})",
-                api=self._profile.name,
-                method=http_request.method,
+                api=api,
+                method=method,
                 url=url,
                 hint="Raise timeout= on the client or per call; for writes, check whether the change landed before resending.",
+            )
+        elif isinstance(exc, httpx.TooManyRedirects):
+            err = APIConnectionError(
+                f"too many redirects ({detail})",
+                api=api,
+                method=method,
+                url=url,
+                hint="The base_url (or a proxy) redirects in a loop: use the API's own base URL.",
             )
         else:
             err = APIConnectionError(
                 f"connection failed: {detail}",
-                api=self._profile.name,
-                method=http_request.method,
+                api=api,
+                method=method,
                 url=url,
                 hint="Check the network, proxy settings and base_url.",
             )
         return err, sent
 
-    def _log_response(self, http_request: httpx.Request, status: int, attempt: int) -> None:
+    def _deadline_error(self, http_request: httpx.Request, deadline: float) -> APIError:
+        return APITimeoutError(
+            f"request timed out (the answer took longer than the {deadline:g}s deadline)",
+            api=self._profile.name,
+            method=http_request.method,
+            url=self._redacted_url(http_request.url),
+            hint="timeout= bounds a whole attempt, the answer's body included (a server or proxy "
+            "trickling bytes cannot hold a call open); raise it on the client or per call.",
+        )
+
+    def _body_reader(self, http_request: httpx.Request) -> BodyReader:
+        """Collects an answer's body chunks, enforcing the size cap and the attempt's deadline."""
+        deadline = read_timeout(http_request)
+        return BodyReader(self, http_request, deadline)
+
+    def _log_response(self, http_response: httpx.Response, attempt: int) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s %s -> %s (attempt %d)",
                 self._profile.name,
-                http_request.method,
-                self._redacted_url(http_request.url),
-                status,
+                http_response.request.method,
+                self._redacted_url(http_response.request.url),
+                http_response.status_code,
                 attempt,
             )
 
@@ -513,19 +554,6 @@ class BaseAPIClient:
             attempt,
             outcome.delay,
         )
-
-
-def _transient(kind: str, error: APIResponseError) -> APIResponseError:
-    # Marks a 2xx failure the send loop may retry: "truncated" (a JSON body cut off in transit)
-    # or "body" (an error reported inside a 200). Users only ever see APIResponseError.
-    error._transient = kind  # type: ignore[attr-defined]
-    return error
-
-
-def _retry_headers(error: APIError) -> dict[str, str] | None:
-    if isinstance(error, RateLimitError) and error.retry_after is not None:
-        return {"retry-after": str(error.retry_after)}
-    return None
 
 
 class SyncAPIClient(BaseAPIClient):
@@ -576,15 +604,27 @@ class SyncAPIClient(BaseAPIClient):
             self.stats.requests += 1
             if self._limiter is not None:
                 self._limiter.sent()  # the slot counts from when the request really leaves
+            reader = self._body_reader(http_request)
             try:
-                http_response = self._http.send(http_request)
-            except httpx.TransportError as exc:
-                error, sent = self._connection_error(http_request, exc)
-                outcome = self._decide(request, attempt, error, sent=sent)
-            else:
-                self._log_response(http_request, http_response.status_code, attempt)
+                http_response = self._http.send(http_request, stream=True)
                 try:
-                    return self._interpret(request, http_request, http_response)
+                    reader.check_time()
+                    for chunk in http_response.iter_bytes():
+                        reader.feed(chunk)
+                finally:
+                    http_response.close()
+            except httpx.HTTPError as exc:
+                error, sent = self._transport_error(http_request, exc)
+                del http_request, reader  # see _interpret: no local may show the key
+                outcome = self._decide(request, attempt, error, sent=sent)
+            except APIError as error:
+                del http_request, reader
+                outcome = self._decide(request, attempt, error)
+            else:
+                del http_request
+                self._log_response(http_response, attempt)
+                try:
+                    return self._interpret(request, http_response, reader.content())
                 except APIError as error:
                     outcome = self._decide(request, attempt, error)
             if isinstance(outcome, _Reconcile):
@@ -684,15 +724,27 @@ class AsyncAPIClient(BaseAPIClient):
             self.stats.requests += 1
             if self._limiter is not None:
                 self._limiter.sent()  # the slot counts from when the request really leaves
+            reader = self._body_reader(http_request)
             try:
-                http_response = await self._http.send(http_request)
-            except httpx.TransportError as exc:
-                error, sent = self._connection_error(http_request, exc)
-                outcome = self._decide(request, attempt, error, sent=sent)
-            else:
-                self._log_response(http_request, http_response.status_code, attempt)
+                http_response = await self._http.send(http_request, stream=True)
                 try:
-                    return self._interpret(request, http_request, http_response)
+                    reader.check_time()
+                    async for chunk in http_response.aiter_bytes():
+                        reader.feed(chunk)
+                finally:
+                    await http_response.aclose()
+            except httpx.HTTPError as exc:
+                error, sent = self._transport_error(http_request, exc)
+                del http_request, reader  # see _interpret: no local may show the key
+                outcome = self._decide(request, attempt, error, sent=sent)
+            except APIError as error:
+                del http_request, reader
+                outcome = self._decide(request, attempt, error)
+            else:
+                del http_request
+                self._log_response(http_response, attempt)
+                try:
+                    return self._interpret(request, http_response, reader.content())
                 except APIError as error:
                     outcome = self._decide(request, attempt, error)
             if isinstance(outcome, _Reconcile):

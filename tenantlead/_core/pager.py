@@ -53,6 +53,12 @@ T = TypeVar("T")
 DEFAULT_READ_AHEAD = 6
 #: The most pages a pager keeps in flight ahead (a bound on wasted requests at the end).
 MAX_READ_AHEAD = 8
+#: The most items one walk over a list reads before it stops (with a warning): a server that
+#: keeps sending full pages (it ignores ``offset`` but varies the page) would otherwise be paged
+#: forever. Derived from the APIs' documented maxima, with a wide margin: TenantCore's largest
+#: plan holds 100 tenants x 12 domains x 3 mailboxes (3,600 mailboxes), Smartlead lists at most
+#: 100 accounts a page and the largest fleets reported need ~85 pages (8,500 accounts).
+MAX_LISTED_ITEMS = 1_000_000
 
 
 def _check_read_ahead(depth: int) -> int:
@@ -82,6 +88,9 @@ class OffsetCursor:
     total: int | None = None
     #: Set when the server sent the same full page twice (it ignores ``offset``): paging stopped.
     repeated: bool = False
+    #: Set when the walk read ``MAX_LISTED_ITEMS`` worth of full pages and stopped.
+    capped: bool = False
+    pages: int = 0
     _previous: list[Any] | None = attrs.field(default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -121,6 +130,7 @@ class OffsetCursor:
             self.total = page.total
         self.seen += count
         self.offset += count
+        self.pages += 1
         if (
             count == 0
             or count < asked
@@ -128,6 +138,19 @@ class OffsetCursor:
             or (self.max_items is not None and self.seen >= self.max_items)
         ):
             self.done = True
+        elif self.pages >= self.max_pages:
+            self.capped = self.done = True
+            logger.warning(
+                "the API kept sending full pages: stopped after %d pages (%d items, more than any list of "
+                "its documented size); pass max_items= to read a part on purpose",
+                self.pages,
+                self.seen,
+            )
+
+    @property
+    def max_pages(self) -> int:
+        """The most pages this walk reads: ``MAX_LISTED_ITEMS`` at this page size."""
+        return -(-MAX_LISTED_ITEMS // self.limit)
 
     def planned(self, after: tuple[int, int] | None) -> tuple[int, int] | None:
         """``(offset, size)`` of the page after ``after`` (or the next page) if every page is full.

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from tenantlead._core.redact import redact_body, redact_url
 from tenantlead._core.types import NOT_GIVEN, NotGiven
 
 __all__ = ["APIRequest", "Response"]
@@ -59,9 +60,12 @@ def _identity(response: Response) -> Any:
     return response.data
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class APIRequest(Generic[T]):
     """What to send and how to read the answer.
+
+    Its ``repr`` is redacted (secret-named body and query values masked), so a crash reporter
+    that records frame locals never prints the SMTP password or OAuth token of a request.
 
     Attributes:
         method: HTTP method.
@@ -98,6 +102,20 @@ class APIRequest(Generic[T]):
     def __attrs_post_init__(self) -> None:
         if self.form is not None and not isinstance(self.json, NotGiven):
             raise ValueError("an APIRequest sends a json body or a form body, not both")
+
+    def __repr__(self) -> str:
+        parts = [f"method={self.method!r}", f"path={redact_url(self.path)!r}"]
+        if self.params:
+            parts.append(f"params={redact_body(dict(self.params))!r}")
+        if not isinstance(self.json, NotGiven):
+            parts.append(f"json={redact_body(self.json)!r}")
+        if self.retry_safe is not None:
+            parts.append(f"retry_safe={self.retry_safe!r}")
+        if self.reconcile is not None:
+            parts.append(f"reconcile={self.reconcile!r}")
+        if self.base_url is not None:
+            parts.append(f"base_url={redact_url(self.base_url)!r}")
+        return f"APIRequest({', '.join(parts)})"
 
     @property
     def safe(self) -> bool:

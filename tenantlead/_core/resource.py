@@ -10,11 +10,14 @@ both classes run it with ``self._flow(m_flow(...))``.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tenantlead._core.convert import converter
 from tenantlead._core.flow import Flow, arun_flow, run_flow
+from tenantlead._core.redact import hide, is_secret_key
 from tenantlead._core.request import Response
 from tenantlead._core.validate import require_id
 
@@ -35,8 +38,64 @@ __all__ = [
 T = TypeVar("T")
 
 
+def _hiding_secrets(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` with its secret-named arguments (``password``, ``token``, ``otp``, ...) hidden.
+
+    The wrapper replaces each such argument with [hide][tenantlead._core.redact.hide]'s masked
+    twin before ``fn`` runs, so the frames of ``fn`` and of everything it calls hold values whose
+    repr is ``'***'``: a crash reporter that records locals cannot print them. Functions with no
+    such parameter (and no ``**fields``) are returned unchanged.
+    """
+    params = list(inspect.signature(fn).parameters.values())
+    positions = [
+        i
+        for i, p in enumerate(params)
+        if is_secret_key(p.name) and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    named = any(is_secret_key(p.name) for p in params) or any(p.kind is p.VAR_KEYWORD for p in params)
+    if not named:
+        return fn
+
+    def masked(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        for key in [k for k in kwargs if is_secret_key(k)]:
+            kwargs[key] = hide(kwargs[key])
+        if positions and any(i < len(args) for i in positions):
+            args = tuple(hide(a) if i in positions else a for i, a in enumerate(args))
+        return args
+
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def awrapper(*args: Any, **kwargs: Any) -> Any:
+            args = masked(args, kwargs)
+            return await fn(*args, **kwargs)
+
+        return awrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        args = masked(args, kwargs)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _hide_secret_arguments(cls: type) -> None:
+    for name, value in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.isfunction(value):
+            setattr(cls, name, _hiding_secrets(value))
+
+
 class SyncResource:
-    """Base of a blocking resource namespace (``client.tenants``)."""
+    """Base of a blocking resource namespace (``client.tenants``).
+
+    Every public method of a subclass takes its secret-named arguments (``password``,
+    ``token``, ``otp``, ...) as masked values, so no frame of the SDK shows them.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _hide_secret_arguments(cls)
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
@@ -50,7 +109,14 @@ class SyncResource:
 
 
 class AsyncResource:
-    """Base of an async resource namespace (``client.tenants`` on an async client)."""
+    """Base of an async resource namespace (``client.tenants`` on an async client).
+
+    Secret-named arguments are masked as in [SyncResource][tenantlead._core.resource.SyncResource].
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _hide_secret_arguments(cls)
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client

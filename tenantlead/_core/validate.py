@@ -9,7 +9,9 @@ ids, TenantCore's domain names and GUID path ids) stays in that package's ``_val
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Final
+from urllib.parse import quote, unquote, urlsplit
 
 __all__ = [
     "EMAIL_PATTERN",
@@ -18,6 +20,7 @@ __all__ = [
     "check_email",
     "check_int",
     "check_one_of",
+    "check_path",
     "is_email",
     "require_id",
 ]
@@ -68,8 +71,27 @@ def check_one_of(value: Any, name: str, allowed: tuple[str, ...]) -> str:
     return str(value)
 
 
+#: Characters refused in a path identifier: they would end the path segment or the path, or are
+#: ambiguous once percent-decoded (a ``%2F`` a proxy decodes re-targets the request).
+_PATH_BREAKERS: Final = "/\\?#%"
+#: Characters a path segment may carry as they are (RFC 3986 ``pchar`` less percent-escapes).
+_SEGMENT_SAFE: Final = "-._~!$&'()*+,;=:@"
+
+
+def _has_control(value: str) -> bool:
+    # NUL..US, DEL, the C1 controls and format characters (bidi overrides, zero-width joiners).
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
+
+
 def require_id(value: object, name: str) -> str:
-    """Validate a path identifier before it is put into a URL; returns it as a string."""
+    """Validate a path identifier and return it encoded for a URL path segment.
+
+    Refused (ValueError naming ``name``): empty values, ``.`` and ``..`` (they re-target the
+    request at the parent resource), whitespace, control characters (NUL, DEL, ...) and the
+    characters that end a segment or a path (slash, backslash, ``?``, ``#``, ``%``). Everything else is
+    percent-encoded, so an id the server sent (a GUID, ``mbx-1``, a non-ASCII name) reaches the
+    server as exactly one segment.
+    """
     if isinstance(value, bool) or value is None:
         raise ValueError(f"{name} is required, got {value!r}")
     if isinstance(value, int):
@@ -78,6 +100,30 @@ def require_id(value: object, name: str) -> str:
         return str(value)
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be a non-empty string, got {value!r}")
-    if any(ch in value for ch in "/?#% \t\r\n"):
+    if value in (".", ".."):
+        raise ValueError(
+            f"{name} cannot be {value!r}: a dot segment re-targets the request at another resource"
+        )
+    if _has_control(value):
+        raise ValueError(
+            f"{name} contains a control character (NUL, DEL, ...), not allowed in a URL path: {value!r}"
+        )
+    if any(ch in value for ch in _PATH_BREAKERS) or any(ch.isspace() for ch in value):
         raise ValueError(f"{name} contains characters not allowed in a URL path: {value!r}")
-    return value
+    return quote(value, safe=_SEGMENT_SAFE)
+
+
+def check_path(path: str) -> str:
+    """A request path (or absolute URL) with no dot segment and no control character; ValueError otherwise.
+
+    The client runs this on every request it sends, whatever built the path, so a ``..`` that
+    slipped past an argument check (or a hand-written ``client.request()`` path) cannot
+    re-target a request, and a NUL never reaches httpx.
+    """
+    if _has_control(path):
+        raise ValueError(f"request path contains a control character (NUL, DEL, ...): {path!r}")
+    target = urlsplit(path).path if path.startswith(("http://", "https://")) else path.split("?", 1)[0]
+    for segment in target.split("/"):
+        if unquote(segment) in (".", ".."):
+            raise ValueError(f"request path {path!r} has a {segment!r} segment, which re-targets the request")
+    return path

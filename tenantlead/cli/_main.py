@@ -18,7 +18,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
-from tenantlead._core.redact import install_log_redaction, redact_text
+from tenantlead._core.redact import escape_controls, install_log_redaction, redact_text
 from tenantlead._version import __version__
 from tenantlead.cli import _exit
 from tenantlead.cli._session import CliError, Session
@@ -373,9 +373,9 @@ def _report(message: str, hint: str | None, exc: BaseException, debug: bool, sec
     lines = [line for line in message.splitlines() if line.strip()]
     first = lines[0] if lines else type(exc).__name__
     # APIError text may carry its own "hint:" line; the explicit hint wins.
-    print(f"error: {redact_text(first, secrets)}", file=sys.stderr)
+    print(f"error: {escape_controls(redact_text(first, secrets))}", file=sys.stderr)
     if hint:
-        print(f"hint: {redact_text(hint, secrets)}", file=sys.stderr)
+        print(f"hint: {escape_controls(redact_text(hint, secrets))}", file=sys.stderr)
     if debug:
         text = "".join(traceback.format_exception(exc))
         print(redact_text(text, secrets), file=sys.stderr, end="")

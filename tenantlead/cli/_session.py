@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from tenantlead._core.redact import escape_controls
 from tenantlead.cli._progress import Progress
 from tenantlead.errors import ConfigurationError
 from tenantlead.orchestration._render import jsonable
@@ -136,11 +137,11 @@ class Session:
 
     def note(self, text: str) -> None:
         """A line for the person at the terminal (stderr, so ``--json`` stdout stays parseable)."""
-        print(text, file=sys.stderr)
+        print(escape_controls(text), file=sys.stderr)
 
     def out(self, text: str = "") -> None:
-        """A line of the command's human output."""
-        print(text)
+        """A line of the command's human output (control characters a server sent are escaped)."""
+        print(escape_controls(text))
 
     def emit_json(self, payload: Any) -> None:
         """The command's machine output: one JSON document on stdout."""

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from tenantlead._core.convert import format_datetime
+from tenantlead._core.redact import escape_controls
 
 __all__ = ["Tabular", "View", "jsonable", "problem_level", "records_frame", "text_table"]
 
@@ -65,7 +66,8 @@ def _cell(value: Any) -> str:
         value = value.value
     if isinstance(value, list | tuple):
         value = ", ".join(str(v) for v in value)
-    text = str(value)
+    # Server strings are printed to terminals: no escape sequence may reach one live.
+    text = escape_controls(str(value), keep_newlines=False)
     return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
 
 
@@ -251,7 +253,7 @@ class View:
         if self.rows:
             lines.append(text_table(self._cut(self.rows, self.max_rows), self.columns, max_rows=None))
         lines += [f"note: {n}" for n in self.notes]
-        return "\n".join(lines)
+        return escape_controls("\n".join(lines))
 
 
 def _html_table(records: Sequence[Mapping[str, Any]], columns: Sequence[str], *, scroll: bool) -> str:

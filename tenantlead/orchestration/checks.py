@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from tenantlead._core.redact import escape_controls
 from tenantlead.orchestration import checks_enforcement  # noqa: F401  (registers TL110)
 from tenantlead.orchestration import checks_microsoft as _checks_microsoft  # noqa: F401 (registers TL4xx)
 from tenantlead.orchestration import checks_migration as _checks_migration  # noqa: F401  (registers TL206)
@@ -265,7 +266,8 @@ class Report(Tabular):
             # Per-subject fixes name ids; when they differ, the catalogue's general fix reads better.
             lines.append(f"{'':13}fix: {found[0].fix if len(fixes) == 1 else CHECKS[code].fix}")
         lines += [f"note: {note}" for note in self.notes]
-        return "\n".join(lines)
+        # Subjects and messages carry server strings (tenant names): no escape sequence stays live.
+        return escape_controls("\n".join(lines))
 
     def __repr__(self) -> str:
         return f"<Report {self._headline()}>"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
 
+from tenantlead._core.redact import hide
 from tenantlead._core.validate import is_email
 from tenantlead.orchestration.credentials_formats import CredentialsError, ParsedCredentials, decode, parse
 from tenantlead.orchestration.fleet import normalize_address
@@ -45,7 +46,9 @@ class Credentials:
         lookup: Callable[[str], str | None] | None = None,
         notes: Sequence[str] = (),
     ) -> None:
-        self._passwords = dict(passwords or {})
+        # Secrets: masked in any repr (frame locals) and refused by pickle, so a pickled plan or
+        # fleet never stores a password in clear.
+        self._passwords = {k: hide(v) for k, v in (passwords or {}).items()}
         self._lookup = lookup
         self.notes: tuple[str, ...] = tuple(notes)
 

@@ -9,6 +9,7 @@ on hand-built fleets.
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -19,6 +20,7 @@ import attrs
 
 from tenantlead._core.flow import Flow, Gather, Outcome, arun_flow, run_flow
 from tenantlead._core.pager import DEFAULT_READ_AHEAD
+from tenantlead.errors import NotFoundError
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import check_concurrency
 from tenantlead.orchestration._render import Tabular, View, text_table
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from tenantlead.orchestration.plots import FleetPlots
     from tenantlead.smartlead import AsyncSmartlead, Smartlead
     from tenantlead.tenantcore import AsyncTenantCore, TenantCore
+
+logger = logging.getLogger("tenantlead")
 
 __all__ = ["Fleet", "FleetRow", "RowStatus", "address_domain", "normalize_address"]
 
@@ -295,9 +299,13 @@ class Fleet(Tabular):
             for domain in domain_map.get(tenant.tenant_id, ()):
                 domain_index[domain.domain_name.lower()] = (tenant, domain)
         accounts_by_address: dict[str, EmailAccount] = {}
-        for account in account_list:
-            # Duplicate addresses cannot exist in one Smartlead user; keep the first if they do.
-            accounts_by_address.setdefault(normalize_address(account.from_email), account)
+        # Smartlead keeps addresses case-sensitively ('Ava@x.com' beside 'ava@x.com'): the first joins
+        # its mailbox; each other gets a row of its own (no mailbox, so the doctor reports it).
+        duplicates = [
+            a
+            for a in account_list
+            if accounts_by_address.setdefault(normalize_address(a.from_email), a) is not a
+        ]
 
         rows: list[FleetRow] = []
         seen: set[str] = set()
@@ -335,6 +343,16 @@ class Fleet(Tabular):
                     domain=hit[1],
                     account=account,
                     events=tuple(events_by_address.get(address, ())),
+                )
+            )
+        for account in duplicates:
+            twin = domain_index.get(address_domain(normalize_address(account.from_email)))
+            rows.append(
+                FleetRow(
+                    address=account.from_email.strip(),
+                    tenant=twin[0] if twin else None,
+                    domain=twin[1] if twin else None,
+                    account=account,
                 )
             )
         rows.sort(key=lambda r: (r.tenant_id or "", r.domain_name, r.address))
@@ -683,8 +701,13 @@ def _load_flow(
             report("warmup details", finished, len(wanted))
 
         gets = [_calls.get_account(accounts[i].id) for i in wanted]
-        details = _values((yield Gather(gets, concurrency=parallel, on_done=detail_done)))
-        for index, detail in zip(wanted, details, strict=True):
+        outcomes = yield Gather(gets, concurrency=parallel, on_done=detail_done)
+        # An account deleted between the list and its GET is gone, not a failed load: its
+        # mailbox's row shows it as not connected, as a fresh load would.
+        gone = {i for i, o in zip(wanted, outcomes, strict=True) if isinstance(o.error, NotFoundError)}
+        kept = [(i, o) for i, o in zip(wanted, outcomes, strict=True) if i not in gone]
+        details = _values([o for _, o in kept])
+        for (index, _), detail in zip(kept, details, strict=True):
             accounts[index] = _with_details(accounts[index], detail)
             volume = accounts[index].warmup_details
             if cache is not None and volume is not None and volume.max_email_per_day is not None:
@@ -695,6 +718,9 @@ def _load_flow(
                     at=now,
                     address=normalize_address(accounts[index].from_email),
                 )
+        if gone:
+            logger.warning("%d Smartlead account(s) deleted while the fleet loaded: not connected", len(gone))
+            accounts = [a for i, a in enumerate(accounts) if i not in gone]
     return {
         "tenants": tenants,
         "domains": domains,

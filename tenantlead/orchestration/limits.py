@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from tenantlead._core.validate import MAX_DAILY_LIMIT
 from tenantlead.orchestration import _drive
 from tenantlead.orchestration._render import Tabular, jsonable, text_table
 from tenantlead.orchestration.fleet import Fleet
@@ -98,6 +99,22 @@ def align_limits(fleet: Fleet, policy: LimitPolicy | None = None) -> LimitPlan:
             continue
         tenant_id = row.tenant_id
         ceiling = mailbox.daily_send_limit
+        reported = mailbox.daily_send_limit_out_of_range
+        if reported is not None:
+            # A ceiling outside the documented range is unknown: never stored over, never aligned to.
+            skipped.append(
+                Skip(
+                    subject=row.address,
+                    reason=(
+                        f"TenantCore reported daily_send_limit={reported!r}, outside its range (a whole "
+                        f"number 0..{MAX_DAILY_LIMIT:,}): treated as unknown and left alone; check the "
+                        "mailbox in the TenantCore app"
+                    ),
+                    account_id=account.id if account is not None else None,
+                    tenant_id=tenant_id,
+                )
+            )
+            continue
         if ceiling is None:
             if policy.default_ceiling is None or tenant_id is None:
                 skipped.append(

@@ -21,7 +21,7 @@ from tenantlead._core.flow import Flow, Gather, Outcome
 from tenantlead._core.pager import DEFAULT_READ_AHEAD, Page
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun
-from tenantlead.orchestration.fleet import normalize_address
+from tenantlead.orchestration.fleet import FleetRow, normalize_address
 from tenantlead.orchestration.journal import ApplyJournal
 from tenantlead.orchestration.results import ApplyResult, Drift, ItemResult, OnProgress, describe_error
 from tenantlead.orchestration.views import subject_tenants
@@ -114,11 +114,15 @@ class LimitRun(PhasedRun):
         ]
 
     def remember_phase(self) -> Flow[None]:
-        """Keep the warmup volumes written in the warmup cache (when one was given)."""
+        """Keep the warmup volumes written, and read back as written, in the warmup cache (when given)."""
+        drifted = {d.subject for d in self.drift if d.field == "warmup_per_day"}
         written = [
             (change.account_id, change.after, address)
             for (address, field), change in sorted(self.sl_written.items())
-            if field == "warmup_per_day" and change.account_id is not None and isinstance(change.after, int)
+            if field == "warmup_per_day"
+            and change.account_id is not None
+            and isinstance(change.after, int)
+            and address not in drifted
         ]
         yield from remember_written(self.warmup_cache, written)
 
@@ -294,6 +298,16 @@ class LimitRun(PhasedRun):
             self.drift += self.verify_tenantcore(lists)
         if self.sl_written:
             self.drift += self.verify_smartlead((yield from self._read_written()))
+            # The list omits the warmup volume, so each written one is read back by id: a write
+            # that is never read back is not reported as landed.
+            warmups = [c for (_, f), c in self.sl_written.items() if f == "warmup_per_day" and c.account_id]
+            if warmups:
+                gets = [_calls.get_account(int(c.account_id or 0)) for c in warmups]
+                read: list[Outcome[EmailAccount]] = yield Gather(gets, concurrency=self.concurrency)
+                for change, got in zip(warmups, read, strict=True):
+                    if got.error is not None:
+                        raise got.error
+                    self.drift += self.verify_warmup(change, got.value)
 
     def _read_written(self) -> Flow[list[EmailAccount]]:
         """The accounts written, read in bulk: only the list pages that held them at load time.
@@ -340,6 +354,13 @@ class LimitRun(PhasedRun):
                     )
         return drift
 
+    def verify_warmup(self, change: Change, account: EmailAccount | None) -> list[Drift]:
+        """The warmup volume read back by id, against the plan (0: warmup off)."""
+        actual = FleetRow(address=change.subject, account=account).warmup_per_day if account else None
+        if actual == change.after:
+            return []
+        return [Drift(subject=change.subject, field="warmup_per_day", expected=change.after, actual=actual)]
+
     def verify_smartlead(self, accounts: Iterable[EmailAccount]) -> list[Drift]:
         """Smartlead values that read back differently from the plan (or accounts gone)."""
         by_address = {normalize_address(a.from_email): a for a in accounts}
@@ -350,7 +371,7 @@ class LimitRun(PhasedRun):
                 drift.append(Drift(subject=address, field="account", expected="present", actual=None))
                 continue
             if field == "warmup_per_day":
-                continue  # the list omits warmup volume; checking it would cost a GET per account
+                continue  # the list omits warmup volume: verify_warmup reads it back by id
             actual = (
                 account.message_per_day if field == "message_per_day" else account.min_time_to_wait_in_mins
             )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from tenantlead._core.validate import MAX_DAILY_LIMIT
+from tenantlead.smartlead._validate import MAX_GAP_MINUTES
 
 if TYPE_CHECKING:
     from tenantlead.orchestration.checks_model import CheckPolicy
@@ -78,14 +79,20 @@ def _validate(policy: LimitPolicy) -> None:
             f"mode must be 'cap' (only lower Smartlead limits) or 'match' (set them to the allowed "
             f"maximum), got {policy.mode!r}"
         )
-    _check_int("headroom", policy.headroom, 0)
+    # No ceiling is above MAX_DAILY_LIMIT, so more headroom than that is a typo that zeroes every limit.
+    _check_int("headroom", policy.headroom, 0, MAX_DAILY_LIMIT)
     if not isinstance(policy.count_warmup, bool):
         raise ValueError(f"count_warmup must be True or False, got {policy.count_warmup!r}")
     if policy.default_ceiling is not None:
         _check_int("default_ceiling", policy.default_ceiling, 0, MAX_DAILY_LIMIT)
     if policy.sending_window is not None:
         parse_window(policy.sending_window)
-    _check_int(f"min_gap (Smartlead rejects gaps under {SMARTLEAD_MIN_GAP} minutes)", policy.min_gap, 3)
+    _check_int(
+        f"min_gap (Smartlead rejects gaps under {SMARTLEAD_MIN_GAP} minutes; a day has {MAX_GAP_MINUTES})",
+        policy.min_gap,
+        3,
+        MAX_GAP_MINUTES,
+    )
     if policy.warmup_per_day is not None:
         _check_int("warmup_per_day (Smartlead's warmup range)", policy.warmup_per_day, 1, 50)
     if policy.enforce not in ("changed", "all"):
@@ -104,7 +111,7 @@ class LimitPolicy:
     Attributes:
         mode: ``"cap"`` (default) only lowers Smartlead limits above what is allowed; ``"match"``
             sets every limit to exactly what is allowed.
-        headroom: sends kept free below the TenantCore ceiling (>= 0).
+        headroom: sends kept free below the TenantCore ceiling (0..10000).
         count_warmup: warmup mail counts toward the ceiling (default True: Exchange's transport
             rule counts every message the mailbox sends).
         warmup_per_day: when set (1..50), accounts with active warmup get this warmup volume and

@@ -180,6 +180,9 @@ class SmartleadProfile:
     env_api_key = "SMARTLEAD_API_KEY"
     env_base_url = "SMARTLEAD_BASE_URL"
     key_help = "generate it in the Smartlead app under Settings → Activate API"
+    #: Smartlead's one documented plain-text success (``DELETE /campaigns/{id}/leads/{lead_id}``
+    #: answers ``success``); any other text or HTML 2xx to a write is not Smartlead's answer.
+    plain_text_successes: Final[frozenset[str]] = frozenset({"success"})
 
     def validate_key(self, key: str) -> str | None:
         """None for a plausible key; the format is undocumented, so only obvious mistakes are refused."""

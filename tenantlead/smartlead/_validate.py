@@ -19,6 +19,7 @@ __all__ = [
     "check_color",
     "check_days",
     "check_email",
+    "check_gap",
     "check_hhmm",
     "check_id",
     "check_ids",
@@ -27,6 +28,10 @@ __all__ = [
     "check_timezone",
     "chunked",
 ]
+
+#: The longest gap between two sends of a mailbox that means anything: a day, in minutes. A
+#: longer one (a typo such as 10**9) would leave the mailbox sending nothing.
+MAX_GAP_MINUTES = 24 * 60
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -55,6 +60,14 @@ def check_ids(values: Iterable[Any], name: str, *, allow_empty: bool = False) ->
     if not out and not allow_empty:
         raise ValueError(f"{name} must contain at least one id")
     return out
+
+
+def check_gap(value: Any, name: str, *, minimum: int = 1) -> int:
+    """A gap between two sends, in whole minutes: ``minimum`` (1; campaigns need 3) to a day (1,440).
+
+    A gap of 0 sends without pause; one longer than a day leaves the mailbox sending nothing.
+    """
+    return check_int(value, name, minimum=minimum, maximum=MAX_GAP_MINUTES)
 
 
 def check_hhmm(value: Any, name: str) -> str:

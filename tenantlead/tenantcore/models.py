@@ -7,12 +7,15 @@ open are marked *inferred* (see docs/concepts for the table of inferences).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date as Date
 from datetime import datetime, timedelta
+from typing import Any
 
 import attrs
 
-from tenantlead._core.convert import Model, OpenStrEnum, secret_field
+from tenantlead._core.convert import Model, OpenStrEnum, converter, secret_field
+from tenantlead._core.validate import MAX_DAILY_LIMIT
 
 __all__ = [
     "PROPAGATION_DELAY",
@@ -155,6 +158,9 @@ class Mailbox(Model):
 
     ``daily_send_limit`` is the *stored* limit (None = none stored). It is enforced only after
     ``tc.mailbox_limits.provision(...)`` writes the Exchange transport rule (two-step model).
+    A value outside the documented range (a whole number 0..10,000: ``-1``, ``true``, ``2.5``)
+    is not taken as a limit: ``daily_send_limit`` is None and the value the API sent is in
+    ``daily_send_limit_out_of_range``, so nothing acts on it (``align_limits`` skips the mailbox).
     """
 
     id: str
@@ -189,6 +195,38 @@ class Mailbox(Model):
         """True while the mailbox is younger than the 2-5 minute propagation delay."""
         ready = self.ready_at
         return ready is not None and now < ready
+
+    @property
+    def daily_send_limit_out_of_range(self) -> Any:
+        """The ``daily_send_limit`` the API sent when it was not a whole number 0..10,000, else None."""
+        return self.extra.get(_OUT_OF_RANGE)
+
+
+_OUT_OF_RANGE = "daily_send_limit_out_of_range"
+
+
+def _limit_in_range(value: Any) -> bool:
+    return value is None or (
+        isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_DAILY_LIMIT
+    )
+
+
+def _set_aside_bad_limit(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    # A ceiling TenantCore should never send is unknown, not 0 or 1: keep it out of the field.
+    value = data.get("daily_send_limit")
+    if _limit_in_range(value):
+        return data
+    out = dict(data)
+    out["daily_send_limit"] = None
+    out[_OUT_OF_RANGE] = value
+    return out
+
+
+_mailbox_hook = converter.get_structure_hook(Mailbox)
+converter.register_structure_hook(
+    Mailbox,
+    lambda data, cls: _mailbox_hook(_set_aside_bad_limit(data) if isinstance(data, Mapping) else data, cls),
+)
 
 
 @attrs.frozen(kw_only=True)

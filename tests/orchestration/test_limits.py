@@ -22,7 +22,7 @@ def fields(plan, field):
     ("kwargs", "message"),
     [
         ({"mode": "lower"}, "mode must be 'cap'"),
-        ({"headroom": -1}, "headroom must be >= 0"),
+        ({"headroom": -1}, "headroom must be 0..10000"),
         ({"default_ceiling": 10_001}, "default_ceiling must be 0..10000"),
         ({"sending_window": "9-17"}, "must look like '09:00-17:00'"),
         ({"sending_window": "17:00-09:00"}, "must end after it starts"),

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import httpx
+import pytest
 
 from tenantlead import errors
 from tenantlead.orchestration import CredentialsError, LimitPolicy, load_credentials
@@ -48,6 +50,18 @@ def _tc(answer: FixedAnswer) -> TenantCore:
 
 def _sl(answer: FixedAnswer) -> Smartlead:
     return make_clients(answer)[1]
+
+
+#: A key of Smartlead's shape (a UUID, ``_``, a suffix), built at runtime: never a literal key.
+_SMARTLEAD_SHAPED_KEY = "7f0c2a8e-1111-4222-8333-" + "9" * 12 + "_" + "ab12cd"
+
+
+def _sl_with_key(answer: FixedAnswer, key: str) -> Smartlead:
+    return Smartlead(key, http_client=httpx.Client(transport=answer.transport), max_retries=0)
+
+
+def _tc_with_key(answer: FixedAnswer, key: str) -> TenantCore:
+    return TenantCore(key, http_client=httpx.Client(transport=answer.transport), max_retries=0)
 
 
 _SMTP = {
@@ -140,6 +154,27 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "configuration",
+        "TenantCore key given to the Smartlead client",
+        lambda a: _sl_with_key(a, FAKE_TC_KEY),
+        errors.ConfigurationError,
+        "looks like a TenantCore key",
+    ),
+    Row(
+        "configuration",
+        "Smartlead key given to the TenantCore client",
+        lambda a: _tc_with_key(a, _SMARTLEAD_SHAPED_KEY),
+        errors.ConfigurationError,
+        "looks like a Smartlead key",
+    ),
+    Row(
+        "configuration",
+        "base URL with `user:password@`",
+        lambda a: TenantCore(FAKE_TC_KEY, base_url="https://ops:" + "pw" * 6 + "@api.tenantcore.io/v1"),
+        errors.ConfigurationError,
+        "must not contain a user name or password",
+    ),
+    Row(
+        "configuration",
         "timeout=0",
         lambda a: TenantCore(FAKE_TC_KEY, timeout=0),
         errors.ConfigurationError,
@@ -197,10 +232,31 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "limits",
+        "time_to_wait_in_mins=0",
+        lambda a: _sl(a).email_accounts.update(1, time_to_wait_in_mins=0),
+        ValueError,
+        "time_to_wait_in_mins must be >= 1 and <= 1440",
+    ),
+    Row(
+        "limits",
+        "time_to_wait_in_mins=10**9 (bulk)",
+        lambda a: _sl(a).email_accounts.bulk_update([1], min_time_to_wait_in_mins=10**9),
+        ValueError,
+        "min_time_to_wait_in_mins must be >= 1 and <= 1440",
+    ),
+    Row(
+        "limits",
         "LimitPolicy(headroom=-1)",
         lambda a: LimitPolicy(headroom=-1),
         ValueError,
-        "headroom must be >= 0",
+        "headroom must be 0..10000",
+    ),
+    Row(
+        "limits",
+        "LimitPolicy(headroom=10**20)",
+        lambda a: LimitPolicy(headroom=10**20),
+        ValueError,
+        "headroom must be 0..10000",
     ),
     Row(
         "limits",
@@ -259,6 +315,20 @@ ROWS: tuple[Row, ...] = (
         ValueError,
         "unknown strategy 'carrier-pigeon'",
     ),
+    Row(
+        "values",
+        "mailbox id `..`",
+        lambda a: _tc(a).mailboxes.update("t-1", "..", daily_send_limit=5),
+        ValueError,
+        "mailbox_id cannot be '..': a dot segment re-targets the request",
+    ),
+    Row(
+        "values",
+        "tenant id with a NUL byte",
+        lambda a: _tc(a).tenants.get("t-1\x00"),
+        ValueError,
+        "tenant_id contains a control character",
+    ),
     # ---- credential CSVs
     Row(
         "credentials",
@@ -283,6 +353,13 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "credentials",
+        "CSV with the email and password columns swapped",
+        lambda a: load_credentials("email,password\nSwapped-Pa55word!,ava@x.com\n"),
+        CredentialsError,
+        "row 2, column A ('email'): not an email address",
+    ),
+    Row(
+        "credentials",
         "CSV row with an empty password",
         lambda a: load_credentials("email,password\nava@x.com,\n"),
         CredentialsError,
@@ -296,6 +373,15 @@ ROWS: tuple[Row, ...] = (
         errors.APIResponseError,
         "unexpected response shape (str)",
         body=b"<html><body>Just a moment...</body></html>",
+        content_type="text/html",
+    ),
+    Row(
+        "responses",
+        "HTML 200 answering a write (captive portal)",
+        lambda a: _sl(a).email_accounts.bulk_update([1, 2], message_per_day=20),
+        errors.APIResponseError,
+        "the change was probably not made",
+        body=b"<html><body>Sign in to the hotel WiFi</body></html>",
         content_type="text/html",
     ),
     Row(
@@ -364,6 +450,20 @@ ROWS: tuple[Row, ...] = (
         body=json.dumps({"events": [_EVENT] * 50, "total": 50}).encode(),
     ),  # type: ignore[arg-type]
 )
+
+
+def run_rows(*names: str) -> None:
+    """Run the rows called ``names`` as ``test_bad_input`` does (for the hardening cases)."""
+    by_name = {row.bad_input: row for row in ROWS}
+    for name in names:
+        row = by_name[name]
+        answer = FixedAnswer()
+        answer.set(row.status, row.body, {"content-type": row.content_type} if row.content_type else {})
+        assert row.error is not None
+        with pytest.raises(row.error) as info:
+            row.call(answer)
+        assert row.excerpt in str(info.value), (name, str(info.value))
+        assert answer.requests == 0 or row.group == "responses", f"{name}: sent {answer.requests} requests"
 
 
 def render() -> str:

@@ -1,8 +1,9 @@
 """Secrets never leak: every public operation, CLI command and error path, with DEBUG logging on.
 
 Collected and scanned: every log record (tenantlead, httpx, httpcore), exception text and repr,
-``repr``/``str``/``to_dict()``/``to_records()``/JSON of models, plans, results and reports, and
-the CLI's stdout and stderr. Searched for: both API keys (and wrong keys used on purpose), every
+the locals of every SDK frame in each exception's traceback as a locals-capturing crash reporter
+renders them (also for the errors of failed apply items), ``repr``/``str``/``to_dict()``/
+``to_records()``/JSON of models, plans, results and reports, and the CLI's stdout and stderr. Searched for: both API keys (and wrong keys used on purpose), every
 mailbox password, and every OAuth access/refresh/id token issued. Zero hits, asserted.
 """
 
@@ -23,6 +24,7 @@ from tenantlead.smartlead import Smartlead
 from tenantlead.tenantcore import TenantCore
 from tests.reliability._microsoft_secrets import exercise_microsoft
 from tests.reliability.conftest import Figures, table
+from tests.reliability.hardening import tenantlead_locals
 
 POLICY = LimitPolicy(default_ceiling=25, sending_window="09:00-17:00")
 
@@ -35,9 +37,12 @@ class Scan:
         self.secrets: set[str] = set()
 
     def add(self, where: str, value: Any) -> None:
-        """Record every rendering of ``value``."""
+        """Record every rendering of ``value`` (and, for apply results, of each failed item's error)."""
         self.texts.append((where, repr(value)))
         self.texts.append((where, str(value)))
+        for item in getattr(value, "items", None) or ():
+            if isinstance(getattr(item, "error", None), BaseException):
+                self.error(f"{where} item", item.error)
         for name in ("to_dict", "to_records"):
             method = getattr(value, name, None)
             if callable(method):
@@ -47,6 +52,7 @@ class Scan:
         """Record an exception's text, repr, notes and (for API errors) body and URL."""
         self.add(where, exc)
         self.texts.append((where, "\n".join(getattr(exc, "__notes__", []))))
+        self.texts.append((f"{where} frame locals", tenantlead_locals(exc)))
         if isinstance(exc, errors.APIError):
             self.texts.append((where, json.dumps(exc.body, default=str) + exc.url + exc.message))
 
@@ -216,7 +222,9 @@ def test_no_secret_in_logs_errors_reprs_dicts_or_cli_output(
     assert len(records) > 100  # DEBUG logging really was on
     assert scan.hits() == []
 
-    chars = sum(len(t) for _, t in scan.texts)
+    # Frame-locals renderings hold run-dependent values (object ids, timings): searched like every
+    # other text, but left out of the character count so the figure stays the same from run to run.
+    chars = sum(len(t) for where, t in scan.texts if not where.endswith("frame locals"))
     figures.record(
         "secrets",
         "## Secrets scan (DEBUG logging on)\n\n"

@@ -12,7 +12,7 @@ from typing import Any, Literal, TypedDict
 
 from tenantlead._core.convert import format_datetime
 from tenantlead._core.validate import MAX_DAILY_LIMIT
-from tenantlead.smartlead._validate import check_bool, check_id, check_ids, check_int, check_one_of
+from tenantlead.smartlead._validate import check_bool, check_gap, check_id, check_ids, check_int, check_one_of
 from tenantlead.smartlead.models import OAuthToken
 
 #: Smartlead's page-size maximum for the account list.
@@ -138,7 +138,7 @@ _SETTING_CHECKS: dict[str, Any] = {
     # No mailbox provider allows more than MAX_DAILY_LIMIT sends a day (Exchange Online's cap): a
     # bigger number is a typo, caught before it reaches the account.
     "max_email_per_day": lambda v, n: check_int(v, n, minimum=0, maximum=MAX_DAILY_LIMIT),
-    "time_to_wait_in_mins": lambda v, n: check_int(v, n, minimum=0),
+    "time_to_wait_in_mins": check_gap,
     "client_id": _optional_id,
     "custom_tracking_url": _text,
     "bcc": _text,
@@ -209,7 +209,7 @@ def _nonempty(value: Any, name: str) -> str:
 
 _BULK_WIRE: dict[str, tuple[str, Any]] = {
     "message_per_day": ("messagePerDay", lambda v, n: check_int(v, n, minimum=0, maximum=MAX_DAILY_LIMIT)),
-    "min_time_to_wait_in_mins": ("minTimeToWaitInMins", lambda v, n: check_int(v, n, minimum=0)),
+    "min_time_to_wait_in_mins": ("minTimeToWaitInMins", check_gap),
     "from_name": ("fromName", _text),
     "signature": ("signature", _text),
     "custom_tracking_domain": ("customTrackingDomain", _text),

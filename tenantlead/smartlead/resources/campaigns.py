@@ -16,6 +16,7 @@ from tenantlead.errors import NotFoundError
 from tenantlead.smartlead._validate import (
     check_bool,
     check_days,
+    check_gap,
     check_hhmm,
     check_id,
     check_ids,
@@ -213,7 +214,7 @@ def _update_schedule(
         "days_of_the_week": check_days(days_of_the_week, "days_of_the_week"),
         "start_hour": start,
         "end_hour": end,
-        "min_time_btw_emails": check_int(min_time_btw_emails, "min_time_btw_emails", minimum=3),
+        "min_time_btw_emails": check_gap(min_time_btw_emails, "min_time_btw_emails", minimum=3),
         "max_new_leads_per_day": check_int(max_new_leads_per_day, "max_new_leads_per_day", minimum=1),
     }
     if schedule_start_time is not None:
