@@ -49,7 +49,13 @@ from tenantlead.orchestration.connect_apply import (
     drive,
     resolve_tokens,
 )
-from tenantlead.orchestration.connect_oauth import Passwords, TenantConsent, consent_states
+from tenantlead.orchestration.connect_oauth import (
+    Passwords,
+    TenantConsent,
+    check_microsoft,
+    consent_states,
+    consent_table,
+)
 from tenantlead.orchestration.connect_wait import (
     await_connected,
     await_until_connected,
@@ -415,7 +421,7 @@ def connect(
         creds = load_credentials(credentials)
     elif strategy == "oauth":
         if microsoft is not None:
-            _check_microsoft(microsoft, tokens, credentials, per_tenant, tenants_at_once)
+            check_microsoft(microsoft, tokens, credentials, per_tenant, tenants_at_once)
             creds = load_credentials(credentials)
         elif tokens is None:
             raise ValueError(
@@ -552,51 +558,10 @@ def connect(
         use_whitelabel_credentials=whitelabel,
         microsoft=microsoft,
         passwords=Passwords(creds, [i.address for i in creates]),
-        consent=_consent_table(fleet, items, microsoft, consented),
+        consent=consent_table(fleet, items, microsoft, consented),
         per_tenant=per_tenant,
         tenants_at_once=tenants_at_once,
     )
-
-
-def _check_microsoft(microsoft: Any, tokens: Any, credentials: Any, per_tenant: Any, at_once: Any) -> None:
-    from tenantlead.microsoft import MicrosoftApp
-
-    if not isinstance(microsoft, MicrosoftApp):
-        raise TypeError(f"microsoft= must be a MicrosoftApp (your Azure app), got {type(microsoft).__name__}")
-    if tokens is not None:
-        raise ValueError("pass microsoft= (sign the mailboxes in) or tokens= (your own tokens), not both")
-    if credentials is None:
-        raise ValueError(
-            "strategy='oauth' with microsoft= needs credentials=: the email,password CSV exported from the "
-            "TenantCore app (Mailboxes page), a dict or a callable"
-        )
-    for name, value in (("per_tenant", per_tenant), ("tenants_at_once", at_once)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
-
-
-def _consent_table(
-    fleet: Fleet, items: Sequence[ConnectItem], app: MicrosoftApp, consented: Mapping[str, bool]
-) -> tuple[TenantConsent, ...]:
-    counts: dict[str, int] = {}
-    for item in items:
-        if item.tenant_id and (item.action == "create" or item.code == "TL406"):
-            counts[item.tenant_id] = counts.get(item.tenant_id, 0) + (item.action == "create")
-    names = {t.tenant_id: t.tenant_name for t in fleet.tenants}
-    table = []
-    for tenant_id, n in counts.items():
-        known = consented.get(tenant_id.lower())
-        state: Any = "unknown" if known is None else ("granted" if known else "declined")
-        table.append(
-            TenantConsent(
-                tenant_id=tenant_id,
-                tenant_name=str(names.get(tenant_id) or tenant_id),
-                mailboxes=n,
-                state=state,
-                consent_url=app.admin_consent_url(tenant_id, state="tenantlead"),
-            )
-        )
-    return tuple(table)
 
 
 @attrs.frozen(kw_only=True)

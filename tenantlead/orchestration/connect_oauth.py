@@ -41,8 +41,11 @@ from tenantlead.microsoft import (
 from tenantlead.orchestration.credentials import Credentials
 
 if TYPE_CHECKING:
-    from tenantlead.microsoft import ConsentResult
+    from collections.abc import Sequence
+
+    from tenantlead.microsoft import ConsentResult, MicrosoftApp
     from tenantlead.orchestration.connect import ConnectItem
+    from tenantlead.orchestration.fleet import Fleet
 
 __all__ = [
     "MICROSOFT",
@@ -292,3 +295,46 @@ def sign_in_result(error: SignInError, app: MicrosoftApp | None) -> tuple[str, s
 
     finding = finding_for(error, app=app)
     return finding.code, f"Microsoft sign-in failed: {finding.message}", finding.fix
+
+
+def check_microsoft(microsoft: Any, tokens: Any, credentials: Any, per_tenant: Any, at_once: Any) -> None:
+    """Refuse ``connect(..., microsoft=...)`` arguments that cannot work, saying what to pass."""
+    from tenantlead.microsoft import MicrosoftApp
+
+    if not isinstance(microsoft, MicrosoftApp):
+        raise TypeError(f"microsoft= must be a MicrosoftApp (your Azure app), got {type(microsoft).__name__}")
+    if tokens is not None:
+        raise ValueError("pass microsoft= (sign the mailboxes in) or tokens= (your own tokens), not both")
+    if credentials is None:
+        raise ValueError(
+            "strategy='oauth' with microsoft= needs credentials=: the email,password CSV exported from the "
+            "TenantCore app (Mailboxes page), a dict or a callable"
+        )
+    for name, value in (("per_tenant", per_tenant), ("tenants_at_once", at_once)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+
+
+def consent_table(
+    fleet: Fleet, items: Sequence[ConnectItem], app: MicrosoftApp, consented: Mapping[str, bool]
+) -> tuple[TenantConsent, ...]:
+    """Each tenant with mailboxes to sign in: how many, its admin-consent state and URL."""
+    counts: dict[str, int] = {}
+    for item in items:
+        if item.tenant_id and (item.action == "create" or item.code == "TL406"):
+            counts[item.tenant_id] = counts.get(item.tenant_id, 0) + (item.action == "create")
+    names = {t.tenant_id: t.tenant_name for t in fleet.tenants}
+    table = []
+    for tenant_id, n in counts.items():
+        known = consented.get(tenant_id.lower())
+        state: Any = "unknown" if known is None else ("granted" if known else "declined")
+        table.append(
+            TenantConsent(
+                tenant_id=tenant_id,
+                tenant_name=str(names.get(tenant_id) or tenant_id),
+                mailboxes=n,
+                state=state,
+                consent_url=app.admin_consent_url(tenant_id, state="tenantlead"),
+            )
+        )
+    return tuple(table)
