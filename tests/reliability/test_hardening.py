@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.reliability import hardening_cli, hardening_connect, hardening_sandbox
 from tests.reliability.conftest import Figures, table
 from tests.reliability.hardening import CASES, KINDS, Case
+
+# Imported for their ``@case`` registrations.
+_SURFACES = (hardening_cli, hardening_connect, hardening_sandbox)
 
 _PASSED: dict[str, Case] = {}
 
