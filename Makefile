@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: demo test lint typecheck pytest docs bench screenshot clean
+.PHONY: demo test lint typecheck pytest docs bench figures screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ docs: $(STAMP_DEV)
 
 pytest: $(STAMP_DEV)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Rewrite tests/reliability/README.md with the figures the reliability suite measures (pytest checks them).
+figures: $(STAMP_DEV)
+	TENANTLEAD_UPDATE_FIGURES=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/reliability
 
 test: lint typecheck docs pytest
 
