@@ -31,6 +31,7 @@ Bounds (each request at the low end of its latency range, unlimited concurrency)
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from pathlib import Path
@@ -46,6 +47,7 @@ from bench.scenarios.real_limits import SMARTLEAD_LIMITS, WARMUP_PER_DAY
 from tenantlead import AsyncSmartlead, AsyncTenantCore
 from tenantlead.microsoft import AsyncMicrosoftIdentity, MicrosoftApp
 from tenantlead.orchestration import LimitPolicy, connect
+from tenantlead.orchestration.connect import ConnectPlan
 from tenantlead.orchestration.fleet import Fleet
 from tenantlead.sandbox import Sandbox, VirtualClock
 
@@ -53,6 +55,8 @@ __all__ = ["microsoft_bound", "microsoft_only_time", "run"]
 
 NAME = "oauth_connect"
 PAGE = 100
+#: ``ConnectPlan.aapply``'s default ``concurrency`` (the story runs it at its default).
+APPLY_CONCURRENCY: int = inspect.signature(ConnectPlan.aapply).parameters["concurrency"].default
 #: Idle simulated seconds before each job (fresh rate-limit windows, as in ``real_limits``).
 BETWEEN_JOBS = 120.0
 
@@ -252,7 +256,7 @@ def run(scale: Scale, results_dir: Path) -> Result:
             "sign_in": "password grant (confidential ROPC) + refresh preflight per mailbox",
             "per_tenant": job["per_tenant"],
             "tenants_at_once": job["tenants_at_once"],
-            "apply_concurrency": "aapply default",
+            "apply_concurrency": APPLY_CONCURRENCY,
             "warmup_per_day": WARMUP_PER_DAY,
             "clock": "simulated (VirtualLoop over the sandbox VirtualClock)",
         },
