@@ -10,12 +10,13 @@ from pathlib import Path
 
 from bench._common import README_PATH, REPORT_PATH, RESULTS_DIR, SCALES, Result, Scale
 from bench._report import update_readme, write_report
-from bench.scenarios import align_apply, capacity, fleet_load, memory, overhead, real_limits
+from bench.scenarios import align_apply, capacity, fleet_load, memory, oauth_connect, overhead, real_limits
 
 __all__ = ["SCENARIOS", "main", "run_all"]
 
 SCENARIOS: dict[str, Callable[[Scale, Path], Result]] = {
     "real_limits": real_limits.run,
+    "oauth_connect": oauth_connect.run,
     "fleet_load": fleet_load.run,
     "align_apply": align_apply.run,
     "overhead": overhead.run,
@@ -76,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"wrote {args.report}")
     if args.scale == "full" and args.report == REPORT_PATH and update_readme(args.results_dir, README_PATH):
-        print(f"updated the real-limit figures in {README_PATH}")
+        print(f"updated the real-limit and OAuth-connect figures in {README_PATH}")
     return 0
 
 

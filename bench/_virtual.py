@@ -8,7 +8,8 @@
 * :class:`LatencyTransport` (async) and :class:`SyncLatencyTransport` (for the one-request-at-a-
   time naive scripts) put a seeded, realistic latency in front of the in-process sandbox: an
   uplink transit (the server counts the request on arrival, after it) and the rest of the round
-  trip after the server answered. :class:`Traffic` counts what reached the server.
+  trip after the server answered. :class:`Traffic` counts what reached the server, by API
+  (``tenantcore``, ``smartlead``, ``microsoft``: the identity platform's token endpoint).
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ class LatencyModel:
     its spread is the jitter the client's rate-limit margin has to absorb. The defaults are
     ordinary figures for a European client: TenantCore ~0.1-0.2 s, a Smartlead read ~0.3-0.5 s,
     a 100-row list page ~0.6-0.9 s, an account save (Smartlead tests the SMTP/IMAP or OAuth
-    login before answering) ~1.5-3 s, a bulk update ~0.4-0.8 s.
+    login before answering) ~1.5-3 s, a bulk update ~0.4-0.8 s, a Microsoft token request
+    (password or refresh grant at ``login.microsoftonline.com``) ~0.15-0.4 s.
     """
 
     tenantcore: tuple[float, float] = (0.10, 0.20)
@@ -96,11 +98,12 @@ class LatencyModel:
     smartlead_write: tuple[float, float] = (0.40, 0.80)
     uplink: tuple[float, float] = (0.03, 0.08)
     seed: int = 17
+    microsoft: tuple[float, float] = (0.15, 0.40)
 
     def kind(self, api: str, method: str, path: str) -> str:
         """Which range applies to a request."""
-        if api == "tenantcore":
-            return "tenantcore"
+        if api in ("tenantcore", "microsoft"):
+            return api
         if method == "GET":
             return "smartlead_list" if path.rstrip("/").endswith("/email-accounts") else "smartlead_read"
         if path.rstrip("/").endswith(("/save", "/save-oauth")):
@@ -115,6 +118,7 @@ class LatencyModel:
             "smartlead_list": list(self.smartlead_list),
             "smartlead_save": list(self.smartlead_save),
             "smartlead_write": list(self.smartlead_write),
+            "microsoft": list(self.microsoft),
             "uplink": list(self.uplink),
             "seed": self.seed,
         }
@@ -122,10 +126,18 @@ class LatencyModel:
 
 @dataclass
 class Traffic:
-    """Requests and statuses that reached the simulated servers, by ``"api METHOD"`` / ``"api status"``."""
+    """Requests and statuses that reached the simulated servers, by ``"api METHOD"`` / ``"api status"``.
+
+    ``kinds`` counts them by ``"api kind"`` (:meth:`LatencyModel.kind`: ``smartlead_list``,
+    ``smartlead_read``, ``smartlead_save``...). ``spans`` holds ``(api, start, end)`` on the virtual clock for each request an async client
+    made through :class:`LatencyTransport` (from the call to the answer, network included);
+    :meth:`since` does not copy them.
+    """
 
     requests: Counter[str] = field(default_factory=Counter)
     statuses: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[str] = field(default_factory=Counter)
+    spans: list[tuple[str, float, float]] = field(default_factory=list)
 
     def count(self, api: str, method: str | None = None) -> int:
         """Requests to ``api`` (optionally of one method)."""
@@ -133,13 +145,17 @@ class Traffic:
             return self.requests.get(f"{api} {method}", 0)
         return sum(v for k, v in self.requests.items() if k.startswith(api + " "))
 
+    def kind(self, kind: str) -> int:
+        """Requests of one :meth:`LatencyModel.kind` (e.g. ``smartlead_save``)."""
+        return sum(v for k, v in self.kinds.items() if k.endswith(" " + kind))
+
     def status(self, api: str, code: int) -> int:
         """Answers of ``code`` from ``api``."""
         return self.statuses.get(f"{api} {code}", 0)
 
     def snapshot(self) -> dict[str, Any]:
         """A JSON-ready copy."""
-        return {"requests": dict(self.requests), "statuses": dict(self.statuses)}
+        return {"requests": dict(self.requests), "statuses": dict(self.statuses), "kinds": dict(self.kinds)}
 
     def since(self, before: dict[str, Any]) -> Traffic:
         """The traffic after ``before`` (a :meth:`snapshot`)."""
@@ -148,7 +164,12 @@ class Traffic:
         out.requests.subtract(before["requests"])
         out.statuses = Counter(self.statuses)
         out.statuses.subtract(before["statuses"])
+        out.kinds = Counter(self.kinds)
+        out.kinds.subtract(before.get("kinds", {}))
         return out
+
+
+_APIS = {Sandbox.TENANTCORE_HOST: "tenantcore", Sandbox.MICROSOFT_HOST: "microsoft"}
 
 
 class _Latency:
@@ -160,14 +181,18 @@ class _Latency:
         self.inner = sandbox.transport
 
     def draw(self, request: httpx.Request) -> tuple[str, float, float]:
-        api = "tenantcore" if request.url.host == Sandbox.TENANTCORE_HOST else "smartlead"
-        low, high = getattr(self.model, self.model.kind(api, request.method, request.url.path))
+        api = _APIS.get(request.url.host, "smartlead")
+        low, high = getattr(self.model, self._kind(api, request))
         total = self.rng.uniform(low, high)
         up = min(total, self.rng.uniform(*self.model.uplink))
         return api, up, total - up
 
+    def _kind(self, api: str, request: httpx.Request) -> str:
+        return self.model.kind(api, request.method, request.url.path)
+
     def record(self, api: str, request: httpx.Request, response: httpx.Response) -> None:
         self.traffic.requests[f"{api} {request.method}"] += 1
+        self.traffic.kinds[f"{api} {self._kind(api, request)}"] += 1
         self.traffic.statuses[f"{api} {response.status_code}"] += 1
 
 
@@ -180,6 +205,8 @@ class LatencyTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Transit, the sandbox's answer, the rest of the round trip."""
         api, up, down = self._latency.draw(request)
+        clock = self._latency.sandbox.clock
+        start = clock.monotonic()
 
         async def deliver() -> httpx.Response:
             await asyncio.sleep(up)
@@ -191,6 +218,7 @@ class LatencyTransport(httpx.AsyncBaseTransport):
         # A request that left the client reaches the server even if the client stops waiting.
         response = await asyncio.shield(asyncio.ensure_future(deliver()))
         await asyncio.sleep(down)
+        self._latency.traffic.spans.append((api, start, clock.monotonic()))
         return response
 
 

@@ -11,7 +11,8 @@ per-account scripts of :mod:`bench.naive_baseline` on a twin sandbox):
 
 1. ``load``: day one, the TenantCore fleet, Smartlead still empty (``Fleet.aload``);
 2. ``connect``: every TenantCore mailbox becomes a Smartlead account with the aligned limit and
-   warmup on (over SMTP; :func:`connect_strategy` and :func:`_connect_plan` are the OAuth hook);
+   warmup on (over SMTP, see :func:`connect_strategy`; the OAuth connect with the SDK's own
+   Microsoft sign-in is its own scenario, :mod:`bench.scenarios.oauth_connect`);
 3. ``align``: a teammate raised half the limits in the Smartlead app; ``tenantlead align``'s
    steps (load with the warmup volumes it needs, plan, apply, verify);
 4. ``nightly``: the nightly check with warmup in use on every account after a tenth of the
@@ -69,20 +70,22 @@ CONNECT_STRATEGY = "smtp"
 
 
 def connect_strategy() -> str:
-    """The connect path the benchmark drives (:data:`CONNECT_STRATEGY`); the OAuth hook is :func:`_connect_plan`.
+    """The connect path this story drives (:data:`CONNECT_STRATEGY`, see :func:`_connect_plan`).
 
-    Either way connect makes one Smartlead save per mailbox (``/save`` or ``/save-oauth``), so
-    the Smartlead figures are the same. The Microsoft sign-in (``tenantlead.microsoft``, branch
-    ``ms-signin``) is not merged here: once it is, :func:`_connect_plan`'s ``"oauth"`` branch
-    should mint the tokens with its bulk sign-in against the sandbox's identity platform
-    (Microsoft's requests then show in the job's time, not in Smartlead's count) instead of the
-    sandbox's ready-made ``sb.microsoft_token``.
+    ``"smtp"`` saves each mailbox with its password (``/save``). ``"oauth"`` saves the sandbox's
+    ready-made tokens (``tokens=sb.microsoft_token``, one ``/save-oauth`` per mailbox, no
+    Microsoft request), so the Smartlead figures are those of one save per mailbox either way.
+    The OAuth connect that signs every mailbox in with the SDK's own Microsoft sign-in
+    (``connect(fleet, "oauth", microsoft=app, credentials=...)``: the password grant and the
+    refresh preflight against the sandbox's identity platform, then save-oauth and the
+    read-back) is measured by :mod:`bench.scenarios.oauth_connect`, which reports Microsoft's
+    requests beside Smartlead's and TenantCore's.
     """
     return CONNECT_STRATEGY
 
 
 def _connect_plan(fleet: Fleet, sb: Sandbox, policy: LimitPolicy) -> ConnectPlan:
-    """The connect plan of the benchmark: SMTP credentials, or (the OAuth hook) Microsoft tokens."""
+    """The connect plan of the story: SMTP credentials, or ready-made Microsoft tokens."""
     if connect_strategy() == "oauth":
         return connect(fleet, "oauth", tokens=sb.microsoft_token, policy=policy)
     return connect(fleet, "smtp", credentials=sb.credentials_csv(), policy=policy)

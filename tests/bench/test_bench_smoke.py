@@ -189,6 +189,60 @@ def test_real_limits_story_connects_and_aligns_like_the_naive_scripts(
     assert target["met"] is True
 
 
+def test_oauth_connect_signs_each_mailbox_in_once_and_saves_it_once(
+    tiny_run: tuple[Path, Path, dict[str, dict[str, Any]]],
+) -> None:
+    data = tiny_run[2]["oauth_connect"]
+    mailboxes = data["parameters"]["mailboxes"]
+    job, held = data["counts"]["connect"], data["counts"]["smartlead_after"]
+    assert data["parameters"]["rate_limits"] == [[60, 60.0], [10, 2.0]]
+    # Microsoft, by the identity platform's own log: one password grant and one preflight each.
+    assert job["microsoft_password_grants"] == job["microsoft_refresh_grants"] == mailboxes
+    assert job["microsoft_requests"] == 2 * mailboxes
+    assert job["microsoft_per_mailbox"] == 2.0
+    # Smartlead: exactly one save-oauth per mailbox, then the read-back: at most one read by id
+    # per mailbox and one walk of the list (a few pages read ahead past its end).
+    pages = mailboxes // 100 + 1
+    assert job["smartlead_saves"] == mailboxes
+    assert job["smartlead_reads_by_id"] <= mailboxes
+    assert pages <= job["smartlead_list_pages"] <= pages + DEFAULT_READ_AHEAD
+    assert job["smartlead_requests"] == mailboxes + job["smartlead_reads_by_id"] + job["smartlead_list_pages"]
+    # TenantCore: the load only.
+    assert data["counts"]["load"]["tenantcore_requests"] == 1 + 2 * data["parameters"]["tenants"] + 1
+    assert job["tenantcore_requests"] == 0
+    # Each mailbox connected once, as a connected OUTLOOK account; a re-run creates nothing.
+    assert job["succeeded"] == job["planned"] == mailboxes
+    assert job["failed"] == job["drift"] == 0
+    assert held["accounts"] == held["mailboxes_connected_once"] == held["outlook_connected"] == mailboxes
+    assert held["duplicates"] == 0
+    assert data["counts"]["rerun"]["planned"] == 0
+    assert job["smartlead_429"] == job["microsoft_429"] == 0
+    assert 0 <= job["microsoft_only_s"] <= job["wall_s"]
+    met = {t["name"]: t["met"] for t in data["targets"]}
+    assert met["Microsoft token requests per mailbox"] is True
+    assert met["every mailbox connected once, no duplicate account"] is True
+    assert met["429s at the real limits"] is True
+
+
+def test_microsoft_bound_and_microsoft_only_time() -> None:
+    from bench.scenarios.oauth_connect import microsoft_bound, microsoft_only_time
+
+    # 3 tenants of 5 mailboxes, 2 at once after the first: 1 + 2 rounds each; 2 tenants at once
+    # -> 2 batches of 3 rounds, 2 token requests per round.
+    assert microsoft_bound([5, 5, 5], per_tenant=2, tenants_at_once=2, latency=0.5) == pytest.approx(6.0)
+    assert microsoft_bound([], per_tenant=2, tenants_at_once=8, latency=0.5) == 0.0
+    spans = [
+        ("microsoft", 0.0, 2.0),
+        ("microsoft", 1.0, 3.0),  # overlaps the first: counted once
+        ("smartlead", 2.5, 5.0),
+        ("microsoft", 4.0, 6.0),
+        ("tenantcore", 6.0, 9.0),  # neither API: ignored
+        ("microsoft", 8.0, 12.0),  # clipped at the window's end
+    ]
+    # Microsoft alone: 0-2.5, 5-6, 8-10.
+    assert microsoft_only_time(spans, 0.0, 10.0) == pytest.approx(5.5)
+
+
 def test_virtual_loop_skips_idle_time_and_overlaps_concurrent_waits() -> None:
     import asyncio
 
@@ -222,16 +276,33 @@ def test_the_readme_figures_are_the_committed_real_limit_results() -> None:
     assert block == readme_block(result)
 
 
+def test_the_readme_oauth_figures_are_the_committed_oauth_connect_results() -> None:
+    from bench._common import README_PATH, RESULTS_DIR
+    from bench._report import OAUTH_README_END, OAUTH_README_START, oauth_readme_block
+
+    text = README_PATH.read_text(encoding="utf-8")
+    block = text[text.index(OAUTH_README_START) + len(OAUTH_README_START) : text.index(OAUTH_README_END)]
+    result = json.loads((RESULTS_DIR / "oauth_connect.json").read_text(encoding="utf-8"))
+    assert result["scale"] == "full"
+    assert block.strip() == oauth_readme_block(result)
+
+
 def test_update_readme_rewrites_only_the_marked_block(
     tiny_run: tuple[Path, Path, dict[str, dict[str, Any]]], tmp_path: Path
 ) -> None:
-    from bench._report import README_END, README_START, update_readme
+    from bench._report import OAUTH_README_END, OAUTH_README_START, README_END, README_START, update_readme
 
     readme = tmp_path / "README.md"
-    readme.write_text(f"# Title\n\n{README_START}\nold figures\n{README_END}\n- kept\n", encoding="utf-8")
+    readme.write_text(
+        f"# Title\n\n{README_START}\nold figures\n{README_END}\n{OAUTH_README_START}\nold oauth\n"
+        f"{OAUTH_README_END}\n- kept\n",
+        encoding="utf-8",
+    )
     assert update_readme(tiny_run[0], readme)
     text = readme.read_text(encoding="utf-8")
     assert "old figures" not in text
+    assert "old oauth" not in text
     assert "At Smartlead's documented limits" in text
+    assert "over OAuth with the SDK's own Microsoft sign-in" in text
     assert text.startswith("# Title\n")
-    assert text.endswith(f"{README_END}\n- kept\n")
+    assert text.endswith(f"{OAUTH_README_END}\n- kept\n")
