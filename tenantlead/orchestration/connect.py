@@ -23,8 +23,11 @@ Strategies:
 This module is the planner and the plan; the apply run is ``connect_apply``, waiting is
 ``connect_wait`` and the passwords are ``credentials`` (every name stays importable from here).
 
-Re-running is safe: existing accounts are detected in the fleet and, at apply time, Smartlead's
-``ACCOUNT_ALREADY_EXIST`` answer is treated as "already there" (the settings are applied to it).
+Re-running is safe and converges: existing accounts are detected in the fleet and compared with
+the plan's client and tags (``connect_targets``): what one lacks - the tags an interrupted run
+never wrote, a client - is planned as an ``"update"``, not skipped as "already connected". At
+apply time, Smartlead's ``ACCOUNT_ALREADY_EXIST`` answer is treated as "already there" (the
+settings are applied to it).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import attrs
 
 from tenantlead.orchestration import _drive
 from tenantlead.orchestration._render import Tabular, text_table
-from tenantlead.orchestration._rules import close_tenants, find_tenants, not_ready_reasons, tenant_matches
+from tenantlead.orchestration._rules import not_ready_reasons
 from tenantlead.orchestration.checks_migration import is_basic_auth_office365
 from tenantlead.orchestration.connect_apply import (
     IMAP_HOST,
@@ -55,6 +58,12 @@ from tenantlead.orchestration.connect_oauth import (
     check_microsoft,
     consent_states,
     consent_table,
+)
+from tenantlead.orchestration.connect_targets import (
+    by_tenant,
+    check_clients_and_tags,
+    check_tenant_keys,
+    converge,
 )
 from tenantlead.orchestration.connect_wait import (
     await_connected,
@@ -241,70 +250,6 @@ class ConnectItem:
         }
 
 
-def _by_tenant(value: Any, row: FleetRow, what: str) -> Any:
-    if value is None or not isinstance(value, Mapping):
-        return value
-    keys = [key for key in value if tenant_matches(row.tenant, key)]
-    if not keys:
-        return None
-    return value[row.tenant_id if row.tenant_id in keys else keys[0]]  # the GUID wins over the name
-
-
-def _check_tenant_keys(fleet: Fleet, mapping: Any, what: str) -> None:
-    """A ``clients=``/``tags=`` key that names no tenant would silently leave accounts unassigned."""
-    if not isinstance(mapping, Mapping):
-        return
-    unknown = sorted(str(k) for k in mapping if not find_tenants(fleet.tenants, k))
-    if unknown:
-        shown = []
-        for key in unknown:
-            close = close_tenants(fleet.tenants, key)
-            shown.append(
-                repr(key) + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else "")
-            )
-        raise ValueError(
-            f"{what}= names tenants that are not in the fleet: {', '.join(shown)}; "
-            f"use a tenant GUID or its name (case and spaces do not matter; the fleet has {len(fleet.tenants)} "
-            "tenant(s))"
-        )
-
-
-def _is_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _check_clients_and_tags(clients: Any, tags: Any) -> None:
-    """Refuse shapes that would otherwise send nonsense ids (a str is a Sequence of characters)."""
-    if clients is not None and not _is_id(clients):
-        if not isinstance(clients, Mapping):
-            raise ValueError(
-                "clients must be one Smartlead client id (int) or a dict tenant GUID/name -> client id, "
-                f"got {type(clients).__name__}"
-            )
-        for key, value in clients.items():
-            if value is not None and not _is_id(value):
-                raise ValueError(
-                    f"client id for {key!r} must be an int (Smartlead's client id), got {value!r}"
-                )
-    if tags is None:
-        return
-
-    def tag_list(value: Any) -> bool:
-        return isinstance(value, Sequence) and not isinstance(value, str) and all(_is_id(v) for v in value)
-
-    if isinstance(tags, Mapping):
-        for key, value in tags.items():
-            if value is not None and not tag_list(value):
-                raise ValueError(
-                    f"tags for {key!r} must be a list of Smartlead tag ids (ints), got {value!r}"
-                )
-    elif not tag_list(tags):
-        raise ValueError(
-            "tags must be a list of Smartlead tag ids (ints), or a dict tenant GUID/name -> list of tag ids, "
-            f"got {tags!r}"
-        )
-
-
 def _prerequisite_problem(row: FleetRow, fleet: Fleet) -> tuple[str, str] | None:
     mailbox = row.mailbox
     assert mailbox is not None
@@ -385,7 +330,10 @@ def connect(
             (default ``CONNECT_WARMUP_PER_DAY``, 5), never above what the ceiling leaves.
         clients: agency option: Smartlead client id per tenant (keyed by tenant GUID or name),
             or one id for all. Existing accounts with another client are moved.
-        tags: tag ids per tenant (GUID or name), or one list for all; added to new accounts.
+        tags: tag ids per tenant (GUID or name), or one list for all; added to new accounts, and
+            to existing ones that lack them (an interrupted run's accounts included: Smartlead's
+            account list shows no tags, so an existing account is planned an ``"update"`` that
+            adds them - additive and idempotent - unless its tags are known to hold them).
         use_whitelabel_credentials: ``save-oauth`` flag for tokens minted by your own Azure app
             (default True with ``microsoft=``, else False).
         microsoft: for ``"oauth"``: the agency's Azure app
@@ -407,9 +355,9 @@ def connect(
     policy = policy if policy is not None else LimitPolicy()
     if not isinstance(policy, LimitPolicy):
         raise TypeError(f"policy must be a LimitPolicy, got {type(policy).__name__}")
-    _check_clients_and_tags(clients, tags)
-    _check_tenant_keys(fleet, clients, "clients")
-    _check_tenant_keys(fleet, tags, "tags")
+    check_clients_and_tags(clients, tags)
+    check_tenant_keys(fleet, clients, "clients")
+    check_tenant_keys(fleet, tags, "tags")
     creds: Credentials | None = None
     provider: MicrosoftTokenProvider | None = None
     if strategy == "smtp":
@@ -440,8 +388,8 @@ def connect(
         mailbox = row.mailbox
         if mailbox is None:
             continue  # orphans are troubleshoot's business (TL203)
-        client_id: int | None = clients if isinstance(clients, int) else _by_tenant(clients, row, "clients")
-        tag_ids = tags if isinstance(tags, Sequence) else _by_tenant(tags, row, "tags") or ()
+        client_id: int | None = clients if isinstance(clients, int) else by_tenant(clients, row)
+        tag_ids = tags if isinstance(tags, Sequence) else by_tenant(tags, row) or ()
         settings = _settings_for(row, policy, client_id, tag_ids)
         common: dict[str, Any] = {
             "address": row.address,
@@ -452,14 +400,17 @@ def connect(
         }
         account = row.account
         if account is not None:
-            if client_id is not None and account.client_id != client_id:
+            # A re-run converges: what the account lacks of the plan's client and tags is written
+            # (an interrupted run's account has its save's settings, not the tags that follow it).
+            lacks = converge(account, client_id, tag_ids)
+            if lacks is not None:
                 items.append(
                     ConnectItem(
                         **common,
                         action="update",
-                        reason=f"already connected (account {account.id}); move it to client {client_id}",
+                        reason=f"already connected (account {account.id}); {lacks.describe()}",
                         account_id=account.id,
-                        settings=ConnectSettings(client_id=client_id),
+                        settings=ConnectSettings(client_id=lacks.client_id, tag_ids=lacks.tag_ids),
                     )
                 )
             elif is_basic_auth_office365(account):
@@ -609,7 +560,7 @@ class ConnectPlan(Tabular):
 
     @property
     def to_update(self) -> list[ConnectItem]:
-        """Existing accounts whose client changes."""
+        """Existing accounts that lack the plan's client or tags (moved, tagged)."""
         return [i for i in self.items if i.action == "update"]
 
     @property

@@ -6,8 +6,9 @@ blocking clients, ``concurrency`` at a time on async ones):
 1. create: one save per planned mailbox (``/save`` or ``/save-oauth``; the new id comes from
    the save's answer), or, for ``manual``, look up the account a person added;
 2. settle: the planned settings on accounts that already existed (an interrupted run's, a
-   hand-added one's, ``ACCOUNT_ALREADY_EXIST``) or move to another client;
-3. tags: one ``add_tags`` per distinct tag set (25 accounts per request);
+   hand-added one's, ``ACCOUNT_ALREADY_EXIST``), or the client an ``"update"`` item converges;
+3. tags: one ``add_tags`` per distinct tag set (25 accounts per request), for new accounts and
+   for the existing ones the plan found lacking them;
 4. read-back: one walk of the account list (100 per page, pages read ahead) checks that every
    account written is there with the planned limit, gap and client; a difference is drift.
 """
@@ -223,7 +224,10 @@ class ConnectRun(PhasedRun):
         return (yield from flow)
 
     def create_phase(self) -> Flow[None]:
-        """Create each planned account, or find each hand-added one."""
+        """Create each planned account, or find each hand-added one; queue the existing ones to converge."""
+        for item in self.plan.items:
+            if item.action == "update" and item.account_id is not None:
+                self.settle.append((item, item.account_id, "existing account"))
         if self.plan.microsoft is not None:
             yield from self.oauth_create_phase()
             return
@@ -233,8 +237,6 @@ class ConnectRun(PhasedRun):
                 work.append((item, self._guarded(self._create(item))))
             elif item.action == "manual":
                 work.append((item, _calls.get_account_by_email(item.address)))
-            elif item.action == "update" and item.account_id is not None:
-                self.settle.append((item, item.account_id, "existing account"))
         yield from self.each(work, self.created)
 
     def created(self, item: ConnectItem, value: Any, error: Exception | None) -> None:
@@ -467,14 +469,15 @@ class ConnectRun(PhasedRun):
         return writes()
 
     def settled(self, key: tuple[ConnectItem, int, str], value: Any, error: Exception | None) -> None:
-        """Record the settings written on an existing account."""
+        """Record the settings written on an existing account (its tags follow in phase 3)."""
         item, account_id, how = key
         if error is None:
             self.written[account_id] = item
             if item.action != "update" and item.settings.warmup_per_day is not None:
                 self.warmed[account_id] = (item.settings.warmup_per_day, item.address)
-        if error is None and item.action != "update":
             self._tags_for(item, account_id)
+        if item.action == "update" and item.settings.client_id is None:
+            return  # only tags to converge: phase 3 reports them
         self.collector.add(
             ItemResult(
                 subject=item.address,
@@ -519,7 +522,7 @@ class ConnectRun(PhasedRun):
                     status="failed" if bad else "succeeded",
                     detail=describe_error(error)
                     if error is not None
-                    else ("tag request failed" if bad else "tagged"),
+                    else ("tag request failed" if bad else "tagged" + _converged(item)),
                     error=error,
                     account_id=account_id,
                 )
@@ -554,6 +557,11 @@ class ConnectRun(PhasedRun):
                 if expected is not None and actual != expected:
                     drift.append(Drift(subject=item.address, field=field, expected=expected, actual=actual))
         return drift
+
+
+def _converged(item: ConnectItem) -> str:
+    """How an existing account's converged write reads in its result (nothing for a new account)."""
+    return " (the account existed without them: converged)" if item.action == "update" else ""
 
 
 class _NoSlot(Exception):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import httpx
 import pytest
 
 from tenantlead.orchestration import (
@@ -298,3 +302,95 @@ async def test_aapply_awaits_an_async_token_provider_and_one_failing_token_fails
     ]
     assert sl_account(sb, wanted[0]) is None
     assert all(sl_account(sb, e) is not None for e in wanted[1:])
+
+
+def _microsoft(sb: Sandbox) -> Any:
+    from tenantlead.microsoft import MicrosoftApp
+
+    for tenant in sb.tc_account.tenants.values():
+        sb.microsoft.grant_consent(tenant.tenant_id, sb.authority.smartlead_app.client_id)
+    reg = sb.authority.smartlead_app
+    return MicrosoftApp(reg.client_id, reg.secret, environ={})
+
+
+def test_a_signed_in_oauth_replan_moves_and_tags_the_accounts_it_finds_connected():
+    """The apply with ``microsoft=`` writes the converging updates too (it used to skip them)."""
+    from tenantlead.microsoft import MicrosoftIdentity
+    from tests.reliability._world import build_world, live_accounts
+
+    sb = build_world(seed=3, mailboxes=9)
+    app = _microsoft(sb)
+    tc, sl = sync_clients(sb)
+    ms = MicrosoftIdentity(app, **sb.client_options())
+    with tc, sl, ms:
+        first = connect(Fleet.load(tc, sl), "oauth", microsoft=app, credentials=sb.credentials_csv())
+        assert first.apply(sl=sl, ms=ms).failed == []
+        tag = sl.tags.create("wave-2").id
+        plan = connect(
+            Fleet.load(tc, sl),
+            "oauth",
+            microsoft=app,
+            credentials=sb.credentials_csv(),
+            clients=77,
+            tags=[tag],
+        )
+        assert plan.counts() == {"create": 0, "update": 9, "manual": 0, "skip": 0}
+        assert all("move it to client 77" in i.reason and f"add tags [{tag}]" in i.reason for i in plan.items)
+        result = plan.apply(sl=sl, ms=ms)
+    assert result.failed == []
+    assert {i.action for i in result.succeeded} == {"move to client", f"add tags [{tag}]"}
+    assert all("converged" in i.detail for i in result.succeeded if i.action.startswith("add tags"))
+    assert all(a.client_id == 77 and a.tag_ids == [tag] for a in live_accounts(sb))
+    assert len(live_accounts(sb)) == 9
+    assert result.drift == ()
+
+
+class _Yielding(httpx.AsyncBaseTransport):
+    """The sandbox behind a transport that suspends the caller, as a network does."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self.inner = sb.transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_an_async_replan_tags_the_accounts_an_interrupted_run_saved(sb):
+    from tenantlead.smartlead import AsyncSmartlead
+
+    atc, _ = async_clients(sb)
+    asl = AsyncSmartlead(
+        sb.smartlead_api_key,
+        http_client=httpx.AsyncClient(transport=_Yielding(sb)),
+        clock=sb.clock.timestamp,
+        sleep=sb.clock.asleep,
+    )
+    async with atc, asl:
+        tag = (await asl.tags.create("wave-3")).id
+        assert tag is not None
+        plan = connect(
+            await Fleet.aload(atc, asl), "oauth", tokens=sb.microsoft_token, policy=POLICY, tags=[tag]
+        )
+        seen: list[str] = []
+
+        def stop(event: Any) -> None:
+            seen.append(event.item.subject)
+            task.cancel()  # Ctrl-C in asyncio.run, after the first save: its tags were never written
+
+        task = asyncio.ensure_future(plan.aapply(sl=asl, on_progress=stop, concurrency=1))
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        saved = seen[0]
+        assert sl_account(sb, saved) is not None
+        assert tag not in sl_account(sb, saved).tag_ids
+        again = connect(
+            await Fleet.aload(atc, asl), "oauth", tokens=sb.microsoft_token, policy=POLICY, tags=[tag]
+        )
+        item = next(i for i in again.items if i.address == saved)
+        assert item.action == "update"
+        assert f"add tags [{tag}]" in item.reason
+        result = await again.aapply(sl=asl, concurrency=2)
+    assert result.failed == []
+    assert all(tag in sl_account(sb, e).tag_ids for e in not_connected(sb))
+    assert all(accounts_for(sb, e) == 1 for e in not_connected(sb))

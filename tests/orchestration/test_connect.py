@@ -121,6 +121,46 @@ def test_client_mapping_moves_existing_accounts_once():
     assert plan.counts()["update"] == 1
 
 
+def test_existing_accounts_converge_on_the_plans_tags_and_client_instead_of_being_skipped():
+    # An account saved by an interrupted run has its limit, gap, warmup and client, not its tags.
+    t1 = tenant(1, tenant_name="Acme")
+    known = [{"tag_id": 5, "tag_name": "wave"}]
+    rows = fleet(
+        {
+            t1: {
+                domain("acme.com"): [
+                    (mailbox("listed@acme.com"), account("listed@acme.com", client_id=77)),
+                    (mailbox("tagged@acme.com"), account("tagged@acme.com", client_id=77, tags=known)),
+                    (mailbox("half@acme.com"), account("half@acme.com", client_id=77, tags=[known[0]])),
+                    (mailbox("moved@acme.com"), account("moved@acme.com", client_id=3, tags=known)),
+                ]
+            }
+        }
+    )
+    plan = connect(rows, "oauth", tokens=token_for, clients=77, tags=[5])
+    items = by_address(plan)
+    # Smartlead's list shows no tags: the planned ones are added (additive, idempotent).
+    listed = items["listed@acme.com"]
+    assert (listed.action, listed.settings.tag_ids, listed.settings.client_id) == ("update", (5,), None)
+    assert "add tags [5]" in listed.reason
+    assert "shows no tags" in listed.reason
+    assert listed.settings.update_fields() == {}  # no limit, gap or warmup rewritten
+    # Known to hold them: nothing to do.
+    assert items["tagged@acme.com"].action == "skip"
+    assert "already connected" in items["tagged@acme.com"].reason
+    # Another client: moved, and nothing else (its tags are there).
+    moved = items["moved@acme.com"]
+    assert (moved.action, moved.settings.client_id, moved.settings.tag_ids) == ("update", 77, ())
+    assert "move it to client 77 (now 3)" in moved.reason
+    # Only the missing tag of a longer list is added.
+    again = by_address(connect(rows, "oauth", tokens=token_for, clients=77, tags=[5, 6]))
+    assert again["half@acme.com"].settings.tag_ids == (6,)
+    assert "add tags [6]" in str(connect(rows, "oauth", tokens=token_for, clients=77, tags=[5, 6]))
+    assert plan.counts() == {"create": 0, "update": 2, "manual": 0, "skip": 2}
+    # Without tags or clients a re-plan of connected accounts stays empty.
+    assert connect(rows, "oauth", tokens=token_for).is_empty
+
+
 def test_smtp_skips_mailboxes_without_a_password_and_warns_about_basic_auth():
     plan = connect(demo_fleet(), "smtp", credentials={"new@acme.com": SECRET})
     items = by_address(plan)

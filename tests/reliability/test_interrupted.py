@@ -2,7 +2,8 @@
 
 The interruption propagates (it is never swallowed), carries ``partial_result`` listing what was
 written, and says how to finish; a fresh load + plan + apply then completes the job with no
-duplicate Smartlead account and every planned value in place.
+duplicate Smartlead account and every planned value in place (connect's tags and client too:
+the accounts saved before the interruption never got their tags, and the re-plan converges them).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from tests.reliability._world import POLICY, build_world, clients, duplicates, l
 from tests.reliability.conftest import Figures, table
 
 MAILBOXES = 120
+CLIENT = 4242
 
 
 class Boom(RuntimeError):
@@ -59,8 +61,12 @@ def test_interrupted_apply_then_rerun_converges(
                     mailbox.daily_send_limit = mailbox.enforced_limit = 18
 
         fleet = Fleet.load(tc, sl, with_warmup_details=True)
+        tag = sl.tags.create("interrupted").id
+        assert tag is not None
         if phase == "connect":
-            plan: Any = connect(fleet, "smtp", credentials=sb.credentials_csv(), policy=POLICY)
+            plan: Any = connect(
+                fleet, "smtp", credentials=sb.credentials_csv(), policy=POLICY, clients=CLIENT, tags=[tag]
+            )
             total = len(plan.to_create)
             run = lambda: plan.apply(sl=sl, progress=_stop_after(k, exc))  # noqa: E731
         else:
@@ -80,8 +86,10 @@ def test_interrupted_apply_then_rerun_converges(
         # Re-run: load again, plan again, apply.
         fleet = Fleet.load(tc, sl, with_warmup_details=True)
         if phase == "connect":
-            replan = connect(fleet, "smtp", credentials=sb.credentials_csv(), policy=POLICY)
-            remaining = len(replan.to_create)
+            replan = connect(
+                fleet, "smtp", credentials=sb.credentials_csv(), policy=POLICY, clients=CLIENT, tags=[tag]
+            )
+            remaining = len(replan.to_create) + len(replan.to_update)
             result = replan.apply(sl=sl)
         else:
             replan = align_limits(fleet, POLICY)
@@ -96,6 +104,9 @@ def test_interrupted_apply_then_rerun_converges(
     assert align_limits(fleet, POLICY).is_empty or phase == "connect"
     assert connect(fleet, "smtp", credentials=sb.credentials_csv(), policy=POLICY).to_create == []
     assert len(live_accounts(sb)) == MAILBOXES
+    if phase == "connect":
+        untagged = [a.from_email for a in live_accounts(sb) if tag not in a.tag_ids or a.client_id != CLIENT]
+        assert untagged == [], f"{len(untagged)} accounts lack the planned tag or client"
     _ROWS[f"{phase}-{k}"] = (
         phase,
         total,
