@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from tenantlead._core.flow import Flow, arun_flow, on, run_flow
 from tenantlead._core.pager import DEFAULT_READ_AHEAD
 from tenantlead.errors import APIError, NotFoundError
-from tenantlead.microsoft import SignInCause, SignInError, SignInLedger, as_sign_in_error, sign_in_many_flow
+from tenantlead.microsoft import (
+    SignInCause,
+    SignInError,
+    SignInLedger,
+    as_sign_in_error,
+    classify_text,
+    sign_in_many_flow,
+)
 from tenantlead.orchestration import _calls
 from tenantlead.orchestration._drive import PhasedRun, check_concurrency
 from tenantlead.orchestration.connect_oauth import (
@@ -149,6 +156,8 @@ class ConnectRun(PhasedRun):
         self.needs_browser: list[ConnectItem] = []
         self.settle: list[tuple[ConnectItem, int, str]] = []  # (item, account id, how it was found)
         self.written: dict[int, ConnectItem] = {}  # account id -> the item whose settings it got
+        #: OUTLOOK accounts saved in this run whose connection state phase 4 reads back.
+        self.outlook_saved: set[int] = set()
         self.warmed: dict[int, tuple[int, str]] = {}  # account id -> (warmup per day, address) written
         self.warmup_cache = warmup_cache
         self.drift: list[Drift] = []
@@ -247,8 +256,8 @@ class ConnectRun(PhasedRun):
                 assert isinstance(value, EmailAccount)
                 self.settle.append((item, value.id, "connected by hand"))
                 return
-            # The legacy paths save once (the id from the save's answer; phase 4 reads back in bulk);
-            # a sign-in over OAuth saves and reads the account back, for its connection state.
+            # Every path saves once (the id from the save's answer); phase 4 reads the accounts back in
+            # bulk, an OUTLOOK account's connection state included. A look-up answers the account.
             problem = None
             if isinstance(value, EmailAccount):
                 new_id = value.id
@@ -260,6 +269,8 @@ class ConnectRun(PhasedRun):
             self.created_count += 1
             self._tags_for(item, new_id)
             self.written[new_id] = item
+            if kind == "OUTLOOK" and not isinstance(value, EmailAccount):
+                self.outlook_saved.add(new_id)
             if item.settings.warmup_per_day is not None:
                 self.warmed[new_id] = (item.settings.warmup_per_day, item.address)
             if problem is not None:
@@ -314,6 +325,7 @@ class ConnectRun(PhasedRun):
         detail = describe_error(error)
         if exists:
             detail = "the address is connected in another Smartlead user's workspace: " + detail
+        code, fix = _oauth_save_finding(error) if kind == "OUTLOOK" else (None, None)
         self.collector.add(
             ItemResult(
                 subject=item.address,
@@ -321,7 +333,8 @@ class ConnectRun(PhasedRun):
                 status="failed",
                 detail=detail,
                 error=error,
-                fix=getattr(error, "hint", None) or None,
+                code=code,
+                fix=fix or getattr(error, "hint", None) or None,
             )
         )
 
@@ -373,7 +386,7 @@ class ConnectRun(PhasedRun):
                     tenants_at_once=step,
                 ),
             )
-            work: list[tuple[ConnectItem, Flow[EmailAccount]]] = []
+            work: list[tuple[ConnectItem, Flow[AccountWriteResult]]] = []
             for (item, _), outcome in zip(ready, outcomes, strict=True):
                 if outcome.token is None:
                     assert outcome.error is not None
@@ -383,15 +396,23 @@ class ConnectRun(PhasedRun):
             del outcomes
             yield from self.each(work, self.created)
 
-    def _save_token(self, item: ConnectItem, token: MicrosoftToken) -> Flow[EmailAccount]:
-        return _calls.create_oauth(
-            from_name=item.from_name or item.address,
-            from_email=item.address,
-            username=item.login or item.address,
-            token=token.to_smartlead(),
-            use_whitelabel_credentials=self.plan.use_whitelabel_credentials,
+    def _save_fields(self, item: ConnectItem, token: MicrosoftToken) -> dict[str, Any]:
+        return {
+            "from_name": item.from_name or item.address,
+            "from_email": item.address,
+            "username": item.login or item.address,
+            "token": token.to_smartlead(),
+            "use_whitelabel_credentials": self.plan.use_whitelabel_credentials,
             **item.settings.create_fields(),
-        )
+        }
+
+    def _save_token(self, item: ConnectItem, token: MicrosoftToken) -> Flow[AccountWriteResult]:
+        """One ``save-oauth``; the connection state is read back with the rest in phase 4."""
+        return _calls.save_oauth(**self._save_fields(item, token))
+
+    def _save_token_and_read(self, item: ConnectItem, token: MicrosoftToken) -> Flow[EmailAccount]:
+        """``save-oauth``, then the account by id (one mailbox signed in by hand: no list walk follows)."""
+        return _calls.create_oauth(**self._save_fields(item, token))
 
     def _no_password(self, item: ConnectItem) -> None:
         self.collector.add(
@@ -540,7 +561,11 @@ class ConnectRun(PhasedRun):
         self.drift += self.verify(accounts)
 
     def verify(self, accounts: Sequence[EmailAccount]) -> list[Drift]:
-        """Written accounts missing from ``accounts``, or whose limit, gap or client differ from the plan."""
+        """Written accounts missing from ``accounts``, or whose limit, gap or client differ from the plan.
+
+        An OUTLOOK account saved in this run that reads back not connected turns its create's
+        result into a failure with the TL4xx finding of Smartlead's error text.
+        """
         by_id = {a.id: a for a in accounts}
         drift: list[Drift] = []
         for account_id, item in sorted(self.written.items()):
@@ -548,6 +573,22 @@ class ConnectRun(PhasedRun):
             if account is None:
                 drift.append(Drift(subject=item.address, field="account", expected="present", actual=None))
                 continue
+            problem = read_back_problem(account) if account_id in self.outlook_saved else None
+            if problem is not None:
+                code, detail, fix = problem
+                self.collector.replace(
+                    item.address,
+                    account_id,
+                    ItemResult(
+                        subject=item.address,
+                        action="create OUTLOOK account",
+                        status="failed",
+                        detail=f"account {account_id} {detail}",
+                        account_id=account_id,
+                        code=code,
+                        fix=fix,
+                    ),
+                )
             settings = item.settings
             for field, expected, actual in (
                 ("message_per_day", settings.max_email_per_day, account.message_per_day),
@@ -562,6 +603,23 @@ class ConnectRun(PhasedRun):
 def _converged(item: ConnectItem) -> str:
     """How an existing account's converged write reads in its result (nothing for a new account)."""
     return " (the account existed without them: converged)" if item.action == "update" else ""
+
+
+def _oauth_save_finding(error: Exception) -> tuple[str | None, str | None]:
+    """The TL4xx code and fix of a refused ``save-oauth`` whose text names Microsoft's reason.
+
+    Smartlead verifies the token when it saves it and answers Microsoft's text inside its own
+    error (``ACCOUNT_VERIFICATION_FAILED: ... AADSTS50000 ...``); the generic hint about hosts
+    and passwords would send the user the wrong way.
+    """
+    if not isinstance(error, APIError):
+        return None, None
+    diagnosis = classify_text(str(error))
+    if diagnosis is None:
+        return None, None
+    from tenantlead.orchestration.checks_microsoft import CODE_FOR_CAUSE
+
+    return CODE_FOR_CAUSE[diagnosis.cause], diagnosis.fix
 
 
 class _NoSlot(Exception):
@@ -615,7 +673,7 @@ def browser_fallback(
             token = ms.browser_sign_in(
                 item.tenant_id or "", item.login or item.address, open_browser=opener, timeout=timeout
             )
-            account = run_flow(run._guarded(run._save_token(item, token)), sl)
+            account = run_flow(run._guarded(run._save_token_and_read(item, token)), sl)
         except SignInError as exc:
             code, detail, fix = sign_in_result(exc, run.plan.microsoft)
             replaced[item.address] = ItemResult(

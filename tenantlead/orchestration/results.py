@@ -291,6 +291,15 @@ class _Collector:
         for item in items:
             self.add(item)
 
+    def replace(self, subject: str, account_id: int, item: ItemResult) -> bool:
+        """Put ``item`` in place of the latest result for ``subject`` and ``account_id`` (a later finding)."""
+        for index in range(len(self.items) - 1, -1, -1):
+            old = self.items[index]
+            if old.subject == subject and old.account_id == account_id:
+                self.items[index] = attrs.evolve(item, tenant_id=old.tenant_id, tenant_name=old.tenant_name)
+                return True
+        return False
+
     def result(self, drift: Iterable[Drift] = (), *, verified: bool = True) -> ApplyResult:
         return ApplyResult(items=tuple(self.items), drift=tuple(drift), verified=verified)
 
