@@ -325,7 +325,7 @@ class ConnectRun(PhasedRun):
         detail = describe_error(error)
         if exists:
             detail = "the address is connected in another Smartlead user's workspace: " + detail
-        code, fix = _oauth_save_finding(error) if kind == "OUTLOOK" else (None, None)
+        save_code, save_fix = _oauth_save_finding(error) if kind == "OUTLOOK" else (None, None)
         self.collector.add(
             ItemResult(
                 subject=item.address,
@@ -333,8 +333,8 @@ class ConnectRun(PhasedRun):
                 status="failed",
                 detail=detail,
                 error=error,
-                code=code,
-                fix=fix or getattr(error, "hint", None) or None,
+                code=save_code,
+                fix=save_fix or getattr(error, "hint", None) or None,
             )
         )
 

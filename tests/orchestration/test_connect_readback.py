@@ -43,7 +43,11 @@ def test_the_sdk_sign_in_costs_one_save_per_mailbox_and_no_read_by_id() -> None:
     app = MicrosoftApp(reg.client_id, reg.secret, environ={})
     seen: Counter[str] = Counter()
     o = sb.client_options()
-    with TenantCore(sb.tenantcore_api_key, **o) as tc, _smartlead(sb, seen) as sl, MicrosoftIdentity(app, **o) as ms:
+    with (
+        TenantCore(sb.tenantcore_api_key, **o) as tc,
+        _smartlead(sb, seen) as sl,
+        MicrosoftIdentity(app, **o) as ms,
+    ):
         plan = connect(Fleet.load(tc, sl), "oauth", microsoft=app, credentials=sb.credentials_csv())
         seen.clear()
         result = plan.apply(sl=sl, ms=ms)
@@ -74,8 +78,10 @@ def test_a_refused_token_save_names_microsofts_reason_not_smtp_hosts() -> None:
     assert set(failed) == {victim}
     item = failed[victim]
     assert "AADSTS50000" in item.detail
-    assert item.code is not None and item.code.startswith("TL4")
-    assert item.fix and "password" not in item.fix.lower()
+    assert item.code is not None
+    assert item.code.startswith("TL4")
+    assert item.fix
+    assert "password" not in item.fix.lower()
     assert seen["save-oauth"] == len(targets)
 
 
@@ -104,8 +110,10 @@ def test_an_account_saved_but_read_back_not_connected_fails_its_item_with_the_fi
     assert set(failed) == {victim}
     item = failed[victim]
     assert item.action == "create OUTLOOK account"
-    assert item.code is not None and item.code.startswith("TL4")
-    assert "reads it back not connected" in item.detail and "5.7.139" in item.detail
+    assert item.code is not None
+    assert item.code.startswith("TL4")
+    assert "reads it back not connected" in item.detail
+    assert "5.7.139" in item.detail
     assert item.fix
     assert item.account_id is not None
     assert item.tenant_id is not None  # the replaced row still names its tenant
