@@ -268,6 +268,7 @@ def _library(scan: Any, run: OAuthConnectRun) -> None:
     ms = MicrosoftIdentity(app, **sb.client_options())
     scan.add("app", app)
     scan.add("identity client", ms)
+    scan.add("async identity client", AsyncMicrosoftIdentity(app, **sb.client_options(asynchronous=True)))
     csv = sb.credentials_csv()
     browser = headless_browser(sb)
     with tc, sl, ms:
@@ -356,6 +357,31 @@ def _cli(scan: Any, run: OAuthConnectRun, capsys: Any, monkeypatch: Any, tmp_pat
             run.cli_runs += 1
     mfa = sb.planted_sign_in["TL405"][0]
     assert any(a.from_email == mfa and a.type == "OUTLOOK" for a in sb.sl_user.accounts.values())
+    # Against the real APIs (every base URL a closed loopback port, so nothing leaves the machine):
+    # a malformed secret from the environment and from --client-secret-file is refused unquoted.
+    for name, url in (("TENANTCORE", "http://127.0.0.1:9"), ("SMARTLEAD", "http://127.0.0.1:9")):
+        monkeypatch.setenv(f"{name}_BASE_URL", url)
+    monkeypatch.setenv("MICROSOFT_AUTHORITY_HOST", "http://127.0.0.1:9")
+    monkeypatch.setenv("MICROSOFT_CLIENT_ID", "0f2c1c1e-1111-4222-8333-944455556666")
+    spaced, short = "sbx spaced Secret-Value-1234567", "short-Secret"
+    scan.secrets |= {spaced, short}
+    (tmp_path / "secret.txt").write_text(short + "\n", encoding="utf-8")
+    keys = ["--tenantcore-key", "tc_live_" + "0" * 48, "--smartlead-key", "f" * 36]
+    for env, argv in (
+        (spaced, [*oauth, *keys]),
+        (None, ["consent", "--client-secret-file", str(tmp_path / "secret.txt"), *keys]),
+    ):
+        if env is not None:
+            monkeypatch.setenv("MICROSOFT_CLIENT_SECRET", env)
+        else:
+            monkeypatch.delenv("MICROSOFT_CLIENT_SECRET", raising=False)
+        for extra in ([], ["--json"]):
+            capsys.readouterr()
+            assert main(["--debug", *extra, *argv]) == 2
+            out, err = capsys.readouterr()
+            assert "malformed" in out + err
+            scan.texts.append((f"cli bad secret {argv[0]} {' '.join(extra)}", out + err))
+            run.cli_runs += 1
 
 
 def oauth_connect_surfaces(scan: Any, capsys: Any, monkeypatch: Any, tmp_path: Path) -> OAuthConnectRun:
