@@ -45,6 +45,8 @@ SECRET_KEYS = frozenset(
         "refreshtoken",
         "idtoken",
         "clientsecret",
+        "clientassertion",
+        "codeverifier",
         "secret",
         "secretkey",
         "authorization",
@@ -56,8 +58,13 @@ _TC_KEY = re.compile(r"tc_live_[0-9A-Za-z]{6,}")
 # The separator may arrive percent-encoded (``api%5Fkey=``) when a URL was quoted into text.
 _SEP = r"(?:[_-]|%5f|%2d)?"
 _QUERY_SECRET = re.compile(
-    rf"(?i)\b(api{_SEP}key|access{_SEP}token|refresh{_SEP}token|id{_SEP}token|password|token|secret)=([^&\s\"'<>]+)"
+    rf"(?i)\b(api{_SEP}key|access{_SEP}token|refresh{_SEP}token|id{_SEP}token|client{_SEP}secret|"
+    rf"client{_SEP}assertion|code{_SEP}verifier|password|token|secret)=([^&\s\"'<>]+)"
 )
+#: An OAuth authorization code in a redirect URL or a form (``code=0.AXcA...``). Only values of
+#: 20 characters or more: ``?code=AADSTS50126`` or ``error?code=<number>`` are not secrets.
+_AUTH_CODE = re.compile(r"(?i)(?<![A-Za-z0-9_-])(code)=([^&\s\"'<>]{20,})")
+_AUTH_CODE_MIN = 20
 _BEARER = re.compile(r"(?i)\bbearer\s+[^\s\"',]+")
 
 
@@ -89,7 +96,10 @@ def redact_url(url: object) -> str:
             return redact_text(text)
         return redact_text(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    cleaned = [(k, MASK if is_secret_key(k) else v) for k, v in pairs]
+    cleaned = [
+        (k, MASK if is_secret_key(k) or (k.lower() == "code" and len(v) >= _AUTH_CODE_MIN) else v)
+        for k, v in pairs
+    ]
     query = urlencode(cleaned, safe="*")
     return redact_text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
 
@@ -204,13 +214,18 @@ def hide(value: Any) -> Any:
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Free text with known secret values, TenantCore keys, bearer tokens and ``key=value`` secrets masked."""
+    """Free text with known secret values, TenantCore keys, bearer tokens and ``key=value`` secrets masked.
+
+    ``key=value`` secrets include OAuth form fields (``client_secret=``, ``code_verifier=``,
+    ``refresh_token=``...) and authorization codes (``code=`` with a value of 20 characters or more).
+    """
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, MASK)
     text = _TC_KEY.sub("tc_live_" + MASK, text)
     text = _BEARER.sub("Bearer " + MASK, text)
-    return _QUERY_SECRET.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    text = _QUERY_SECRET.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    return _AUTH_CODE.sub(lambda m: f"{m.group(1)}={MASK}", text)
 
 
 class RedactingFilter(logging.Filter):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from tenantlead._core.redact import hide
 from tenantlead.errors import APIError
 from tenantlead.microsoft.classify import Diagnosis, SignInCause
 
@@ -33,7 +34,10 @@ class MicrosoftToken:
     """A delegated Microsoft token for one mailbox, always with its refresh token.
 
     Constructing one without ``refresh_token`` (or ``access_token``) raises ``ValueError``, so an
-    access token alone can never travel on. The three token strings are left out of ``repr``.
+    access token alone can never travel on. The three token strings are held as
+    [Secret][tenantlead._core.redact.Secret] strings: left out of ``repr``, masked in any
+    rendering of a frame's locals, and refused by ``pickle`` (as is the Smartlead token
+    ``to_smartlead()`` builds from them), so no token is ever written to disk in clear.
 
     Attributes:
         tenant_id: the tenant GUID the token was minted in.
@@ -54,13 +58,13 @@ class MicrosoftToken:
     tenant_id: str
     username: str
     scope: str
-    access_token: str = attrs.field(repr=False, validator=_required_secret)
-    refresh_token: str = attrs.field(repr=False, validator=_required_secret)
+    access_token: str = attrs.field(repr=False, converter=hide, validator=_required_secret)
+    refresh_token: str = attrs.field(repr=False, converter=hide, validator=_required_secret)
     expires_at: float
     expires_in: int
     ext_expires_in: int | None = None
     token_type: str = "Bearer"
-    id_token: str | None = attrs.field(default=None, repr=False)
+    id_token: str | None = attrs.field(default=None, repr=False, converter=hide)
     preflighted: bool = False
 
     @classmethod
@@ -74,8 +78,8 @@ class MicrosoftToken:
             tenant_id=tenant_id,
             username=username,
             scope=str(data.get("scope") or ""),
-            access_token=data.get("access_token"),  # type: ignore[arg-type]  # validated
-            refresh_token=data.get("refresh_token"),  # type: ignore[arg-type]  # validated
+            access_token=data.get("access_token"),  # validated
+            refresh_token=data.get("refresh_token"),  # validated
             expires_at=now + expires_in,
             expires_in=expires_in,
             ext_expires_in=int(ext) if isinstance(ext, int | str) and str(ext).isdigit() else None,

@@ -22,6 +22,7 @@ import attrs
 
 __all__ = [
     "AADSTS_CAUSES",
+    "BASIC_AUTH_FIX",
     "Diagnosis",
     "SignInCause",
     "classify_oauth_error",
@@ -166,6 +167,19 @@ _CODE_FIX: Final[Mapping[int, str]] = {
     65004: "The admin declined consent: open this tenant's admin-consent URL again and accept.",
 }
 
+#: The fix for ``550 5.7.30`` on an OUTLOOK account: Exchange refused a basic-auth (password) login,
+#: so Smartlead is not logging in with the account's OAuth token. Saving a token on the same
+#: account (``save-oauth`` with its ``id``, the documented update) keeps its id, campaigns and
+#: warmup history; deleting and recreating it would lose the history.
+BASIC_AUTH_FIX: Final = (
+    "Smartlead logs in to this account with a password (basic auth), which Exchange no longer accepts for the "
+    "tenant. Keep the account (deleting it loses its warmup history): save a fresh OAuth token on it in place - "
+    "sign the mailbox in with the agency app (MicrosoftIdentity(app).sign_in_with_password(credential)), then "
+    "sl.email_accounts.create_oauth(id=<account id>, from_name=..., from_email=..., username=<UPN>, "
+    "token=token.to_smartlead(), use_whitelabel_credentials=True), Smartlead's save-oauth update, which keeps "
+    "the id and campaigns. Re-enabling basic-auth SMTP for the tenant only postpones this."
+)
+
 _GENERIC_FIX: Final[Mapping[SignInCause, str]] = {
     _C.BAD_CREDENTIALS: "Re-copy the password from the TenantCore app's Mailboxes page (passwords are "
     "case-sensitive; no leading or trailing spaces) and run again; the SDK never tries a mailbox more than "
@@ -199,8 +213,7 @@ _GENERIC_FIX: Final[Mapping[SignInCause, str]] = {
     _C.SMTP_TOKEN_REJECTED: "Exchange refused the OAuth token (535 5.7.3): check the token is for "
     "https://outlook.office.com (not Graph) and for this mailbox, that SMTP AUTH is on, then sign the "
     "mailbox in again and save the new token.",
-    _C.BASIC_AUTH_RETIRED: "Basic-auth SMTP is retired for this tenant: delete the SMTP account in Smartlead "
-    "and connect the mailbox as OUTLOOK over OAuth.",
+    _C.BASIC_AUTH_RETIRED: BASIC_AUTH_FIX,
     _C.UNKNOWN: "An error the SDK does not know: read Microsoft's text, or look the code up at "
     "https://login.microsoftonline.com/error?code=<number>.",
 }

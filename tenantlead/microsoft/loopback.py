@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
+from tenantlead._core.redact import hide
 from tenantlead.microsoft._app import DEFAULT_REDIRECT_URI
 
 __all__ = ["CallbackAnswer", "LoopbackListener"]
@@ -31,9 +32,9 @@ _PAGE = (
 
 @attrs.frozen
 class CallbackAnswer:
-    """The query parameters of one captured redirect (left out of ``repr``: they carry codes)."""
+    """The query parameters of one captured redirect (masked in ``repr``, refused by ``pickle``: they carry codes)."""
 
-    params: Mapping[str, str] = attrs.field(repr=False)
+    params: Mapping[str, str] = attrs.field(repr=False, converter=hide)
 
     @property
     def state(self) -> str | None:

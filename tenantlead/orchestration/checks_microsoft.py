@@ -14,14 +14,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
 from tenantlead.microsoft import Diagnosis, MicrosoftApp, SignInCause, SignInError, classify_text
+from tenantlead.microsoft.classify import BASIC_AUTH_FIX
 from tenantlead.orchestration.checks_model import CheckFunction, CheckPolicy, Finding, Severity, SubjectKind
 from tenantlead.orchestration.checks_rules import CHECKS, _finding, _ids, _register
-from tenantlead.smartlead.models import EmailAccountType
+from tenantlead.smartlead.models import EmailAccount, EmailAccountType
 
 if TYPE_CHECKING:
     from tenantlead.orchestration.fleet import Fleet
 
-__all__ = ["CODE_FOR_CAUSE", "finding_for"]
+__all__ = ["CODE_FOR_CAUSE", "finding_for", "oauth_failure"]
 
 _C = SignInCause
 _CONSENT = "MicrosoftApp().admin_consent_url(tenant_id) or `tenantlead consent`"
@@ -173,9 +174,9 @@ _TABLE: Final[tuple[tuple[str, SignInCause, Severity, SubjectKind, str, str, str
         Severity.ERROR,
         "mailbox",
         "Outlook account on basic auth",
-        "Exchange answers 550 5.7.30 to an Outlook account: basic-auth SMTP is retired for the tenant.",
-        "Delete the account in Smartlead and connect the mailbox as OUTLOOK over OAuth "
-        '(connect(fleet, "oauth", ...)).',
+        "Exchange answers 550 5.7.30 to an Outlook account: Smartlead logged in with a password (basic auth), "
+        "which Exchange no longer accepts for the tenant, so the account holds no OAuth token it uses.",
+        BASIC_AUTH_FIX,
     ),
     (
         "TL415",
@@ -193,17 +194,27 @@ _TABLE: Final[tuple[tuple[str, SignInCause, Severity, SubjectKind, str, str, str
 CODE_FOR_CAUSE: Final = {cause: code for code, cause, *_ in _TABLE}
 
 
+def oauth_failure(account: EmailAccount | None) -> tuple[Diagnosis, str] | None:
+    """``(diagnosis, text)`` when ``account`` is an OUTLOOK account whose login fails for Microsoft's reason.
+
+    The reason is read from the text Smartlead keeps (an ``AADSTSnnnnn`` code or an Exchange
+    ``535``/``550`` reply); None for any other account. Such an account is reported by its TL4xx
+    check alone: TL202 leaves it out, so one cause gives one finding.
+    """
+    if account is None or account.type != EmailAccountType.OUTLOOK:
+        return None
+    if account.is_smtp_success is not False and account.is_imap_success is not False:
+        return None
+    text = account.smtp_failure_error or account.imap_failure_error or ""
+    diagnosis = classify_text(text)
+    return None if diagnosis is None else (diagnosis, text.strip())
+
+
 def _oauth_failures(fleet: Fleet, cause: SignInCause) -> Iterator[tuple[object, Diagnosis, str]]:
     for row in fleet.rows:
-        account = row.account
-        if account is None or account.type != EmailAccountType.OUTLOOK:
-            continue
-        if account.is_smtp_success is not False and account.is_imap_success is not False:
-            continue
-        text = account.smtp_failure_error or account.imap_failure_error or ""
-        diagnosis = classify_text(text)
-        if diagnosis is not None and diagnosis.cause is cause:
-            yield row, diagnosis, text.strip()
+        failure = oauth_failure(row.account)
+        if failure is not None and failure[0].cause is cause:
+            yield row, failure[0], failure[1]
 
 
 def _make(code: str, cause: SignInCause) -> CheckFunction:

@@ -40,10 +40,7 @@ __all__ = ["CHECKS", "MIGRATE", "classify_login_failure"]
 CHECKS = Catalogue()
 
 ALIGN = "align_limits(fleet, policy).apply(...) or `tenantlead align --apply`"
-CONNECT_OAUTH = (
-    'connect(fleet, strategy="oauth", tokens=provider).apply(sl=sl) in Python (the CLI cannot mint '
-    "Microsoft tokens), or `tenantlead connect --strategy manual` for a hand-off list"
-)
+CONNECT_OAUTH = '`tenantlead connect --strategy oauth --credentials FILE --apply` (Python: connect(fleet, "oauth", microsoft=app, credentials=...))'
 #: How to move a basic-auth SMTP account to OAuth in place (TL202 on 5.7.30 / 5.7.139, TL206, connect).
 MIGRATE = (
     "`tenantlead migrate --credentials FILE --apply` (in Python: "
@@ -473,23 +470,25 @@ def classify_login_failure(error: str | None) -> tuple[str, str, str]:
     subject="mailbox",
     description="Smartlead cannot log in to the mailbox (`is_smtp_success` / `is_imap_success` false). The "
     "fix depends on Microsoft's reply: 535 5.7.3 wrong password (case-sensitive); 535 5.7.139 SMTP AUTH "
-    "disabled for the tenant; 550 5.7.30 basic auth retired.",
+    "disabled for the tenant; 550 5.7.30 basic auth retired. An OUTLOOK account failing for a Microsoft cause "
+    "is reported by its TL4xx check instead (one finding per cause).",
     fix="5.7.3: re-copy the password from the TenantCore app (case-sensitive) onto the Smartlead account, then "
     "sl.email_accounts.reconnect_failed(); 5.7.139: enable Authenticated SMTP in the Exchange admin center, or "
     "migrate to OAuth; 5.7.30: basic auth is gone for good: migrate to OAuth in place — "
     "`tenantlead migrate --credentials FILE --apply`.",
 )
 def check_tl202(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
-    """TL202: SMTP or IMAP failing, classified by the failure text."""
+    """TL202: SMTP or IMAP failing, by the failure text; a Microsoft cause on OUTLOOK is TL4xx's alone."""
+    from tenantlead.orchestration.checks_microsoft import oauth_failure
+
     for row in fleet.rows:
         account = row.account
         if account is None or (account.is_smtp_success is not False and account.is_imap_success is not False):
             continue
-        failing = [
-            side
-            for side, ok in (("SMTP", account.is_smtp_success), ("IMAP", account.is_imap_success))
-            if ok is False
-        ]
+        if oauth_failure(account) is not None:
+            continue  # an OUTLOOK account failing for Microsoft's reason: its TL4xx check reports it
+        sides = (("SMTP", account.is_smtp_success), ("IMAP", account.is_imap_success))
+        failing = [side for side, ok in sides if ok is False]
         error = account.smtp_failure_error if account.is_smtp_success is False else None
         error = error or account.imap_failure_error or account.smtp_failure_error
         reason, what, fix = classify_login_failure(error)

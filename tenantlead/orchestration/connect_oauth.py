@@ -53,6 +53,8 @@ __all__ = [
     "Passwords",
     "SlotGate",
     "TenantConsent",
+    "consent_for",
+    "consent_states",
     "is_slot_limit",
     "read_back_problem",
 ]
@@ -60,6 +62,7 @@ __all__ = [
 #: The name orchestration flows address the Microsoft identity client by.
 MICROSOFT: Final = "microsoft"
 
+#: A tenant's admin-consent state in a plan: told granted or declined (``consent=``), else unknown.
 ConsentState = Literal["granted", "declined", "unknown"]
 
 

@@ -182,3 +182,35 @@ def test_httpx_request_logs_are_redacted_end_to_end(caplog: pytest.LogCaptureFix
         http.get("https://server.smartlead.ai/api/v1/campaigns", params={"api_key": SL_KEY})
     assert "HTTP Request" in caplog.text
     assert SL_KEY not in caplog.text
+
+
+def test_oauth_form_fields_and_authorization_codes_are_masked_in_free_text_and_urls() -> None:
+    """A token request's form or a redirect URL rendered as text shows none of its OAuth secrets."""
+    code = "0.AXcA" + "c" * 40
+    form = (
+        f"grant_type=authorization_code&client_id=abc&client_secret=sbx~Secret.value-1234&code={code}"
+        "&code_verifier=Verifier_abcdefghijklmnop&redirect_uri=http%3A%2F%2Flocalhost&"
+        "client_assertion=eyJhbGciOi.x.y"
+    )
+    text = redact_text(form)
+    for secret in ("sbx~Secret", code, "Verifier_", "eyJhbGciOi"):
+        assert secret not in text
+    assert "grant_type=authorization_code" in text
+    assert "client_id=abc" in text
+    url = redact_url(f"http://localhost:53124/tenantlead/callback?code={code}&state=s1&session_state=x")
+    assert code not in url
+    assert "state=s1" in url
+    assert redact_body({"code_verifier": "v" * 43, "client_assertion": "a.b.c"}) == {
+        "code_verifier": MASK,
+        "client_assertion": MASK,
+    }
+
+
+def test_short_codes_are_not_secrets_error_codes_and_doc_links_stay_readable() -> None:
+    for text in (
+        "look the code up at https://login.microsoftonline.com/error?code=<number>",
+        "code=AADSTS50126 error_code=ACCOUNT_ALREADY_EXIST",
+    ):
+        assert redact_text(text) == text
+    assert redact_url("https://login.microsoftonline.com/error?code=50126").endswith("code=50126")
+    assert redact_body({"code": "no_api_plan"}) == {"code": "no_api_plan"}

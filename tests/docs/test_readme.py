@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import tenantlead
+import tenantlead.microsoft
 from tenantlead.sandbox import Sandbox
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -39,6 +40,16 @@ def sandboxed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Sandbox:
         ("AsyncSmartlead", True, sb.smartlead_api_key),
     ):
         monkeypatch.setattr(tenantlead, name, bind(getattr(tenantlead, name), sb, is_async=is_async, key=key))
+    # The agency's Azure app: the sandbox's (the one its Smartlead refreshes with), from the env.
+    reg = sb.authority.smartlead_app
+    monkeypatch.setenv("MICROSOFT_CLIENT_ID", reg.client_id)
+    monkeypatch.setenv("MICROSOFT_CLIENT_SECRET", reg.secret)
+    monkeypatch.delenv("MICROSOFT_AUTHORITY_HOST", raising=False)
+    for name in ("MicrosoftIdentity", "AsyncMicrosoftIdentity"):
+        cls = getattr(tenantlead.microsoft, name)
+        monkeypatch.setattr(
+            tenantlead.microsoft, name, bind(cls, sb, is_async=name.startswith("Async"), key="")
+        )
     (tmp_path / "mailboxes.csv").write_text(sb.credentials_csv(), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return sb
@@ -47,6 +58,9 @@ def sandboxed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Sandbox:
 def test_the_readme_has_the_blocks_this_test_expects() -> None:
     assert len(BLOCKS) >= 6
     assert any("troubleshoot(fleet)" in b and "align_limits" in b and "connect(" in b for b in BLOCKS)
+    taste = next(b for b in BLOCKS if "troubleshoot(fleet)" in b)
+    assert 'connect(fleet, "oauth", microsoft=app' in taste  # OAuth first; SMTP is the legacy path
+    assert '"smtp"' not in taste
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
@@ -70,13 +84,18 @@ def test_the_taste_connects_and_aligns_the_demo_fleet(sandboxed: Sandbox) -> Non
     taste = next(b for b in BLOCKS if "troubleshoot(fleet)" in b)
     exec(compile(taste, "README taste", "exec"), {"__name__": "readme"})
     tc, sl = tenantlead.TenantCore(), tenantlead.Smartlead()
+    from tenantlead.microsoft import MicrosoftApp
     from tenantlead.orchestration import Fleet, LimitPolicy, align_limits, connect
 
     fleet = Fleet.load(tc, sl, with_warmup_details=True)
     assert align_limits(fleet, LimitPolicy(headroom=2)).is_empty
-    # Only the mailbox that was still propagating during the first run is left to connect.
-    left = {item.address for item in connect(fleet, strategy="smtp", credentials="mailboxes.csv").to_create}
-    assert left <= set(sandboxed.planted["TL105"])
+    # Every mailbox that was ready is connected, as OUTLOOK over OAuth; only the one that was
+    # still propagating during the first run is left to connect.
+    connected = set(sandboxed.planted["TL201"]) - set(sandboxed.planted["TL105"])
+    assert connected
+    assert {fleet.row(a).account.type for a in connected} == {"OUTLOOK"}  # type: ignore[union-attr]
+    plan = connect(fleet, "oauth", microsoft=MicrosoftApp(), credentials="mailboxes.csv")
+    assert {item.address for item in plan.to_create} <= set(sandboxed.planted["TL105"])
     day = sandboxed.simulate_day()
     assert day.ndrs == 0
     assert day.enforcement_blocks == 0

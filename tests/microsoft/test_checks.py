@@ -177,3 +177,53 @@ def test_smtp_side_replies_on_oauth_accounts(world: World) -> None:
     assert [f.subject for f in CHECKS["TL413"](fleet)] == [rejected]
     assert [f.subject for f in CHECKS["TL414"](fleet)] == [retired]
     assert "Set-CASMailbox" in CHECKS["TL412"](fleet)[0].fix
+
+
+def test_one_finding_per_cause_the_tl4xx_not_tl202_for_oauth_accounts(world: World) -> None:
+    """An OUTLOOK account failing for Microsoft's reason is reported once, by its TL4xx check."""
+    sb = world.sb
+    ms = MicrosoftIdentity(world.app, **sb.client_options())
+    tc = TenantCore(sb.tenantcore_api_key, **sb.client_options())
+    sl = Smartlead(sb.smartlead_api_key, **sb.client_options())
+    revoked, retired, timeout = (_connect_outlook(world, ms, sl, i) for i in range(3))
+    accounts = {a.from_email: a for a in sb.sl_user.accounts.values()}
+    texts = {
+        revoked: "AADSTS50173: The provided grant has expired due to it being revoked.",
+        retired: "550 5.7.30 Basic authentication is not supported for Client Submission.",
+        timeout: "Connection timed out",  # not Microsoft's answer: TL202 keeps it
+    }
+    for address, text in texts.items():
+        accounts[address].is_smtp_success = False
+        accounts[address].smtp_failure_error = text
+
+    report = troubleshoot(Fleet.load(tc, sl))
+
+    login = [f for f in report.findings if f.code == "TL202" or f.code.startswith("TL4")]
+    by_subject = {a: [f.code for f in login if f.subject == a] for a in texts}
+    assert by_subject == {revoked: ["TL409"], retired: ["TL414"], timeout: ["TL202"]}
+
+
+def test_tl414_fix_saves_a_token_on_the_same_account_instead_of_deleting_it(world: World) -> None:
+    """550 5.7.30 is a basic-auth login refused: the fix is save-oauth with the account's id, in place."""
+    sb = world.sb
+    ms = MicrosoftIdentity(world.app, **sb.client_options())
+    sl = Smartlead(sb.smartlead_api_key, **sb.client_options())
+    retired = _connect_outlook(world, ms, sl, 0)
+    account = next(a for a in sb.sl_user.accounts.values() if a.from_email == retired)
+    account.is_smtp_success = False
+    account.smtp_failure_error = "550 5.7.30 Basic authentication is not supported for Client Submission."
+
+    [finding] = CHECKS["TL414"](Fleet.load(TenantCore(sb.tenantcore_api_key, **sb.client_options()), sl))
+
+    for fix in (finding.fix, CHECKS["TL414"].fix):
+        assert "create_oauth(id=" in fix
+        assert "password (basic auth)" in fix
+        assert "delete" not in fix.lower().replace("deleting it loses", "")
+    # The fix works as written: a fresh token saved on the account's id keeps the id and connects it.
+    token = ms.sign_in_with_password(world.credential(world.mailbox("a", 0)))
+    saved = sl.email_accounts.create_oauth(
+        id=account.id, from_name="X", from_email=retired, username=world.mailbox("a", 0).user_principal_name,
+        token=token.to_smartlead(), use_whitelabel_credentials=True,
+    )  # fmt: skip
+    assert saved.id == account.id
+    assert saved.is_smtp_success is True

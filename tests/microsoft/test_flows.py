@@ -73,6 +73,27 @@ def test_a_token_without_refresh_token_cannot_exist() -> None:
         )  # fmt: skip
 
 
+def test_tokens_are_secrets_masked_in_repr_and_refused_by_pickle() -> None:
+    """A pickled token (or the Smartlead token built from it) would store both tokens in clear."""
+    import pickle
+
+    from tenantlead.microsoft import CallbackAnswer
+
+    token = MicrosoftToken(
+        tenant_id="t", username="u@x.com", scope="s", access_token="EwA" + "a" * 30,
+        refresh_token="1.AQ" + "r" * 30, id_token="eyJ.x.y", expires_at=0.0, expires_in=3600, preflighted=True,
+    )  # fmt: skip
+    saved = token.to_smartlead()
+    assert saved.to_wire()["refresh_token"] == "1.AQ" + "r" * 30  # still sent as itself
+    answer = CallbackAnswer({"code": "0.AXcA" + "c" * 40, "state": "s"})
+    for value in (token, saved, answer):
+        assert "rrrr" not in repr(value)
+        assert "cccc" not in repr(value)
+        with pytest.raises(TypeError, match="cannot be pickled"):
+            pickle.dumps(value)
+    assert answer.code == "0.AXcA" + "c" * 40
+
+
 async def test_an_answer_without_refresh_token_is_refused(world: World, mode: str) -> None:
     """What MSAL's cached token did to a user: an access token alone. The SDK raises instead."""
 

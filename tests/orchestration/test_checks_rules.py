@@ -257,7 +257,11 @@ def test_tl202_classifies_microsofts_reply(error: str, reason: str, fix_words: s
 
 def test_tl202_imap_only_failure_uses_the_imap_error() -> None:
     fleet = connected_fleet(
-        account_over={"is_imap_success": False, "imap_failure_error": "535 5.7.3 Authentication unsuccessful"}
+        account_over={
+            "type": "SMTP",  # an OUTLOOK account's 5.7.3 is TL413's (one finding per cause)
+            "is_imap_success": False,
+            "imap_failure_error": "535 5.7.3 Authentication unsuccessful",
+        }
     )
 
     [finding] = run("TL202", fleet)

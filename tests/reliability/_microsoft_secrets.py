@@ -4,18 +4,27 @@ Collected secrets: the client secret, every mailbox password used (right and wro
 and refresh token the simulated platform issued, every authorization code, every PKCE verifier.
 Texts: reprs, strs, error messages and bodies, pickles of errors, and
 ``traceback.TracebackException(capture_locals=True)`` renderings of every error raised.
+
+``oauth_connect_surfaces`` does the same for connect over OAuth (password and browser flow, sync
+and async), admin consent, the refresh preflight and the CLI's ``connect --strategy oauth`` and
+``consent``; ``world_secrets`` collects what to search for from the sandbox's state.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import pickle
 import threading
 import traceback
 import urllib.request
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import attrs
 
+from tenantlead.cli import _session, main
 from tenantlead.microsoft import (
     PKCE,
     AsyncMicrosoftIdentity,
@@ -26,8 +35,12 @@ from tenantlead.microsoft import (
     SignInLedger,
     _flows,
 )
+from tenantlead.orchestration import Fleet, connect
 from tenantlead.orchestration.checks_microsoft import finding_for
+from tenantlead.orchestration.connect_oauth import consent_for
 from tenantlead.sandbox import FaultRule, Sandbox
+from tenantlead.smartlead import Smartlead
+from tenantlead.tenantcore import TenantCore
 
 
 def _visit(url: str) -> None:
@@ -36,7 +49,49 @@ def _visit(url: str) -> None:
         page.read()
 
 
-__all__ = ["exercise_microsoft"]
+__all__ = [
+    "OAuthConnectRun",
+    "exercise_microsoft",
+    "headless_browser",
+    "oauth_connect_surfaces",
+    "world_secrets",
+]
+
+
+def headless_browser(sb: Sandbox) -> Callable[[str], None]:
+    """The simulated person or admin at a browser: completes the sandbox's page, then the redirect."""
+
+    def open_browser(url: str) -> None:
+        def run() -> None:
+            with sb.http_client() as client:
+                answer = client.get(url)
+            if answer.status_code == 302:
+                _visit(answer.headers["location"])
+
+        threading.Thread(target=run, daemon=True).start()
+
+    return open_browser
+
+
+def world_secrets(sb: Sandbox) -> dict[str, set[str]]:
+    """Every secret of the sandbox's worlds, by kind, as its state holds them after a run.
+
+    From the simulated identity platform: each app's client secret, every access and refresh token
+    it minted, every authorization code it issued and every PKCE verifier a redemption presented;
+    from TenantCore: every mailbox password and the stale ones planted in the export.
+    """
+    ms = sb.microsoft
+    passwords = {m.password for _, m in sb.tenantcore.iter_mailboxes()} | set(sb.exported_passwords.values())
+    kinds = {
+        "API keys": {sb.tenantcore_api_key, sb.smartlead_api_key},
+        "client secrets": {app.secret for app in ms.apps.values()},
+        "passwords": passwords,
+        "access tokens": set(ms.access_tokens),
+        "refresh tokens": set(ms.grants),
+        "authorization codes": set(ms.codes),
+        "PKCE verifiers": {code.verifier for code in ms.codes.values() if code.verifier},
+    }
+    return {kind: {v for v in values if len(v) >= 6} for kind, values in kinds.items()}
 
 
 def _render_error(scan: Any, where: str, exc: BaseException) -> None:
@@ -102,15 +157,7 @@ def exercise_microsoft(scan: Any) -> int:
             ops += 1
         scan.add("ledger", ledger)
 
-        def browser(url: str) -> None:
-            def run() -> None:
-                with sb.http_client() as client:
-                    answer = client.get(url)
-                if answer.status_code == 302:
-                    _visit(answer.headers["location"])
-
-            threading.Thread(target=run, daemon=True).start()
-
+        browser = headless_browser(sb)
         token = ms.browser_sign_in(
             mailboxes[1].tenant_id, mailboxes[1].user_principal_name, open_browser=browser, timeout=20
         )
@@ -160,6 +207,186 @@ def exercise_microsoft(scan: Any) -> int:
         ops += 1
     finally:
         _flows.PKCE.new = real_new  # type: ignore[method-assign]
-    scan.secrets |= set(verifiers)
-    scan.secrets |= set(sb.microsoft.access_tokens) | set(sb.microsoft.grants) | set(sb.microsoft.codes)
+    scan.secrets |= set(verifiers)  # those minted here, redeemed or not
+    for values in world_secrets(sb).values():  # and every one the platform saw, with codes and tokens
+        scan.secrets |= values
     return ops
+
+
+# ----------------------------------------------------------------------------- connect over OAuth
+
+
+@attrs.define
+class OAuthConnectRun:
+    """What ``oauth_connect_surfaces`` exercised: its sandboxes (whose secrets are searched) and counts."""
+
+    sandboxes: list[Sandbox] = attrs.Factory(list)
+    operations: int = 0
+    cli_runs: int = 0
+
+
+def _oauth_sandbox(seed: int, tenants: int = 6) -> Sandbox:
+    sb = Sandbox.demo(seed=seed, tenants=tenants, oauth_plants=True)
+    sb.advance(minutes=10)  # the propagating mailbox is ready
+    return sb
+
+
+def _app(sb: Sandbox) -> MicrosoftApp:
+    reg = sb.authority.smartlead_app
+    return MicrosoftApp(reg.client_id, reg.secret, environ={})
+
+
+def _pickled(scan: Any, where: str, value: object) -> None:
+    """A pickle of ``value`` and its unpickled repr, or the refusal's text (tokens refuse)."""
+    try:
+        blob = pickle.dumps(value)
+    except TypeError as exc:
+        scan.texts.append((f"{where} pickle refused", str(exc)))
+        return
+    scan.texts.append((f"{where} pickle", blob.decode("latin-1")))
+    scan.texts.append((f"{where} unpickled", repr(pickle.loads(blob))))
+
+
+def _outcome_texts(scan: Any, where: str, value: Any) -> None:
+    """str/repr/JSON, a pickle, and each failed item's traceback rendered with its frames' locals."""
+    scan.add(where, value)
+    _pickled(scan, where, value)
+    for item in getattr(value, "items", None) or ():
+        error = getattr(item, "error", None)
+        if isinstance(error, BaseException):
+            rendered = traceback.TracebackException.from_exception(error, capture_locals=True)
+            scan.texts.append((f"{where} item traceback", "".join(rendered.format())))
+            _pickled(scan, f"{where} item error", error)
+
+
+def _library(scan: Any, run: OAuthConnectRun) -> None:
+    sb = _oauth_sandbox(7)
+    run.sandboxes.append(sb)
+    app = _app(sb)
+    tc = TenantCore(sb.tenantcore_api_key, **sb.client_options())
+    sl = Smartlead(sb.smartlead_api_key, **sb.client_options())
+    ms = MicrosoftIdentity(app, **sb.client_options())
+    scan.add("app", app)
+    scan.add("identity client", ms)
+    scan.add("async identity client", AsyncMicrosoftIdentity(app, **sb.client_options(asynchronous=True)))
+    csv = sb.credentials_csv()
+    browser = headless_browser(sb)
+    with tc, sl, ms:
+        # 1. connect: the password flow for every mailbox, the browser flow for the one behind MFA.
+        plan = connect(Fleet.load(tc, sl), "oauth", microsoft=app, credentials=csv)
+        _outcome_texts(scan, "connect plan", plan)
+        result = plan.apply(sl=sl, ms=ms, browser=browser, browser_timeout=20)
+        _outcome_texts(scan, "connect result", result)
+        mfa = sb.planted_sign_in["TL405"][0]
+        assert mfa in {i.subject for i in result.succeeded}, (
+            "the browser flow really signed the MFA mailbox in"
+        )
+        assert {i.code for i in result.failed} == {"TL401", "TL406"}
+        # 2. admin consent for every tenant (one admin declines), answers on the loopback listener.
+        fleet = Fleet.load(tc, sl)
+        unconsented = fleet.row(sb.planted_sign_in["TL406"][0]).tenant_id
+        tenants = [t.tenant_id for t in fleet.tenants]
+        declining = next(t for t in tenants if t != unconsented)
+        sb.microsoft.policy(declining).declines_consent = True
+        ledger = SignInLedger()
+        answers = ms.admin_consent(tenants, open_browser=browser, timeout=20, ledger=ledger)
+        for answer in answers:
+            _outcome_texts(scan, "consent", answer)
+            if answer.error is not None:
+                _render_error(scan, "consent error", answer.error)
+        scan.add("consent ledger", ledger)
+        assert [a.granted for a in answers].count(False) == 1
+        # 3. the re-run with the answers: the tenant that consented now connects, nothing twice.
+        plan = connect(fleet, "oauth", microsoft=app, credentials=csv, consent=consent_for(answers))
+        _outcome_texts(scan, "connect plan (re-run)", plan)
+        _outcome_texts(scan, "connect result (re-run)", plan.apply(sl=sl, ms=ms))
+        # 4. tokens, the refresh preflight, and a preflight of a revoked grant.
+        boxes = [m for _, m in sb.tenantcore.iter_mailboxes() if m.tenant_id == unconsented][:3]
+        creds = [MailboxCredential(m.tenant_id, m.user_principal_name, m.password) for m in boxes]
+        for outcome in ms.sign_in_many(creds, preflight=False):
+            scan.add("sign-in outcome", outcome)
+            assert outcome.token is not None
+            _outcome_texts(scan, "minted token", outcome.token)
+            fresh = ms.preflight(outcome.token)
+            _outcome_texts(scan, "preflighted token", fresh)
+            _outcome_texts(scan, "smartlead token", fresh.to_smartlead())
+            scan.texts.append(("smartlead token JSON", json.dumps(fresh.to_smartlead().to_dict())))
+            sb.microsoft.revoke_grants(outcome.username)
+            try:
+                ms.preflight(fresh)
+            except SignInError as exc:
+                _render_error(scan, "revoked preflight", exc)
+            run.operations += 3
+        token = ms.browser_sign_in(
+            unconsented, boxes[0].user_principal_name, open_browser=browser, timeout=20
+        )
+        _outcome_texts(scan, "browser token", token)
+    run.operations += 7
+    # 5. the async twin's connect on its own sandbox.
+    asb = _oauth_sandbox(8)
+    run.sandboxes.append(asb)
+    from tests.orchestration.test_connect_oauth import _connect_async
+
+    _outcome_texts(scan, "async connect result", asyncio.run(_connect_async(asb)))
+    run.operations += 2
+
+
+def _cli(scan: Any, run: OAuthConnectRun, capsys: Any, monkeypatch: Any, tmp_path: Path) -> None:
+    sb = _oauth_sandbox(9)  # a seed of its own: no token value shared with the library's sandboxes
+    run.sandboxes.append(sb)
+    monkeypatch.setattr(_session, "_demo_sandbox", lambda seed, tenants: sb)
+    export = tmp_path / "mailboxes.csv"
+    export.write_text(sb.credentials_csv(), encoding="utf-8")
+    oauth = ["connect", "--strategy", "oauth", "--credentials", str(export)]
+    commands = [
+        oauth,
+        [*oauth, "--apply"],
+        [*oauth, "--browser-fallback", "--browser-timeout", "20", "--apply"],
+        ["consent"],
+        ["consent", "--open", "--wait", "--timeout", "20"],
+    ]
+    tenants = sorted(t.tenant_id for t in sb.tc_account.tenants.values())
+    sb.microsoft.policy(tenants[0]).declines_consent = True  # a declined answer, with its fix
+    for argv in commands:
+        for extra in ([], ["--json"]):
+            capsys.readouterr()
+            code = main(["--sandbox", "--debug", *extra, *argv])
+            out, err = capsys.readouterr()
+            assert code in (0, 1, 3), (argv, extra, code, err)
+            scan.texts.append((f"cli {' '.join(argv[:3])} {' '.join(extra)}", out + err))
+            run.cli_runs += 1
+    mfa = sb.planted_sign_in["TL405"][0]
+    assert any(a.from_email == mfa and a.type == "OUTLOOK" for a in sb.sl_user.accounts.values())
+    # Against the real APIs (every base URL a closed loopback port, so nothing leaves the machine):
+    # a malformed secret from the environment and from --client-secret-file is refused unquoted.
+    for name, url in (("TENANTCORE", "http://127.0.0.1:9"), ("SMARTLEAD", "http://127.0.0.1:9")):
+        monkeypatch.setenv(f"{name}_BASE_URL", url)
+    monkeypatch.setenv("MICROSOFT_AUTHORITY_HOST", "http://127.0.0.1:9")
+    monkeypatch.setenv("MICROSOFT_CLIENT_ID", "0f2c1c1e-1111-4222-8333-944455556666")
+    spaced, short = "sbx spaced Secret-Value-1234567", "short-Secret"
+    scan.secrets |= {spaced, short}
+    (tmp_path / "secret.txt").write_text(short + "\n", encoding="utf-8")
+    keys = ["--tenantcore-key", "tc_live_" + "0" * 48, "--smartlead-key", "f" * 36]
+    for env, argv in (
+        (spaced, [*oauth, *keys]),
+        (None, ["consent", "--client-secret-file", str(tmp_path / "secret.txt"), *keys]),
+    ):
+        if env is not None:
+            monkeypatch.setenv("MICROSOFT_CLIENT_SECRET", env)
+        else:
+            monkeypatch.delenv("MICROSOFT_CLIENT_SECRET", raising=False)
+        for extra in ([], ["--json"]):
+            capsys.readouterr()
+            assert main(["--debug", *extra, *argv]) == 2
+            out, err = capsys.readouterr()
+            assert "malformed" in out + err
+            scan.texts.append((f"cli bad secret {argv[0]} {' '.join(extra)}", out + err))
+            run.cli_runs += 1
+
+
+def oauth_connect_surfaces(scan: Any, capsys: Any, monkeypatch: Any, tmp_path: Path) -> OAuthConnectRun:
+    """Connect over OAuth (password and browser flow), consent, preflight, sync and async, and the CLI."""
+    run = OAuthConnectRun()
+    _library(scan, run)
+    _cli(scan, run, capsys, monkeypatch, tmp_path)
+    return run

@@ -21,7 +21,7 @@ import pytest
 README = Path(__file__).with_name("README.md")
 
 #: Sections in README order; the file is written only when all of them were recorded.
-SECTIONS = ("faults", "interrupted", "secrets", "bad_input", "hardening")
+SECTIONS = ("faults", "interrupted", "secrets", "secrets_oauth", "bad_input", "hardening")
 #: Set to ``1`` to rewrite the README with this session's figures instead of checking it.
 UPDATE_ENV = "TENANTLEAD_UPDATE_FIGURES"
 

@@ -1,50 +1,93 @@
-"""Connect over OAuth leaks neither the app's client secret nor a mailbox password.
+"""Connect over OAuth, consent and preflight leak no Microsoft secret, in the library or the CLI.
 
-Searched: every DEBUG log record of a whole run (planted failures included), the plan's and the
-result's text, repr and JSON, and each failed item's error rendered with its frames' locals, as
-a crash reporter (Sentry, ``pytest -l``, rich) would show it.
+Searched for, collected from the simulated identity platform's state after the run (never
+hard-coded): every app's client secret, every mailbox password (the TenantCore ones and the
+stale ones in the export), every access token and refresh token it minted, every authorization
+code it issued and every PKCE ``code_verifier`` a redemption presented. Surfaces
+(``oauth_connect_surfaces`` in ``_microsoft_secrets.py``): connect over OAuth by the
+password flow and the browser flow (driven headless), the admin-consent flow, the refresh
+preflight, ``tenantlead connect --strategy oauth`` and ``tenantlead consent`` in text and
+``--json``; every DEBUG record of every logger; ``str``/``repr``/JSON of plans, results, errors,
+tokens and the identity clients; pickles; and failed items' tracebacks rendered with
+``traceback.TracebackException(capture_locals=True)``. Zero hits, asserted; the figures go to
+tests/reliability/README.md.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from tenantlead.orchestration import Fleet, connect
-from tenantlead.sandbox import Sandbox
-from tests.orchestration.test_connect_oauth import _app, _sync
+import pytest
+
+from tests.reliability._microsoft_secrets import oauth_connect_surfaces, world_secrets
+from tests.reliability.conftest import Figures, table
+from tests.reliability.test_secrets import Scan
 
 
-def test_oauth_connect_leaks_no_client_secret_or_password_in_logs_results_or_traceback_locals() -> None:
-    sb = Sandbox.demo(seed=7, oauth_plants=True)
-    sb.advance(minutes=10)
+@contextmanager
+def _every_logger_at_debug() -> Iterator[io.StringIO]:
+    """Every logger (those that exist and those created during the run) at DEBUG, into one buffer."""
     buf = io.StringIO()
     handler = logging.StreamHandler(buf)
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
-    old_level = root.level
+    levels = {name: logger.level for name, logger in logging.Logger.manager.loggerDict.items()
+              if isinstance(logger, logging.Logger)}  # fmt: skip
+    old_root = root.level
+    for name in levels:
+        logging.getLogger(name).setLevel(logging.DEBUG)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     try:
-        tc, sl, ms = _sync(sb)
-        csv = sb.credentials_csv()
-        plan = connect(Fleet.load(tc, sl), "oauth", microsoft=_app(sb), credentials=csv)
-        result = plan.apply(sl=sl, ms=ms)
+        yield buf
     finally:
         root.removeHandler(handler)
-        root.setLevel(old_level)
+        root.setLevel(old_root)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
 
-    failed = [i for i in result.items if i.error is not None]
-    assert len(result.failed) == 3  # the planted sign-in failures were exercised
-    assert failed
-    texts = [buf.getvalue(), repr(plan), str(plan), str(plan.to_dict()), str(result), repr(result)]
-    texts += [
-        "".join(traceback.TracebackException.from_exception(i.error, capture_locals=True).format())
-        for i in failed
-        if i.error is not None
-    ]
-    passwords = [line.split(",", 1)[1] for line in csv.splitlines()[1:] if "," in line]
-    secrets = [sb.authority.smartlead_app.secret, *passwords]
-    assert len(secrets) > 200
-    assert "save-oauth" in buf.getvalue()  # the log really holds the run's requests
-    assert [s[:3] for s in secrets if any(s in t for t in texts)] == []
+
+def test_no_microsoft_secret_in_oauth_connect_consent_preflight_or_cli(
+    figures: Figures,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    for name in ("TENANTCORE_API_KEY", "SMARTLEAD_API_KEY", "MICROSOFT_CLIENT_ID", "MICROSOFT_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    scan = Scan()
+    with _every_logger_at_debug() as log:
+        run = oauth_connect_surfaces(scan, capsys, monkeypatch, tmp_path)
+    scan.texts.append(("log (every logger, DEBUG)", log.getvalue()))
+    kinds: dict[str, set[str]] = {}
+    for sb in run.sandboxes:
+        for kind, values in world_secrets(sb).items():
+            kinds[kind] = kinds.get(kind, set()) | values
+    for values in kinds.values():
+        scan.secrets |= values
+
+    # What was exercised: every kind of secret was really produced, and really used.
+    assert {k: len(v) > 0 for k, v in kinds.items()} == dict.fromkeys(kinds, True)
+    assert len(kinds["PKCE verifiers"]) >= 2  # the library's and the CLI's browser sign-ins
+    assert "save-oauth" in log.getvalue()
+    assert "oauth2/v2.0/token" in log.getvalue()
+    assert log.getvalue().count("\nDEBUG tenantlead") > 200  # DEBUG logging really was on
+    assert scan.hits() == []
+
+    counts = [len(kinds[k]) for k in kinds]
+    figures.record(
+        "secrets_oauth",
+        "## Secrets scan: connect over OAuth, consent, preflight (DEBUG logging on)\n\n"
+        "Secrets collected from the simulated identity platform after the run; surfaces: connect by the "
+        "password and the browser flow, admin consent, preflight, `connect --strategy oauth` and `consent` "
+        "(text and `--json`), every logger's DEBUG records, str/repr/JSON, pickles, tracebacks with locals.\n\n"
+        + table(
+            ("library operations", "CLI runs", "texts scanned", *kinds, "secrets searched", "hits"),
+            [(run.operations, run.cli_runs, len(scan.texts), *counts, len(scan.secrets), 0)],
+        ),
+    )

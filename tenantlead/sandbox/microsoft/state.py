@@ -56,6 +56,8 @@ class AuthCode:
     scope: str
     expires_at: float
     redeemed: bool = False
+    #: The PKCE ``code_verifier`` a redemption presented (right or wrong), for secrets scans.
+    verifier: str = field(default="", repr=False)
 
 
 @dataclass

@@ -145,6 +145,7 @@ def _redeem(
     code = world.codes.get(form.get("code", ""))
     if code is None or code.client_id != app.client_id or code.tenant_id != tenant:
         raise SimError(400, "invalid_grant", 70000, "The provided authorization code is invalid.")
+    code.verifier = form.get("code_verifier", "")  # recorded for secrets scans, right or wrong
     if code.redeemed:
         raise SimError(
             400,
