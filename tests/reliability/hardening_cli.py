@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability.hardening import case
+from tests.reliability.hardening import _assert_clean, case
 
 __all__ = ["case"]
 
@@ -38,3 +38,75 @@ def split_password_before_a_trailing_column_is_refused() -> None:
         assert "quote" in message
         assert "ss9!word" not in message
         assert "Password9" not in message
+
+
+# ---------------------------------------------------------------------------------- 20
+
+
+@case(20, "attack", "keys read from a file and from stdin: a CLI run end to end with no key in its argv")
+def keys_never_need_to_be_in_argv() -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from tenantlead.cli import build_parser
+    from tenantlead.sandbox import Sandbox, SmartleadConfig
+
+    sb = Sandbox.demo(seed=15, tenants=1, smartlead=SmartleadConfig(rate_limits=()))
+    keys = (sb.tenantcore_api_key, sb.smartlead_api_key)
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_BASE_URL"))}
+    with tempfile.TemporaryDirectory() as tmp, sb.serve() as server:
+        key_file = Path(tmp) / "tenantcore.key"
+        key_file.write_text(sb.tenantcore_api_key + "\n")
+        key_file.chmod(0o600)
+        env["TENANTCORE_BASE_URL"] = server.tenantcore_base_url
+        env["SMARTLEAD_BASE_URL"] = server.smartlead_base_url
+        argv = [sys.executable, "-m", "tenantlead", "status", "--json"]
+        argv += ["--tenantcore-key-file", str(key_file), "--smartlead-key-file", "-"]
+        proc = subprocess.run(
+            argv, input=sb.smartlead_api_key + "\n", env=env, capture_output=True, text=True, timeout=120
+        )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["counts"]["tenants"] == 1  # the keys were used: the API answered
+    # What /proc/<pid>/cmdline and the environment showed: neither key.
+    _assert_clean("\0".join(proc.args) + repr(env) + proc.stdout + proc.stderr, set(keys), "argv")
+    help_text = " ".join(build_parser().format_help().split())
+    assert "flag values are visible to other local users" in help_text
+    assert "prefer $TENANTCORE_API_KEY or --tenantcore-key-file" in help_text
+
+
+@case(
+    20, "bad input", "an empty, missing or unreadable key file: exit 2 naming the option, never the content"
+)
+def bad_key_files_are_usage_errors() -> None:
+    import contextlib
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from tenantlead.cli import main
+
+    content = "Not-A-Key-But-Secret-Looking-9f8e7d"
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "empty").write_text("\n")
+        (Path(tmp) / "binary").write_bytes(content.encode() + b"\xff\xfe")
+        (Path(tmp) / "key").write_text(content)
+        for args, says in (
+            (["--smartlead-key-file", f"{tmp}/empty"], f"--smartlead-key-file {tmp}/empty is empty"),
+            (
+                ["--tenantcore-key-file", f"{tmp}/missing"],
+                f"--tenantcore-key-file {tmp}/missing: no such file",
+            ),
+            (["--smartlead-key-file", tmp], f"--smartlead-key-file {tmp} is a directory"),
+            (["--smartlead-key-file", f"{tmp}/binary"], "is not UTF-8 text"),
+            (["--smartlead-key", content, "--smartlead-key-file", f"{tmp}/key"], "not both"),
+        ):
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(["status", "--json", *args])
+            assert code == 2, (args, err.getvalue())
+            assert says in err.getvalue().splitlines()[0], err.getvalue()
+            assert content[4:] not in out.getvalue() + err.getvalue()
