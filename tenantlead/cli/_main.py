@@ -354,17 +354,20 @@ def _report_interrupt(exc: KeyboardInterrupt, words: Sequence[str], secrets: Seq
     for note in notes:
         # The library's note speaks Python: keep what was written, and the tenants left unenforced.
         done, _, rest = note.partition("; every completed write is real.")
-        print(redact_text(done, secrets), file=sys.stderr)
+        print(escape_controls(redact_text(done, secrets)), file=sys.stderr)
         unenforced += re.findall(r"not yet enforced on tenant\(s\) (.+?): ", rest)
     again = [w for w in words if w != "--enforce-all"]
     why = ""
     if unenforced and "align" in again:
-        print(f"limits stored but not yet enforced on tenant(s) {', '.join(unenforced)}", file=sys.stderr)
+        tenants = escape_controls(", ".join(unenforced))
+        print(f"limits stored but not yet enforced on tenant(s) {tenants}", file=sys.stderr)
         again += ["--enforce-all"]
         why = "; --enforce-all provisions the tenants whose limits were stored but not yet enforced"
     command = redact_text(" ".join(["tenantlead", *again]), secrets)
     print(
-        f"hint: every completed write stands; run `{command}` to finish (it plans only what is left{why})",
+        escape_controls(
+            f"hint: every completed write stands; run `{command}` to finish (it plans only what is left{why})"
+        ),
         file=sys.stderr,
     )
 
@@ -388,8 +391,9 @@ def _report(message: str, hint: str | None, exc: BaseException, debug: bool, sec
     if hint:
         print(f"hint: {escape_controls(redact_text(hint, secrets))}", file=sys.stderr)
     if debug:
+        # The traceback ends in the error's text, which may quote a server (ANSI escapes).
         text = "".join(traceback.format_exception(exc))
-        print(redact_text(text, secrets), file=sys.stderr, end="")
+        print(escape_controls(redact_text(text, secrets)), file=sys.stderr, end="")
 
 
 class _RedactSecrets(logging.Filter):
@@ -400,7 +404,8 @@ class _RedactSecrets(logging.Filter):
         self._secrets = secrets  # the caller's list: keys read from files later are masked too
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact_text(record.getMessage(), self._secrets)
+        # Also for the terminal: a logged server string cannot move the cursor or recolour it.
+        record.msg = escape_controls(redact_text(record.getMessage(), self._secrets))
         record.args = None
         return True
 

@@ -154,3 +154,44 @@ def csv_exports_carry_no_live_formula() -> None:
     ids = [row[header.index("account_id")] for row in body if row[header.index("account_id")]]
     assert ids
     assert all(i.isdigit() for i in ids)
+
+
+@case(19, "attack", "with --debug, a server's error text with ANSI/OSC escapes reaches the traceback escaped")
+def debug_output_escapes_server_text() -> None:
+    import contextlib
+    import io
+
+    import httpx
+
+    from tenantlead.cli import _session, main
+    from tenantlead.sandbox import Sandbox
+
+    sb = Sandbox.demo(seed=17, tenants=1)
+    real = sb.transport
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "smartlead" in request.url.host:  # clear the screen, retitle the window, flip the text
+            return httpx.Response(400, json={"message": "nope\x1b[2J\x1b]0;pwned\x07 \u202eevil"})
+        return real.handle_request(request)
+
+    def clients(_: Sandbox) -> tuple[TenantCore, Smartlead]:
+        http = httpx.Client(transport=httpx.MockTransport(handler))
+        return (
+            TenantCore(sb.tenantcore_api_key, http_client=http, max_retries=0),
+            Smartlead(sb.smartlead_api_key, http_client=http, max_retries=0, rate_limit=None),
+        )
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_session, "sandbox_clients", clients)
+        patch.setattr(_session, "_demo_sandbox", lambda seed, tenants: sb)
+        for argv in (["status", "--sandbox", "--debug"], ["doctor", "--sandbox", "--debug", "--json"]):
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(argv)
+            text = out.getvalue() + err.getvalue()
+            assert code == 4, text[-500:]
+            assert "Traceback" in text  # the --debug traceback was printed, and the request log
+            assert "debug: " in text
+            assert "nope\\x1b[2J\\x1b]0;pwned\\x07" in text  # shown, as escapes
+            for raw in ("\x1b", "\x07", "\u202e"):
+                assert raw not in text, (argv, raw)
