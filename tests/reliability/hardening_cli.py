@@ -68,13 +68,18 @@ def keys_never_need_to_be_in_argv() -> None:
         env["SMARTLEAD_BASE_URL"] = server.smartlead_base_url
         argv = [sys.executable, "-m", "tenantlead", "status", "--json"]
         argv += ["--tenantcore-key-file", str(key_file), "--smartlead-key-file", "-"]
-        proc = subprocess.run(
-            argv, input=sb.smartlead_api_key + "\n", env=env, capture_output=True, text=True, timeout=120
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
         )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert json.loads(proc.stdout)["counts"]["tenants"] == 1  # the keys were used: the API answered
-    # What /proc/<pid>/cmdline and the environment showed: neither key.
-    _assert_clean("\0".join(proc.args) + repr(env) + proc.stdout + proc.stderr, set(keys), "argv")
+        # What any local user reads while the command runs (it waits for stdin): the real argv.
+        cmdline = Path(f"/proc/{proc.pid}/cmdline")
+        seen = cmdline.read_bytes().decode() if cmdline.exists() else "\0".join(argv)
+        stdout, stderr = proc.communicate(sb.smartlead_api_key + "\n", timeout=120)
+    assert proc.returncode == 0, stderr[-2000:]
+    assert json.loads(stdout)["counts"]["tenants"] == 1  # the keys were used: the API answered
+    assert "--smartlead-key-file\0-" in seen
+    # Neither key in the process's arguments, its environment or its output.
+    _assert_clean(seen + repr(env) + stdout + stderr, set(keys), "argv")
     help_text = " ".join(build_parser().format_help().split())
     assert "flag values are visible to other local users" in help_text
     assert "prefer $TENANTCORE_API_KEY or --tenantcore-key-file" in help_text
