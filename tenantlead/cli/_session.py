@@ -41,7 +41,7 @@ FLAG_WARNING = "flag values are visible to other local users (ps, /proc/PID/cmdl
 _MAX_SECRET_FILE = 64 * 1024
 
 #: The options that read a key or a secret from a file (``-``: stdin), with what they hold.
-KEY_FILE_OPTIONS = (
+_KEY_FILE_OPTIONS = (
     ("tenantcore", "--tenantcore-key-file", "TenantCore API key"),
     ("smartlead", "--smartlead-key-file", "Smartlead API key"),
 )
@@ -218,7 +218,7 @@ def _demo_sandbox(seed: int, tenants: int) -> Sandbox:
 
 
 def read_secret_file(path: str, option: str, what: str) -> str:
-    """The secret held in ``path`` without its line end; ``-`` reads one line of stdin.
+    """The secret held in ``path`` without its trailing line ends; ``-`` reads one line of stdin.
 
     Typed at a terminal, ``-`` prompts without echo. A missing, unreadable, oversized or empty
     file, or one that is not UTF-8 text, is a [`CliError`][tenantlead.cli._session.CliError]
@@ -228,7 +228,10 @@ def read_secret_file(path: str, option: str, what: str) -> str:
     if path == "-":
         if sys.stdin is None:
             raise CliError(f"{option} -: there is no stdin to read the {what} from", hint=hint)
-        text = getpass.getpass(f"{what}: ") if sys.stdin.isatty() else sys.stdin.readline()
+        try:
+            text = getpass.getpass(f"{what}: ") if sys.stdin.isatty() else sys.stdin.readline()
+        except EOFError:  # Ctrl-D at the prompt
+            text = ""
         where = f"{option} - (stdin)"
     else:
         where = f"{option} {path}"
@@ -275,7 +278,7 @@ def read_key_files(args: argparse.Namespace) -> list[str]:
     if getattr(args, "sandbox", False):
         return []
     read: list[str] = []
-    for service, option, what in KEY_FILE_OPTIONS:
+    for service, option, what in _KEY_FILE_OPTIONS:
         path = getattr(args, f"{service}_key_file", None)
         if path is None:
             continue

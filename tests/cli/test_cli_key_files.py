@@ -189,3 +189,41 @@ def test_the_client_secret_file_gets_the_same_errors(sb: Sandbox, run: Run, tmp_
     assert code == 2
     assert f"--client-secret-file {tmp_path} is a directory" in err
     assert "MICROSOFT_CLIENT_SECRET" in err  # the hint says where else the secret can come from
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_at_a_terminal_the_key_is_asked_for_without_echo(
+    served: Sandbox, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prompts: list[str] = []
+
+    def ask(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return served.smartlead_api_key
+
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+    monkeypatch.setattr("getpass.getpass", ask)
+    monkeypatch.setenv("TENANTCORE_API_KEY", served.tenantcore_api_key)
+
+    code, out, err = run("status", "--json", "--smartlead-key-file", "-")
+
+    assert code == 0, err
+    assert prompts == ["Smartlead API key: "]
+    assert served.smartlead_api_key not in out + err
+
+
+def test_ctrl_d_at_the_prompt_is_an_empty_key(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    def eof(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+    monkeypatch.setattr("getpass.getpass", eof)
+
+    code, _, err = run("status", "--tenantcore-key-file", "-")
+
+    assert code == 2
+    assert "--tenantcore-key-file - (stdin) is empty" in err
