@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from tenantlead._core.redact import escape_controls, install_log_redaction, redact_text
 from tenantlead._version import __version__
 from tenantlead.cli import _exit
-from tenantlead.cli._session import CliError, Session
+from tenantlead.cli._session import FLAG_WARNING, CliError, Session, read_key_files
 from tenantlead.errors import APIError, ConfigurationError, TenantleadError
 from tenantlead.orchestration.guard import DrasticPlanError
 
@@ -37,7 +37,9 @@ sending fails. Real APIs by default (keys from TENANTCORE_API_KEY / SMARTLEAD_AP
 _EPILOG = """\
 exit codes: 0 ok; 1 findings (at or above --fail-on); 2 usage or configuration error;
 3 a write failed or drifted; 4 an API unreachable or refusing the keys; 130 interrupted.
-Commands that write (align, connect, check, migrate) only print their plan unless you add --apply."""
+Commands that write (align, connect, check, migrate) only print their plan unless you add --apply.
+keys: flag values are visible to other local users (ps, /proc/PID/cmdline); prefer the environment
+variables or --tenantcore-key-file / --smartlead-key-file FILE (- reads stdin)."""
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -66,15 +68,22 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
         default=d(False),
         help="show the request log and tracebacks (redacted)",
     )
-    group.add_argument(
-        "--tenantcore-key",
-        metavar="KEY",
-        default=d(None),
-        help="TenantCore key (default $TENANTCORE_API_KEY)",
-    )
-    group.add_argument(
-        "--smartlead-key", metavar="KEY", default=d(None), help="Smartlead key (default $SMARTLEAD_API_KEY)"
-    )
+    for service, name, env_var in (
+        ("tenantcore", "TenantCore", "TENANTCORE_API_KEY"),
+        ("smartlead", "Smartlead", "SMARTLEAD_API_KEY"),
+    ):
+        group.add_argument(
+            f"--{service}-key",
+            metavar="KEY",
+            default=d(None),
+            help=f"{name} key (default ${env_var}); {FLAG_WARNING}: prefer ${env_var} or --{service}-key-file",
+        )
+        group.add_argument(
+            f"--{service}-key-file",
+            metavar="FILE",
+            default=d(None),
+            help=f"read the {name} key from FILE, - for stdin (its line end is dropped)",
+        )
     group.add_argument(
         "--tenant",
         action="append",
@@ -222,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     fail = _Failure(bool(getattr(args, "json", False)), debug, secrets)
     try:
+        if args.command not in ("demo", "sandbox"):
+            secrets += [k for k in read_key_files(args) if len(k) >= _MIN_SECRET_LENGTH]
         return _run(args)
     except CliError as exc:
         return fail(exc.message, exc.hint, exc, exc.exit_code)
@@ -343,17 +354,20 @@ def _report_interrupt(exc: KeyboardInterrupt, words: Sequence[str], secrets: Seq
     for note in notes:
         # The library's note speaks Python: keep what was written, and the tenants left unenforced.
         done, _, rest = note.partition("; every completed write is real.")
-        print(redact_text(done, secrets), file=sys.stderr)
+        print(escape_controls(redact_text(done, secrets)), file=sys.stderr)
         unenforced += re.findall(r"not yet enforced on tenant\(s\) (.+?): ", rest)
     again = [w for w in words if w != "--enforce-all"]
     why = ""
     if unenforced and "align" in again:
-        print(f"limits stored but not yet enforced on tenant(s) {', '.join(unenforced)}", file=sys.stderr)
+        tenants = escape_controls(", ".join(unenforced))
+        print(f"limits stored but not yet enforced on tenant(s) {tenants}", file=sys.stderr)
         again += ["--enforce-all"]
         why = "; --enforce-all provisions the tenants whose limits were stored but not yet enforced"
     command = redact_text(" ".join(["tenantlead", *again]), secrets)
     print(
-        f"hint: every completed write stands; run `{command}` to finish (it plans only what is left{why})",
+        escape_controls(
+            f"hint: every completed write stands; run `{command}` to finish (it plans only what is left{why})"
+        ),
         file=sys.stderr,
     )
 
@@ -377,8 +391,9 @@ def _report(message: str, hint: str | None, exc: BaseException, debug: bool, sec
     if hint:
         print(f"hint: {escape_controls(redact_text(hint, secrets))}", file=sys.stderr)
     if debug:
+        # The traceback ends in the error's text, which may quote a server (ANSI escapes).
         text = "".join(traceback.format_exception(exc))
-        print(redact_text(text, secrets), file=sys.stderr, end="")
+        print(escape_controls(redact_text(text, secrets)), file=sys.stderr, end="")
 
 
 class _RedactSecrets(logging.Filter):
@@ -386,10 +401,11 @@ class _RedactSecrets(logging.Filter):
 
     def __init__(self, secrets: Sequence[str]) -> None:
         super().__init__()
-        self._secrets = list(secrets)
+        self._secrets = secrets  # the caller's list: keys read from files later are masked too
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact_text(record.getMessage(), self._secrets)
+        # Also for the terminal: a logged server string cannot move the cursor or recolour it.
+        record.msg = escape_controls(redact_text(record.getMessage(), self._secrets))
         record.args = None
         return True
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import webbrowser
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tenantlead.cli._session import CliError, Session
+from tenantlead.cli._session import CliError, Session, read_secret_file
 
 if TYPE_CHECKING:
     from tenantlead.microsoft import MicrosoftApp, MicrosoftIdentity
@@ -45,17 +43,10 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _read_secret(path: str) -> str:
-    if path == "-":
-        text = sys.stdin.readline()
-    else:
-        file = Path(path)
-        if not file.is_file():
-            raise CliError(f"--client-secret-file {path}: no such file", hint=_SECRET_HINT)
-        text = file.read_text(encoding="utf-8")
-    value = text.strip()
-    if not value:
-        raise CliError(f"--client-secret-file {path} is empty", hint=_SECRET_HINT)
-    return value
+    try:
+        return read_secret_file(path, "--client-secret-file", "client secret").strip()
+    except CliError as exc:
+        raise CliError(exc.message, hint=_SECRET_HINT) from None
 
 
 def app_for(session: Session, args: argparse.Namespace) -> MicrosoftApp:

@@ -1,19 +1,24 @@
 """What every command needs: the two clients (real or sandboxed), the output mode and progress.
 
-Against the real APIs the keys come from ``--tenantcore-key`` / ``--smartlead-key`` or the
-environment; with ``--sandbox`` an in-process [`Sandbox`][tenantlead.sandbox.Sandbox] answers both
-APIs on a virtual clock, so rate limits and waits cost no wall time and nothing leaves the
+Against the real APIs the keys come from the environment (``TENANTCORE_API_KEY`` /
+``SMARTLEAD_API_KEY``), from a file or stdin (``--tenantcore-key-file`` /
+``--smartlead-key-file``, read by [`read_key_files`][tenantlead.cli._session.read_key_files]), or
+from ``--tenantcore-key`` / ``--smartlead-key``, whose values any local user can read in the
+process list; with ``--sandbox`` an in-process [`Sandbox`][tenantlead.sandbox.Sandbox] answers
+both APIs on a virtual clock, so rate limits and waits cost no wall time and nothing leaves the
 process.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tenantlead._core.redact import escape_controls
@@ -27,7 +32,27 @@ if TYPE_CHECKING:
     from tenantlead.smartlead import Smartlead
     from tenantlead.tenantcore import TenantCore
 
-__all__ = ["TENANTS_HINT", "CliError", "Session"]
+__all__ = ["FLAG_WARNING", "TENANTS_HINT", "CliError", "Session", "read_key_files", "read_secret_file"]
+
+#: Why a secret belongs in the environment or a file rather than in a flag (said in ``--help``).
+FLAG_WARNING = "flag values are visible to other local users (ps, /proc/PID/cmdline)"
+
+#: A secret file holds one key or secret: anything longer is the wrong file.
+_MAX_SECRET_FILE = 64 * 1024
+
+#: The options that read a key or a secret from a file (``-``: stdin), with what they hold.
+_KEY_FILE_OPTIONS = (
+    ("tenantcore", "--tenantcore-key-file", "TenantCore API key"),
+    ("smartlead", "--smartlead-key-file", "Smartlead API key"),
+)
+
+#: Options that read stdin when given ``-``: at most one of them can.
+_STDIN_OPTIONS = (
+    ("tenantcore_key_file", "--tenantcore-key-file"),
+    ("smartlead_key_file", "--smartlead-key-file"),
+    ("client_secret_file", "--client-secret-file"),
+    ("credentials", "--credentials"),
+)
 
 #: The hint for an out-of-range ``--tenants``.
 TENANTS_HINT = "the demo fleet has 1 to 100 tenants; the default is 6"
@@ -76,8 +101,20 @@ class Session:
         from tenantlead.smartlead import Smartlead
         from tenantlead.tenantcore import TenantCore
 
-        tc_key, tc_source = _key(args.tenantcore_key, "TENANTCORE_API_KEY", "TenantCore", "--tenantcore-key")
-        sl_key, sl_source = _key(args.smartlead_key, "SMARTLEAD_API_KEY", "Smartlead", "--smartlead-key")
+        tc_key, tc_source = _key(
+            args.tenantcore_key,
+            "TENANTCORE_API_KEY",
+            "TenantCore",
+            "--tenantcore-key",
+            getattr(args, "tenantcore_key_source", None),
+        )
+        sl_key, sl_source = _key(
+            args.smartlead_key,
+            "SMARTLEAD_API_KEY",
+            "Smartlead",
+            "--smartlead-key",
+            getattr(args, "smartlead_key_source", None),
+        )
         with _naming_key_source(tc_source, "TenantCore"):
             tc = TenantCore(api_key=tc_key)
         try:
@@ -180,12 +217,91 @@ def _demo_sandbox(seed: int, tenants: int) -> Sandbox:
     return Sandbox.demo(seed=seed, tenants=tenants, oauth_plants=True)
 
 
-def _key(explicit: str | None, env_var: str, service: str, flag: str) -> tuple[str, str]:
-    """The key and where it came from (the flag or the environment variable)."""
-    key, source = (explicit, flag) if explicit is not None else (os.environ.get(env_var), env_var)
+def read_secret_file(path: str, option: str, what: str) -> str:
+    """The secret held in ``path`` without its trailing line ends; ``-`` reads one line of stdin.
+
+    Typed at a terminal, ``-`` prompts without echo. A missing, unreadable, oversized or empty
+    file, or one that is not UTF-8 text, is a [`CliError`][tenantlead.cli._session.CliError]
+    (exit 2) naming ``option`` and the path; no message ever shows the file's content.
+    """
+    hint = f"put the {what} alone in a file only you can read (chmod 600), or pass - to read it from stdin"
+    if path == "-":
+        if sys.stdin is None:
+            raise CliError(f"{option} -: there is no stdin to read the {what} from", hint=hint)
+        try:
+            text = getpass.getpass(f"{what}: ") if sys.stdin.isatty() else sys.stdin.readline()
+        except EOFError:  # Ctrl-D at the prompt
+            text = ""
+        where = f"{option} - (stdin)"
+    else:
+        where = f"{option} {path}"
+        file = Path(path)
+        try:
+            with file.open("rb") as handle:
+                data = handle.read(_MAX_SECRET_FILE + 1)
+        except FileNotFoundError:
+            raise CliError(f"{where}: no such file", hint=hint) from None
+        except IsADirectoryError:
+            raise CliError(f"{where} is a directory, not a file holding the {what}", hint=hint) from None
+        except OSError as exc:
+            raise CliError(
+                f"{where} cannot be read ({exc.strerror or type(exc).__name__})", hint=hint
+            ) from None
+        if len(data) > _MAX_SECRET_FILE:
+            raise CliError(f"{where} is larger than 64 KiB: it should hold the {what} alone", hint=hint)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise CliError(f"{where} is not UTF-8 text", hint=hint) from None
+    value = text.rstrip("\r\n")
+    if not value.strip():
+        raise CliError(f"{where} is empty: it should hold the {what}", hint=hint)
+    return value
+
+
+def read_key_files(args: argparse.Namespace) -> list[str]:
+    """Read ``--tenantcore-key-file`` / ``--smartlead-key-file`` into ``args``; return the keys read.
+
+    The key replaces ``args.tenantcore_key`` (``smartlead_key``) and the option becomes its
+    source in messages. Giving a key both as a flag and as a file, or ``-`` to more than one
+    option that reads stdin, is a usage error (exit 2). Not read with ``--sandbox``, whose keys
+    are the simulator's.
+    """
+    given = [(opt, getattr(args, attr, None)) for attr, opt in _STDIN_OPTIONS]
+    readers = [opt for opt, value in given if value == "-"]
+    if len(readers) > 1:
+        raise CliError(
+            f"{' and '.join(readers)} both read stdin: only one option can",
+            hint="give the others a file path, or use the environment variables TENANTCORE_API_KEY / "
+            "SMARTLEAD_API_KEY / MICROSOFT_CLIENT_SECRET",
+        )
+    if getattr(args, "sandbox", False):
+        return []
+    read: list[str] = []
+    for service, option, what in _KEY_FILE_OPTIONS:
+        path = getattr(args, f"{service}_key_file", None)
+        if path is None:
+            continue
+        flag = option.removesuffix("-file")
+        if getattr(args, f"{service}_key", None) is not None:
+            raise CliError(
+                f"give {flag} or {option}, not both", hint=f"{option} is the safer: {FLAG_WARNING}"
+            )
+        key = read_secret_file(path, option, what)
+        setattr(args, f"{service}_key", key)
+        setattr(args, f"{service}_key_source", f"{option} {path}")
+        read.append(key)
+    return read
+
+
+def _key(
+    explicit: str | None, env_var: str, service: str, flag: str, source: str | None = None
+) -> tuple[str, str]:
+    """The key and where it came from (the flag, the key file, or the environment variable)."""
+    key, source = (explicit, source or flag) if explicit is not None else (os.environ.get(env_var), env_var)
     if key is None or not key.strip():
         raise CliError(
-            f"{service} API key missing: set the {env_var} environment variable (or pass {flag})",
+            f"{service} API key missing: set the {env_var} environment variable (or pass {flag}-file FILE)",
             hint="no keys yet? try the simulator: tenantlead --sandbox status (or tenantlead demo)",
         )
     return key, source

@@ -1,4 +1,4 @@
-"""One way to show tabular results: text, JSON-ready dicts, records and DataFrames, HTML for Jupyter.
+"""One way to show tabular results: text, JSON-ready dicts, records and DataFrames, CSV, HTML for Jupyter.
 
 Fleets, plans, apply results and troubleshooting reports all subclass ``Tabular``; they only say what their records, their per-tenant summary and their columns are. Every view
 puts the per-tenant summary first and problems first, shows how many rows there are, and says
@@ -8,11 +8,15 @@ how to see them all (``obj.show(rows=None)``, ``obj.to_pandas()``).
 from __future__ import annotations
 
 import base64
+import csv
 import html
+import io
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -20,7 +24,17 @@ import attrs
 from tenantlead._core.convert import format_datetime
 from tenantlead._core.redact import escape_controls
 
-__all__ = ["Tabular", "View", "jsonable", "problem_level", "records_frame", "text_table"]
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "Tabular",
+    "View",
+    "csv_cell",
+    "csv_text",
+    "jsonable",
+    "problem_level",
+    "records_frame",
+    "text_table",
+]
 
 _MAX_CELL = 60
 
@@ -116,6 +130,66 @@ def problems_first(
     return sorted(records, key=key)
 
 
+# ----------------------------------------------------------------------------- CSV
+
+#: First characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a
+#: formula, after OWASP's "CSV Injection": ``=``, ``+``, ``-``, ``@``, tab and carriage return.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """``value`` as one cell of a CSV meant for a spreadsheet, never a live formula.
+
+    Numbers are written as numbers (``-5`` stays ``-5``: a number is not text a server chose),
+    booleans as ``true`` / ``false``, times as ISO 8601, nothing as an empty cell, lists joined
+    with ``", "``. Text starting with one of ``FORMULA_TRIGGERS``
+    (a server-supplied tenant name ``=HYPERLINK(...)``, an error text ``-2+3+cmd|...``) is
+    prefixed with ``'``, as OWASP advises, so the spreadsheet shows it as text; the ``'`` stays
+    visible there. Every CSV the SDK writes goes through here, except a credentials export: a
+    password must reach Smartlead or TenantCore exactly as it is, so none is ever written by
+    [`Tabular.to_csv`][tenantlead.orchestration._render.Tabular.to_csv].
+    """
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        return csv_cell(value.value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, datetime):
+        text = format_datetime(value)
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, Mapping):
+        text = json.dumps(jsonable(value), sort_keys=True)
+    elif isinstance(value, list | tuple | set | frozenset):
+        text = ", ".join(str(jsonable(v)) for v in value)
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def csv_text(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """``records`` as CSV text (RFC 4180: comma, quoted as needed, CRLF), one column per name.
+
+    The header is ``columns``; every cell goes through ``csv_cell``.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([csv_cell(c) for c in columns])
+    writer.writerows([csv_cell(record.get(c)) for c in columns] for record in records)
+    return buffer.getvalue()
+
+
+def _record_keys(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> list[str]:
+    """Every key of ``records`` in first-seen order (``columns`` when there are none)."""
+    keys: list[str] = list(records[0]) if records else list(columns)
+    for record in records[1:]:
+        keys += [k for k in record if k not in keys]
+    return keys
+
+
 # ----------------------------------------------------------------------------- pandas
 
 
@@ -138,9 +212,7 @@ def records_frame(
     ``int_columns`` are integer even when every value is missing.
     """
     pd = _import_pandas()
-    keys: list[str] = list(records[0]) if records else list(columns)
-    for record in records[1:]:
-        keys += [k for k in record if k not in keys]
+    keys = _record_keys(records, columns)
     data: dict[str, Any] = {}
     for key in keys:
         values = [r.get(key) for r in records]
@@ -313,6 +385,23 @@ class Tabular:
         nullable ``Int64``, flags ``boolean``, times ``datetime64[ns, UTC]``.
         """
         return records_frame(self.to_records(), columns=self.columns, int_columns=self.int_columns)
+
+    def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The records as CSV text for a spreadsheet; also written to ``path`` when given.
+
+        One column per record key (the attribute names, as in `to_pandas`), comma separated,
+        quoted as needed. Numbers stay numbers; text a spreadsheet would run as a formula (a
+        tenant name or error text a server sent, starting with ``=``, ``+``, ``-``, ``@``, tab
+        or CR) is prefixed with ``'`` (one function, ``csv_cell``, writes every CSV cell).
+        The file is UTF-8 with a byte-order mark, which Excel needs to read accents and IDN
+        domains right. `to_records` and `to_pandas` keep the values as they are: a
+        ``DataFrame.to_csv()`` of them writes such text as live formulas.
+        """
+        records = self.to_records()
+        text = csv_text(records, _record_keys(records, self.columns))
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8-sig", newline="")
+        return text
 
     def to_dataframe(self) -> Any:
         """Same as ``to_pandas()`` (kept for 0.1 code)."""

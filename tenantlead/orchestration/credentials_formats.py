@@ -15,7 +15,14 @@ hand-written ``email:password`` lines. This module turns the bytes or text into
   (``Password``, ``Pass``, ``login_password`` ...), in any case and order; extra columns ignored;
 - **no header**: lines of ``email:password``, ``email,password``, ``email;password`` or
   ``email<TAB>password`` (the address comes first; after a colon the rest of the line is the
-  password, whatever it holds; with the other separators a password holding one must be quoted).
+  password, whatever it holds; with the other separators a password holding one must be quoted);
+- **a row wider than its header** (or than ``email,password``), or with a value in a column the
+  header leaves unnamed, is refused naming the row and the column count: an unquoted delimiter
+  split a password there. Nothing is cut and nothing is reconstructed, since which field the
+  surplus belongs to cannot be told (a password may end in the delimiter). Spreadsheets quote such
+  passwords and pad the header to every row's width, so this only comes from hand edits. One
+  split stays invisible: a row exactly as wide as a header whose password column is followed by
+  a named one (the password's second piece reads as that column's value).
 
 A refusal is a [CredentialsError][tenantlead.orchestration.CredentialsError] naming the row and
 the column and saying what to change. It never quotes a cell: a misplaced column may hold
@@ -325,6 +332,9 @@ def _parse_with_header(
     delimiter, names, ei, pi = found
     email_column = f"column {_column_letter(ei)} ({names[ei].strip().lstrip(chr(0xFEFF))!r})"
     password_column = f"column {_column_letter(pi)} ({names[pi].strip()!r})"
+    # Spreadsheets pad the header with unnamed columns as wide as the widest row: those may be
+    # empty in every row, but a value there has no column to belong to.
+    named = max(i for i, name in enumerate(names) if name.strip().lstrip(chr(0xFEFF))) + 1
     reader = _Reader(origin)
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header_seen = False
@@ -336,14 +346,7 @@ def _parse_with_header(
         if not header_seen:
             header_seen = True
             continue
-        if len(fields) > len(names) and any(f.strip() for f in fields[len(names) :]):
-            # An unquoted delimiter inside a password splits it: loading the first piece would fail
-            # later as a wrong password, so stop here and say how to fix the file.
-            raise CredentialsError(
-                f"{origin} row {number} has {len(fields)} fields but the header has {len(names)}: a password "
-                f'containing a {_DELIMITER_NAMES[delimiter]} must be quoted ("pa{delimiter}ss"); save the file '
-                f"again from the spreadsheet ({SAVE_AS_CSV}) rather than editing it by hand"
-            )
+        _check_width(origin, number, fields, names, named, delimiter)
         if len(fields) <= max(ei, pi):
             short = email_column if len(fields) <= ei else password_column
             raise CredentialsError(
@@ -352,6 +355,40 @@ def _parse_with_header(
             )
         reader.add(number, fields[ei], fields[pi], email_column, password_column)
     return reader.result([*notes, *_shape_note(origin, delimiter, names, ei, pi)])
+
+
+def _quote_hint(delimiter: str) -> str:
+    name = _DELIMITER_NAMES[delimiter]
+    return (
+        f'a password containing a {name} must be quoted ("pa{delimiter}ss"); save the file again from the '
+        f"spreadsheet ({SAVE_AS_CSV}) rather than editing it by hand"
+    )
+
+
+def _check_width(
+    origin: str, number: int, fields: Sequence[str], names: Sequence[str], named: int, delimiter: str
+) -> None:
+    """Refuse a row wider than its header: an unquoted delimiter inside a password split it.
+
+    Loading the first piece would fail later as a wrong password (and count as a failed sign-in
+    against the mailbox), so the row is refused, never cut. Which field the surplus belongs to
+    cannot be told (a password may end in the delimiter, or a column may have lost its name), so
+    nothing is reconstructed either. Spreadsheets write every row as wide as the header, so a
+    wider row, even with empty surplus fields, only comes from a hand edit.
+    """
+    if len(fields) > len(names):
+        raise CredentialsError(
+            f"{origin} row {number} has {len(fields)} fields but the header has {len(names)}: "
+            + _quote_hint(delimiter)
+        )
+    stray = next((i for i in range(named, len(fields)) if fields[i].strip()), None)
+    if stray is not None:
+        raise CredentialsError(
+            f"{origin} row {number} has a value in column {_column_letter(stray)}, which the header leaves "
+            f"unnamed (it names {named} of its {len(names)} columns): "
+            + _quote_hint(delimiter)
+            + "; if the column is meant, give it a name in the header"
+        )
 
 
 def _shape_note(origin: str, delimiter: str, names: Sequence[str], ei: int, pi: int) -> list[str]:
@@ -376,9 +413,10 @@ def _parse_without_header(
             email, sep, password = line.partition(":")
         else:
             fields = _split(line, separator)
-            if len(fields) > 2 and any(f.strip() for f in fields[2:]):
-                # A separator inside the password, or more columns than email and password: which
-                # one cannot be told, so refuse rather than guess a password.
+            if len(fields) > 2:
+                # A separator inside the password (even a trailing one: the password may end in
+                # it), or more columns than email and password: which one cannot be told, so
+                # refuse rather than guess a password.
                 name = _DELIMITER_NAMES[separator]
                 raise CredentialsError(
                     f"{origin} row {number} has {len(fields)} {name}-separated fields, not 2: if the password "

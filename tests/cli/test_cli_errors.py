@@ -123,3 +123,20 @@ def test_a_bad_base_url_is_not_blamed_on_the_key(run: Run, monkeypatch: pytest.M
     first, hint = err.splitlines()[:2]
     assert "TENANTCORE_BASE_URL" in first
     assert "key" not in hint
+
+
+def test_interruption_notes_reach_the_terminal_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    from tenantlead.cli._main import _report_interrupt
+
+    exc = KeyboardInterrupt()
+    exc.add_note(
+        "tenantlead: interrupted after 3 items (2 written, 0 failed) for Acme\x1b[2J; every completed "
+        "write is real. Limits stored but not yet enforced on tenant(s) Evil\x1b]0;x\x07Corp: run align"
+    )
+    _report_interrupt(exc, ["align", "--apply", "--tenant", "Acme\x1b[2J"], [])
+
+    err = capsys.readouterr().err
+    assert "Acme\\x1b[2J" in err
+    assert "Evil\\x1b]0;x\\x07Corp" in err
+    assert "\x1b" not in err
+    assert "\x07" not in err

@@ -174,6 +174,10 @@ EXPORTS: dict[str, tuple[bytes, dict[str, str]]] = {
         table(["User", "Password"], mailbox_rows(PASSWORDS, two), delimiter="\t").encode(),
         PASSWORDS,
     ),
+    "Excel with a padded header: an unnamed column, empty in every row": (
+        table(["Email", "Password", ""], mailbox_rows(PASSWORDS, lambda e, p: (e, p, ""))).encode(),
+        PASSWORDS,
+    ),
     "Login,Pass with the password column first": (
         table(["Pass", "Login"], mailbox_rows(PASSWORDS, lambda e, p: (p, e))).encode(),
         PASSWORDS,
@@ -302,6 +306,31 @@ REFUSED: list[tuple[str, bytes | str, str, Sequence[str]]] = [
         "Email;Password\r\nana@acme-mail.com;pa;ss;word\r\n",
         r"row 2 has 4 fields but the header has 2: a password containing a semicolon must be quoted",
         ("pa;ss;word", "ss;word"),
+    ),
+    (
+        "an unquoted comma in a password, the header padded with an unnamed column",
+        "email,password,\r\nana@acme-mail.com,Pa,ss9!word\r\n",
+        r"row 2 has a value in column C, which the header leaves unnamed \(it names 2 of its 3 columns\): a "
+        r"password containing a comma must be quoted",
+        ("Pa,ss9!word", "ss9!word"),
+    ),
+    (
+        "an unquoted comma in a password before an empty trailing column",
+        "email,password,notes\nana@acme-mail.com,Pa,ss9!word,\n",
+        r"row 2 has 4 fields but the header has 3: a password containing a comma must be quoted",
+        ("Pa,ss9!word", "ss9!word"),
+    ),
+    (
+        "a password ending in an unquoted comma",
+        "email,password\nana@acme-mail.com,Password9,\n",
+        r"row 2 has 3 fields but the header has 2: a password containing a comma must be quoted",
+        ("Password9",),
+    ),
+    (
+        "a headerless line ending in an unquoted comma",
+        "ana@acme-mail.com,Password9,\n",
+        r"row 1 has 3 comma-separated fields, not 2: if the password contains a comma, quote it",
+        ("Password9",),
     ),
     (
         "the same address twice with different passwords",

