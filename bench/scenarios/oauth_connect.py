@@ -7,8 +7,8 @@ the clients' defaults. Per mailbox the SDK sends, through ``tenantlead.microsoft
 
 1. the password grant (confidential ROPC) to ``/{tenant}/oauth2/v2.0/token``;
 2. the refresh preflight (the new refresh token redeemed once with the app's secret);
-3. ``POST /email-accounts/save-oauth`` to Smartlead, then the account read back by id (its
-   connection state); at the end one walk of the account list reads everything back.
+3. ``POST /email-accounts/save-oauth`` to Smartlead (one request); at the end one walk of the
+   account list reads every account back, its connection state included.
 
 Every API sits behind the seeded latency of ``bench._virtual.LatencyModel`` (Microsoft's token
 endpoint included) on a ``bench._virtual.VirtualLoop``; the sandbox enforces Smartlead's
