@@ -128,7 +128,7 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
         kwargs["clients"] = args.client
     if args.tag:
         kwargs["tags"] = list(dict.fromkeys(args.tag))
-    fleet = session.load_fleet()
+    fleet = session.load_fleet(with_tags=bool(args.tag))
     plan = connect(fleet, strategy, policy=policy, **kwargs)  # type: ignore[arg-type]
     if not args.apply:
         if session.as_json:

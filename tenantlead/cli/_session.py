@@ -145,11 +145,12 @@ class Session:
 
     # ------------------------------------------------------------------ work
 
-    def load_fleet(self, *, with_warmup_details: bool = False) -> Fleet:
+    def load_fleet(self, *, with_warmup_details: bool = False, with_tags: bool = False) -> Fleet:
         """Read both APIs into a [`Fleet`][tenantlead.orchestration.Fleet], honouring ``--tenant``.
 
         ``with_warmup_details`` also reads each warmed-up account's warmup volume (one request
-        per account), which the warmup-aware check TL302 and the limit budget need.
+        per account), which the warmup-aware check TL302 and the limit budget need;
+        ``with_tags`` each account's tags (one request per 100 accounts), for ``connect --tag``.
         """
         from tenantlead.orchestration import UnknownTenantError
         from tenantlead.orchestration.fleet import Fleet
@@ -160,6 +161,7 @@ class Session:
                 self.sl,
                 list(self.tenants) or None,
                 with_warmup_details=with_warmup_details,
+                with_tags=with_tags,
                 on_progress=self.progress.on_progress,
             )
         except UnknownTenantError as exc:

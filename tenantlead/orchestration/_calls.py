@@ -15,7 +15,13 @@ from typing import Any, TypeVar
 from tenantlead._core.flow import Flow, on
 from tenantlead._core.pager import Page, paged_flow
 from tenantlead._core.request import APIRequest
-from tenantlead.smartlead.models import AccountWriteResult, BatchResult, EmailAccount, TagMappingResult
+from tenantlead.smartlead.models import (
+    AccountTags,
+    AccountWriteResult,
+    BatchResult,
+    EmailAccount,
+    TagMappingResult,
+)
 from tenantlead.smartlead.resources import email_accounts as sl_accounts
 from tenantlead.tenantcore.models import Domain, EnforcementEvent, Mailbox, MailboxLimitsResult, Tenant
 from tenantlead.tenantcore.resources import domains as tc_domains
@@ -44,6 +50,7 @@ __all__ = [
     "save_smtp",
     "update_account",
     "update_mailbox",
+    "tags_for",
     "update_warmup",
 ]
 
@@ -190,6 +197,11 @@ def update_warmup(account_id: int, *, total_warmup_per_day: int) -> Flow[Any]:
 def bulk_update(account_ids: list[int], **fields: Any) -> Flow[BatchResult[str]]:
     """``sl.email_accounts.bulk_update(account_ids, **fields)``: 100 accounts per request."""
     return on(SMARTLEAD, _later(partial(sl_accounts.bulk_update_flow, account_ids, **fields)))
+
+
+def tags_for(emails: list[str]) -> Flow[list[AccountTags]]:
+    """``sl.email_accounts.tags_for(emails)``: the tags of up to 100 accounts, by address (one request)."""
+    return _sl(partial(sl_accounts.tags_for_request, emails))
 
 
 def add_tags(account_ids: list[int], tag_ids: list[int]) -> Flow[TagMappingResult]:

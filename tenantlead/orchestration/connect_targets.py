@@ -99,8 +99,9 @@ class Convergence:
     client_before: int | None = None
     #: Planned tags not known to be on the account (added; tags are never removed).
     tag_ids: tuple[int, ...] = ()
-    #: False when Smartlead's account list did not show the account's tags (then every planned
-    #: tag is added: Smartlead's tag mapping is additive and idempotent).
+    #: False when the fleet holds no tags for the account (loaded without ``with_tags=True``:
+    #: Smartlead's account list shows none); then every planned tag is added, which Smartlead's
+    #: tag mapping makes additive and idempotent.
     tags_known: bool = True
 
     def describe(self) -> str:
@@ -114,7 +115,8 @@ class Convergence:
                 + (
                     ""
                     if self.tags_known
-                    else " (Smartlead's account list shows no tags; adding is idempotent)"
+                    else " (Smartlead's account list shows no tags; adding is idempotent, and a fleet"
+                    " loaded with_tags=True plans only the missing ones)"
                 )
             )
         return " and ".join(parts)

@@ -374,6 +374,7 @@ class Fleet(Tabular):
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
         warmup_cache: WarmupCache | None = None,
+        with_tags: bool = False,
         workers: int | None = None,
         on_progress: OnProgress | None = None,
         progress: LoadProgress | None = None,
@@ -395,6 +396,10 @@ class Fleet(Tabular):
                 [WarmupCache][tenantlead.orchestration.WarmupCache] still trusts instead of
                 reading it (``fleet.warmup_assumed`` names those accounts), remember the volumes
                 read, and save the cache.
+            with_tags: also read each account's tags (``tag-list``, one request per 100
+                accounts; the account list carries none), so
+                [`connect`][tenantlead.orchestration.connect.connect] with ``tags=`` plans only
+                the tags an account lacks.
             workers: requests in flight at once (threads): Smartlead pages (read a few ahead)
                 and warmup reads alongside the TenantCore reads, so the Smartlead rate limit, not
                 the sum of both APIs' latencies, bounds the load. Both clients are thread-safe.
@@ -405,7 +410,7 @@ class Fleet(Tabular):
                 neither pace nor replay. (``Fleet.aload`` does the same on an event loop.)
             on_progress: ``on_progress(event)`` as each stage advances: a
                 [ProgressEvent][tenantlead.orchestration.ProgressEvent] with stage ``"tenants"``
-                (per tenant read), ``"accounts"`` or ``"warmup details"``; one call at a time
+                (per tenant read), ``"accounts"``, ``"warmup details"`` or ``"tags"``; one call at a time
                 (with ``workers`` > 1, from the reading threads).
             progress: deprecated older form, ``progress(stage, done, total)``.
             journal: where ``unenforced`` comes from: True (default) reads the apply journal at
@@ -418,7 +423,9 @@ class Fleet(Tabular):
             raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
         now = tc.now()
         report = _load_progress(on_progress, progress)
-        flow = _load_flow(tenant_ids, now, events_window, with_warmup_details, workers, report, warmup_cache)
+        flow = _load_flow(
+            tenant_ids, now, events_window, with_warmup_details, workers, report, warmup_cache, with_tags
+        )
         parts = run_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
         if warmup_cache is not None and with_warmup_details:
             warmup_cache.save()
@@ -434,6 +441,7 @@ class Fleet(Tabular):
         events_window: timedelta = DEFAULT_EVENTS_WINDOW,
         with_warmup_details: bool = False,
         warmup_cache: WarmupCache | None = None,
+        with_tags: bool = False,
         concurrency: int = DEFAULT_LOAD_CONCURRENCY,
         on_progress: OnProgress | None = None,
         progress: LoadProgress | None = None,
@@ -448,7 +456,7 @@ class Fleet(Tabular):
         now = tc.now()
         report = _load_progress(on_progress, progress)
         flow = _load_flow(
-            tenant_ids, now, events_window, with_warmup_details, concurrency, report, warmup_cache
+            tenant_ids, now, events_window, with_warmup_details, concurrency, report, warmup_cache, with_tags
         )
         parts = await arun_flow(flow, {_calls.TENANTCORE: tc, _calls.SMARTLEAD: sl})
         if warmup_cache is not None and with_warmup_details:

@@ -22,7 +22,7 @@ from tenantlead.orchestration._rules import resolve_tenants
 from tenantlead.orchestration.journal import ApplyJournal
 from tenantlead.orchestration.results import OnProgress, ProgressEvent, deprecated_progress
 from tenantlead.orchestration.warmup_cache import WarmupCache
-from tenantlead.smartlead.models import EmailAccount, WarmupStatus
+from tenantlead.smartlead.models import EmailAccount, Tag, WarmupStatus
 from tenantlead.tenantcore.models import EnforcementEvent, Mailbox, Tenant
 
 logger = logging.getLogger("tenantlead")
@@ -49,6 +49,7 @@ def _load_flow(
     parallel: int,
     progress: OnProgress | None,
     cache: WarmupCache | None = None,
+    with_tags: bool = False,
 ) -> Flow[dict[str, Any]]:
     """Everything ``Fleet.load`` reads, as one flow: ``parallel`` requests at a time at most.
 
@@ -124,6 +125,8 @@ def _load_flow(
         if gone:
             logger.warning("%d Smartlead account(s) deleted while the fleet loaded: not connected", len(gone))
             accounts = [a for i, a in enumerate(accounts) if i not in gone]
+    if with_tags and accounts:
+        accounts = yield from _with_tags(accounts, parallel, report)
     return {
         "tenants": tenants,
         "domains": domains,
@@ -132,6 +135,43 @@ def _load_flow(
         "events": events,
         "warmup_assumed": assumed,
     }
+
+
+#: Addresses per ``tag-list`` read (the API documents no cap; 100, like a page of the list).
+TAG_LIST_CHUNK = 100
+
+
+def _with_tags(
+    accounts: list[EmailAccount], parallel: int, report: Callable[[str, int, int], None]
+) -> Flow[list[EmailAccount]]:
+    """``accounts`` with their tags, read with ``tag-list`` (one request per 100 addresses).
+
+    The account list carries no tags; an account ``tag-list`` leaves out has none.
+    """
+    emails = [a.from_email for a in accounts]
+    chunks = [emails[i : i + TAG_LIST_CHUNK] for i in range(0, len(emails), TAG_LIST_CHUNK)]
+    finished = 0
+
+    def chunk_done(index: int, _: Outcome[Any]) -> None:
+        nonlocal finished
+        finished += 1
+        report("tags", finished, len(chunks))
+
+    outcomes = yield Gather(
+        [_calls.tags_for(chunk) for chunk in chunks], concurrency=parallel, on_done=chunk_done
+    )
+    by_id: dict[int, list[Tag]] = {}
+    by_email: dict[str, list[Tag]] = {}
+    for rows in _values(outcomes):
+        for row in rows:
+            if row.email_account_id is not None:
+                by_id.setdefault(row.email_account_id, []).extend(row.tags)
+            elif row.email_id:
+                by_email.setdefault(normalize_address(row.email_id), []).extend(row.tags)
+    return [
+        attrs.evolve(a, tags=by_id.get(a.id, by_email.get(normalize_address(a.from_email), [])))
+        for a in accounts
+    ]
 
 
 def _injected_clock(client: Any) -> bool:

@@ -36,7 +36,7 @@ class ProgressEvent:
     """What every ``on_progress`` callback receives: ``done`` of ``total`` of ``stage`` have ended.
 
     Attributes:
-        stage: what is being counted: ``"tenants"``, ``"accounts"``, ``"warmup details"``
+        stage: what is being counted: ``"tenants"``, ``"accounts"``, ``"warmup details"``, ``"tags"``
             (``Fleet.load``), ``"connect"``, ``"align"`` (the applies) or ``"wait"``.
         done: how many have ended, ``total``: how many there are (it may grow by the time a
             stage ends, never shrink).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tenantlead import Smartlead, TenantCore
-from tenantlead.orchestration import Fleet
+from tenantlead.orchestration import Fleet, connect
 from tenantlead.sandbox import Sandbox
 
 
@@ -68,3 +68,29 @@ def test_load_reports_progress_events_by_stage_and_the_old_form_warns() -> None:
     with pytest.warns(DeprecationWarning, match=r"Fleet.load\(progress=.*\) is deprecated"):
         Fleet.load(*clients(Sandbox.demo(seed=3, tenants=4)), progress=lambda *a: old.append(a))
     assert ("tenants", 4, 4) in old
+
+
+def test_with_tags_reads_each_accounts_tags_so_connect_plans_only_the_tags_an_account_lacks() -> None:
+    sb = Sandbox.demo(seed=3, tenants=4)
+    tc, sl = clients(sb)
+    tag = sl.tags.create("new client")
+    assert tag is not None
+    assert tag.id is not None
+    plain = Fleet.load(tc, sl)
+    connected = [r.account for r in plain.rows if r.account is not None and r.mailbox is not None]
+    half = [a.id for a in connected[: len(connected) // 2]]
+    sl.email_accounts.add_tags(half, [tag.id])
+
+    # Without the tags read, every connected account is planned (adding is idempotent).
+    assert len(connect(plain, "manual", tags=[tag.id]).to_update) == len(connected)
+    before = sl.stats.requests
+    fleet = Fleet.load(tc, sl, with_tags=True)
+    accounts = sum(1 for a in sb.sl_user.accounts.values() if not a.deleted)
+    pages = accounts // 100 + 1  # 100 a page, and the short (or empty) page that ends the list
+    assert sl.stats.requests - before == pages + -(-accounts // 100)  # one tag-list per 100 accounts
+    tagged = {r.address for r in fleet.rows if r.account is not None and r.account.tags}
+    assert len(tagged) == len(half)
+    plan = connect(fleet, "manual", tags=[tag.id])
+    assert {i.account_id for i in plan.to_update} == {a.id for a in connected[len(half) :]}
+    plan.apply(sl=sl)
+    assert connect(Fleet.load(tc, sl, with_tags=True), "manual", tags=[tag.id]).to_update == []
