@@ -19,6 +19,8 @@ counts as documented, by the reference's own sections:
   a 429 carries ``Retry-After`` in whole seconds (§1.3).
 * **Lists are bare arrays** (§1.4): the account, campaign, campaign-account, campaign-webhook,
   client and tag lists; every other success is an object.
+* **It says it is the sandbox:** every answer carries ``X-Tenantlead-Sandbox`` (docs/sandbox.md,
+  "It is not production"), so no outside client can take it for Smartlead.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ def problems(method: str, path: str, status: int, headers: Mapping[str, str], bo
     lowered = {k.lower(): v for k, v in headers.items()}
     ctype = lowered.get("content-type", "").split(";")[0].strip()
     out: list[str] = []
+    if "x-tenantlead-sandbox" not in lowered:
+        out.append("no X-Tenantlead-Sandbox header")
     if status not in DOCUMENTED_STATUSES:
         out.append(f"status {status} is not documented")
     if method in ("HEAD", "OPTIONS"):
