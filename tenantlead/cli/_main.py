@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 from tenantlead._core.redact import escape_controls, install_log_redaction, redact_text
 from tenantlead._version import __version__
-from tenantlead.cli import _exit
+from tenantlead.cli import _banner, _exit
 from tenantlead.cli._session import FLAG_WARNING, CliError, Session, read_key_files
 from tenantlead.errors import APIError, ConfigurationError, TenantleadError
 from tenantlead.orchestration.guard import DrasticPlanError
@@ -247,6 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.method or exc.url:
             head += f" ({exc.method} {exc.url})"
         hint = exc.hint or "run again with --debug for the request log"
+        if (sandbox := _banner.current()) is not None:
+            hint = sandbox.hint(hint, exc.status_code)
         return fail(head, hint, exc, _exit.UNREACHABLE, api=exc.api, status_code=exc.status_code)
     except ValueError as exc:
         # Bad input that reached the library (a malformed CSV, a bad window): the user's to fix.
@@ -293,6 +295,9 @@ class _Failure:
         self.secrets = secrets
 
     def __call__(self, message: str, hint: str | None, exc: BaseException, code: int, **extra: object) -> int:
+        sandbox = _banner.current()
+        if sandbox is not None and (hint is None or "sandbox" not in hint):
+            hint = sandbox.hint(hint)  # a served sandbox's failure says so too
         _report(message, hint, exc, self.debug, self.secrets)
         if self.as_json:
             lines = [line for line in message.splitlines() if line.strip()]
@@ -303,6 +308,8 @@ class _Failure:
                 "exit_code": code,
                 **extra,
             }
+            if sandbox is not None:
+                error["sandbox"] = sandbox.to_dict()
             try:
                 print(json.dumps({"error": error}, indent=2, default=str))
             except BrokenPipeError:
@@ -333,6 +340,7 @@ def _silence_stdout() -> None:
 
 def _run(args: argparse.Namespace) -> int:
     func = args.func
+    _banner.forget()
     if args.command in ("demo", "sandbox"):
         return int(func(None, args))
     with Session.from_args(args) as session:
@@ -340,7 +348,10 @@ def _run(args: argparse.Namespace) -> int:
             session.note(
                 f"(simulated: sandbox demo fleet, seed {args.seed}, {args.tenants} tenants; nothing real is touched)"
             )
-        return int(func(session, args))
+        _banner.watch(session)  # a served sandbox says so in every output
+        code = int(func(session, args))
+        _banner.finish(session)
+        return code
 
 
 def _report_interrupt(exc: KeyboardInterrupt, words: Sequence[str], secrets: Sequence[str]) -> None:

@@ -184,7 +184,9 @@ class Session:
 
     def emit_json(self, payload: Any) -> None:
         """The command's machine output: one JSON document on stdout."""
-        print(json.dumps(jsonable(payload), indent=2, sort_keys=False))
+        from tenantlead.cli._banner import mark_json  # says "sandbox" when the run talks to one
+
+        print(json.dumps(jsonable(mark_json(self, payload)), indent=2, sort_keys=False))
 
 
 def _tenant_hint(exc: Any) -> str:

@@ -3,6 +3,10 @@
 Prints both base URLs and the sandbox's fake API keys, then serves until Ctrl-C (or SIGTERM).
 On the server the world's clock follows wall time by default (``--speed`` makes it faster), so
 rate-limit windows, quotas, mailbox propagation and timestamps move for every client.
+
+It listens on loopback only unless ``--allow-remote`` is given: on any other address the sandbox
+would answer other machines, which could take it for a real API; with the flag it serves and
+prints a warning on stderr.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from types import FrameType
 
+from tenantlead._core.config import is_loopback
+
 from .clock import VirtualClock, WallClock
 from .smartlead import SmartleadConfig
 from .tenantcore import TenantCoreConfig
@@ -26,6 +32,11 @@ _EPILOG = """\
 clock: with --clock wall (the default) the world's time runs by itself, --speed times faster
 than wall time; every time the server states (Retry-After, x-ratelimit-reset, timestamps) is
 world time. With --clock virtual it stands still at --start, as the in-process sandbox does.
+
+not production: every answer carries X-Tenantlead-Sandbox, a 401 for a key shaped like a real
+TenantCore or Smartlead key says so, and the tenantlead command says "sandbox" in its output. It
+listens on loopback only; another --host (0.0.0.0, a LAN address) needs --allow-remote and prints
+a warning, since other machines could then take it for a real API.
 """
 
 
@@ -46,8 +57,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
-    """Add the ``serve`` options to ``serve`` (shared with ``tenantlead sandbox serve``)."""
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    """Add the ``serve`` options to ``serve`` (shared with ``tenantlead sandbox serve``), and its epilog."""
+    if serve.epilog is None:
+        serve.epilog = _EPILOG
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1); a non-loopback address needs --allow-remote",
+    )
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other machines can reach (prints a warning: they could take the sandbox "
+        "for a real API)",
+    )
     serve.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
     serve.add_argument("--seed", type=int, default=7, help="seed of the demo fleet (default 7)")
     serve.add_argument("--tenants", type=int, default=6, help="demo tenants, 1-100 (default 6)")
@@ -85,8 +108,23 @@ def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
     )
 
 
+def remote_warning(host: str) -> str:
+    """The warning ``serve`` prints on stderr when it listens on non-loopback ``host``."""
+    return (
+        f"WARNING: serving the tenantlead sandbox on {host}, reachable from other machines. It is a "
+        "simulator with fake keys and no real data, but a client pointed at it could take it for "
+        "TenantCore or Smartlead; every answer carries X-Tenantlead-Sandbox. Serve on 127.0.0.1 "
+        "(the default) unless other machines must reach it."
+    )
+
+
 def build_sandbox(args: argparse.Namespace) -> Sandbox | str:
     """The sandbox ``args`` describe, or an error message naming the option to fix."""
+    if not is_loopback(args.host) and not getattr(args, "allow_remote", False):
+        return (
+            f"--host {args.host} is not a loopback address: other machines could reach the sandbox "
+            "and take it for a real API. Add --allow-remote to serve there anyway, or drop --host"
+        )
     if not 1 <= args.tenants <= 100:
         return "--tenants must be between 1 and 100"
     if not 0 <= args.port <= 65535:
@@ -125,6 +163,8 @@ def serve(args: argparse.Namespace) -> int:
     if isinstance(sandbox, str):
         print(f"error: {sandbox}", file=sys.stderr)
         return 2
+    if not is_loopback(args.host):
+        print(remote_warning(args.host), file=sys.stderr, flush=True)
     try:
         server = sandbox.serve(host=args.host, port=args.port)
     except OSError as exc:

@@ -17,31 +17,100 @@ It behaves as the real servers' HTTP layer does for any client, in any language:
   ``OPTIONS`` 200 with ``Allow``; TenantCore: FastAPI's 405 with ``Allow``);
 * a listen backlog of 1,024, so bursts of concurrent clients do not stall on SYN retries.
 
+It cannot pass for production: every answer carries ``X-Tenantlead-Sandbox`` (the
+``tenantlead`` command reads it and says "sandbox" in its output), and a 401 for a key shaped like
+a real TenantCore or Smartlead key says that this is the sandbox, where real keys do not work -
+without repeating the key.
+
 The server is quiet: it never logs requests, because Smartlead's query strings carry API keys.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._http import parse_query
+from tenantlead._core.config import KEY_SHAPES
+
+from ._http import SimResponse, parse_query
 from .faults import Hang
 
 if TYPE_CHECKING:
     from .world import Sandbox
 
-__all__ = ["SandboxServer"]
+__all__ = ["SANDBOX_HEADER", "SANDBOX_HEADER_VALUE", "SandboxServer", "real_key_hint"]
+
+#: The header on every answer of the loopback server (lower-case, as the worlds' headers are).
+SANDBOX_HEADER = "x-tenantlead-sandbox"
+#: Its value: what a person reading the headers (curl -i, a proxy log) needs to know.
+SANDBOX_HEADER_VALUE = "simulated TenantCore and Smartlead; not production"
 
 #: Largest request body accepted (bodies are held in memory); larger ones get 413.
 MAX_BODY = 32 * 1024 * 1024
 #: ``METHOD SP request-target SP HTTP/x.y`` with the method a token (RFC 9110 §9.1).
 _REQUEST_LINE = re.compile(rb"^[!#$%&'*+.^_`|~0-9A-Za-z-]+ [^ \r\n]+ HTTP/\d\.\d\r?\n$")
 _CHUNK_SIZE = re.compile(rb"^([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?\r?\n$")
+
+
+def _presented_key(api: str, query: Mapping[str, list[str]], headers: Mapping[str, str], body: bytes) -> str:
+    """The API key a request presents to ``api`` (``""`` when none)."""
+    if api == "TenantCore":
+        return headers.get("authorization", "").removeprefix("Bearer ").strip()
+    key = (query.get("api_key") or [""])[0]
+    if not key and body.lstrip()[:1] == b"{":
+        try:
+            found = json.loads(body).get("api_key")
+        except ValueError:
+            found = None
+        key = found if isinstance(found, str) else ""
+    return key
+
+
+def real_key_hint(
+    path: str, query: Mapping[str, list[str]], headers: Mapping[str, str], body: bytes
+) -> str | None:
+    """The sentence a 401 adds when the request presented a key shaped like a real one, else None.
+
+    ``path`` is the server path (``/tenantcore/...``, ``/smartlead/...``). A key of the real
+    format (``tc_live_...``; Smartlead's ``<uuid>_<suffix>``) that the sandbox does not know is
+    almost always a production key sent to the sandbox by a misconfigured base URL. The hint
+    never contains the key.
+    """
+    if path.startswith("/tenantcore/"):
+        api, env = "TenantCore", "TENANTCORE"
+    elif path.startswith("/smartlead/"):
+        api, env = "Smartlead", "SMARTLEAD"
+    else:
+        return None
+    if not KEY_SHAPES[api].match(_presented_key(api, query, headers, body)):
+        return None
+    return (
+        f"this is the tenantlead sandbox, not {api}: a real {api} key does not work here and nothing "
+        f"reached {api}; use the {env}_API_KEY that `tenantlead sandbox serve` printed, or unset "
+        f"{env}_BASE_URL to reach the real API"
+    )
+
+
+def _with_hint(response: SimResponse, hint: str) -> SimResponse:
+    """``response`` (a 401) with ``hint`` appended to its documented message field."""
+    try:
+        payload = json.loads(response.body)
+    except ValueError:
+        payload = None
+    detail = payload.get("detail") if isinstance(payload, dict) else None
+    if isinstance(detail, dict) and isinstance(detail.get("message"), str):  # TenantCore
+        detail["message"] = f"{detail['message']} ({hint})"
+    elif isinstance(payload, dict) and isinstance(payload.get("message"), str):  # Smartlead
+        payload["message"] = f"{payload['message']} ({hint})"
+    else:
+        return response
+    return SimResponse(response.status, json.dumps(payload).encode(), dict(response.headers))
 
 
 class _BadRequest(Exception):
@@ -68,6 +137,11 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         """No ``Server`` product token worth advertising; Express sends ``X-Powered-By`` instead."""
         return "tenantlead-sandbox"
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Every answer (the APIs', refusals, ``parse_request``'s own errors) says it is the sandbox."""
+        super().send_response(code, message)
+        self.send_header(SANDBOX_HEADER, SANDBOX_HEADER_VALUE)
 
     def handle_one_request(self) -> None:
         """Read one request line and headers, then serve it whatever its method."""
@@ -172,6 +246,10 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a sandbox bug must not take the connection's framing with it
             self._reply(500, {"content-type": "text/plain; charset=utf-8"}, b"Internal Server Error")
             return
+        if response.status == 401:
+            hint = real_key_hint(raw_path, parse_query(query), headers, body)
+            if hint is not None:
+                response = _with_hint(response, hint)
         self._reply(response.status, response.headers, response.body)
 
     def _refuse(self, status: int, message: str) -> None:

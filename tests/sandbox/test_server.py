@@ -182,7 +182,7 @@ def test_docs_describe_every_serve_option() -> None:
     add_serve_arguments(parser)
     page = (Path(__file__).resolve().parents[2] / "docs" / "sandbox.md").read_text(encoding="utf-8")
     flags = [o for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help"]
-    assert len(flags) == 10
+    assert len(flags) == 11
     assert [f for f in flags if f"`{f}`" not in page] == []
 
 

@@ -159,10 +159,9 @@ def express_404(method: str, path: str) -> SimResponse:
     )
 
 
-_BAD_JSON = (
-    '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n'
-    "</head>\n<body>\n<pre>SyntaxError: Unexpected token in JSON</pre>\n</body>\n</html>\n"
-)
+#: A body that is not JSON: 400 in the JSON error shape every documented 400 has (§1.5), not
+#: Express's default HTML error page (the reference documents HTML only for unknown routes).
+_BAD_JSON = {"statusCode": 400, "error": "Bad Request", "message": "Unexpected token in JSON"}
 _JSON_WHITESPACE = b" \t\n\r"
 
 
@@ -325,7 +324,7 @@ class SmartleadWorld:
             try:
                 body = parse_json_strict(req.body)
             except ValueError:
-                return text_response(400, _BAD_JSON)
+                return json_response(400, _BAD_JSON)
 
         key = req.arg("api_key")
         if key is None and isinstance(body, dict):
