@@ -1,6 +1,7 @@
 """``python -m tenantlead.sandbox serve``: run the sandbox on a loopback HTTP server.
 
-Prints both base URLs and the sandbox's fake API keys, then serves until Ctrl-C (or SIGTERM).
+Prints both base URLs, the sandbox's fake API keys and its agency Azure app (``MICROSOFT_*``),
+then serves until Ctrl-C (or SIGTERM).
 On the server the world's clock follows wall time by default (``--speed`` makes it faster), so
 rate-limit windows, quotas, mailbox propagation and timestamps move for every client.
 
@@ -148,8 +149,14 @@ def build_sandbox(args: argparse.Namespace) -> Sandbox | str:
     tenantcore = TenantCoreConfig(mailboxes_per_domain=args.mailboxes_per_domain)
     if args.empty:
         return Sandbox(seed=args.seed, clock=clock, tenantcore=tenantcore, smartlead=smartlead)
+    # The same demo as ``tenantlead --sandbox``: its new client connects over OAuth, with its plants.
     return Sandbox.demo(
-        seed=args.seed, tenants=args.tenants, clock=clock, tenantcore=tenantcore, smartlead=smartlead
+        seed=args.seed,
+        tenants=args.tenants,
+        clock=clock,
+        tenantcore=tenantcore,
+        smartlead=smartlead,
+        oauth_plants=True,
     )
 
 
@@ -175,6 +182,12 @@ def serve(args: argparse.Namespace) -> int:
     print(f"TENANTCORE_API_KEY={sandbox.tenantcore_api_key}")
     print(f"SMARTLEAD_BASE_URL={server.smartlead_base_url}")
     print(f"SMARTLEAD_API_KEY={sandbox.smartlead_api_key}")
+    # The agency Azure app registered in the simulated identity platform (and in Smartlead's
+    # OAuth configuration there): what `connect --strategy oauth` and `consent` read.
+    app = sandbox.authority.smartlead_app
+    print(f"MICROSOFT_AUTHORITY_HOST={server.microsoft_authority_host}")
+    print(f"MICROSOFT_CLIENT_ID={app.client_id}")
+    print(f"MICROSOFT_CLIENT_SECRET={app.secret}")
     if isinstance(sandbox.clock, WallClock):
         clock = f"wall time x{sandbox.clock.speed:g}" if sandbox.clock.speed != 1 else "wall time"
     else:

@@ -1,7 +1,7 @@
 """``tenantlead sandbox serve`` in a subprocess, as docs/sandbox.md tells outside software to run it.
 
 ``start(*flags)`` launches ``python -m tenantlead.sandbox serve --port 0 --seed 7 ...``;
-``ready(server)`` reads the four ``NAME=value`` lines and the banner it prints; ``stop(server)``
+``ready(server)`` reads the ``NAME=value`` lines and the banner it prints; ``stop(server)``
 sends Ctrl-C and checks it exits cleanly. Starting several servers before waiting for any lets
 their interpreter starts and demo builds overlap.
 """
