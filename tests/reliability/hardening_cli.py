@@ -47,11 +47,13 @@ def split_password_before_a_trailing_column_is_refused() -> None:
 
 @case(20, "attack", "keys read from a file and from stdin: a CLI run end to end with no key in its argv")
 def keys_never_need_to_be_in_argv() -> None:
+    import contextlib
     import json
     import os
     import subprocess
     import sys
     import tempfile
+    import time
     from pathlib import Path
 
     from tenantlead.cli import build_parser
@@ -72,8 +74,16 @@ def keys_never_need_to_be_in_argv() -> None:
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
         )
         # What any local user reads while the command runs (it waits for stdin): the real argv.
+        # Read it once the child has exec'd (until then /proc shows the forking test process).
         cmdline = Path(f"/proc/{proc.pid}/cmdline")
-        seen = cmdline.read_bytes().decode() if cmdline.exists() else "\0".join(argv)
+        seen = "\0".join(argv)
+        if cmdline.exists():
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and proc.poll() is None:
+                with contextlib.suppress(OSError):
+                    seen = cmdline.read_bytes().decode()
+                if "--smartlead-key-file" in seen:
+                    break
         stdout, stderr = proc.communicate(sb.smartlead_api_key + "\n", timeout=120)
     assert proc.returncode == 0, stderr[-2000:]
     assert json.loads(stdout)["counts"]["tenants"] == 1  # the keys were used: the API answered
