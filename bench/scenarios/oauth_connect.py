@@ -43,7 +43,7 @@ from bench._bounds import rate_bound
 from bench._common import Result, Scale, Target, summary
 from bench._fleet import FleetSpec, build_sandbox
 from bench._virtual import LatencyModel, LatencyTransport, Traffic, run_virtual
-from bench.scenarios.real_limits import SMARTLEAD_LIMITS, WARMUP_PER_DAY
+from bench.scenarios.real_limits import SMARTLEAD_LIMITS, WARMUP_PER_DAY, day_one_spec
 from tenantlead import AsyncSmartlead, AsyncTenantCore
 from tenantlead.microsoft import AsyncMicrosoftIdentity, MicrosoftApp
 from tenantlead.orchestration import LimitPolicy, connect
@@ -59,16 +59,6 @@ PAGE = 100
 APPLY_CONCURRENCY: int = inspect.signature(ConnectPlan.aapply).parameters["concurrency"].default
 #: Idle simulated seconds before each job (fresh rate-limit windows, as in ``real_limits``).
 BETWEEN_JOBS = 120.0
-
-
-def _spec(scale: Scale) -> FleetSpec:
-    return FleetSpec(
-        tenants=scale.real_tenants,
-        domains_per_tenant=scale.domains_per_tenant,
-        mailboxes_per_domain=scale.mailboxes_per_domain,
-        rate_limits=SMARTLEAD_LIMITS,
-        connected=False,
-    )
 
 
 def _sandbox(spec: FleetSpec) -> Sandbox:
@@ -234,7 +224,7 @@ def _duration(seconds: float) -> str:
 
 def run(scale: Scale, results_dir: Path) -> Result:
     """Run the day-one OAuth connect once (simulated time is deterministic) and compare it with its bounds."""
-    spec = _spec(scale)
+    spec = day_one_spec(scale)
     model = LatencyModel()
     n = spec.mailboxes
     sb = _sandbox(spec)

@@ -48,7 +48,7 @@ from tenantlead.orchestration.connect import ConnectPlan
 from tenantlead.orchestration.fleet import DEFAULT_LOAD_CONCURRENCY, Fleet
 from tenantlead.sandbox import Sandbox, VirtualClock
 
-__all__ = ["SMARTLEAD_LIMITS", "connect_strategy", "run"]
+__all__ = ["SMARTLEAD_LIMITS", "connect_strategy", "day_one_spec", "run"]
 
 NAME = "real_limits"
 #: Smartlead's documented per-key limits (reference §1.3): 60 per 60 s and 10 per 2 s.
@@ -91,7 +91,8 @@ def _connect_plan(fleet: Fleet, sb: Sandbox, policy: LimitPolicy) -> ConnectPlan
     return connect(fleet, "smtp", credentials=sb.credentials_csv(), policy=policy)
 
 
-def _spec(scale: Scale) -> FleetSpec:
+def day_one_spec(scale: Scale) -> FleetSpec:
+    """The agency's day one at ``scale``: the TenantCore fleet, Smartlead empty, its real limits."""
     return FleetSpec(
         tenants=scale.real_tenants,
         domains_per_tenant=scale.domains_per_tenant,
@@ -333,7 +334,7 @@ def _minutes(seconds: float) -> str:
 
 def run(scale: Scale, results_dir: Path) -> Result:
     """Run both stories once (simulated time is deterministic) and compare each job with its bound."""
-    spec = _spec(scale)
+    spec = day_one_spec(scale)
     model = LatencyModel()
     result = Result(
         scenario=NAME,

@@ -240,7 +240,7 @@ class ConnectRun(PhasedRun):
         if self.plan.microsoft is not None:
             yield from self.oauth_create_phase()
             return
-        work: list[tuple[ConnectItem, Flow[AccountWriteResult] | Flow[EmailAccount]]] = []
+        work: list[tuple[ConnectItem, Flow[AccountWriteResult] | Flow[EmailAccount]]] = []  # saves, look-ups
         for item in self.plan.items:
             if item.action == "create":
                 work.append((item, self._guarded(self._create(item))))
@@ -257,43 +257,23 @@ class ConnectRun(PhasedRun):
                 self.settle.append((item, value.id, "connected by hand"))
                 return
             # Every path saves once (the id from the save's answer); phase 4 reads the accounts back in
-            # bulk, an OUTLOOK account's connection state included. A look-up answers the account.
-            problem = None
-            if isinstance(value, EmailAccount):
-                new_id = value.id
-                problem = read_back_problem(value) if kind == "OUTLOOK" else None
-            else:
-                assert isinstance(value, AccountWriteResult)
-                assert value.email_account_id is not None  # the save's parser guarantees it
-                new_id = value.email_account_id
+            # bulk, an OUTLOOK account's connection state included.
+            assert isinstance(value, AccountWriteResult)
+            assert value.email_account_id is not None  # the save's parser guarantees it
+            new_id = value.email_account_id
             self.created_count += 1
             self._tags_for(item, new_id)
             self.written[new_id] = item
-            if kind == "OUTLOOK" and not isinstance(value, EmailAccount):
+            if kind == "OUTLOOK":
                 self.outlook_saved.add(new_id)
             if item.settings.warmup_per_day is not None:
                 self.warmed[new_id] = (item.settings.warmup_per_day, item.address)
-            if problem is not None:
-                code, detail, fix = problem
-                self.collector.add(
-                    ItemResult(
-                        subject=item.address,
-                        action=f"create {kind} account",
-                        status="failed",
-                        detail=f"account {new_id} {detail}",
-                        account_id=new_id,
-                        code=code,
-                        fix=fix,
-                    )
-                )
-                return
-            state = ", SMTP and IMAP connected" if isinstance(value, EmailAccount) else ""
             self.collector.add(
                 ItemResult(
                     subject=item.address,
                     action=f"create {kind} account",
                     status="succeeded",
-                    detail=f"connected as account {new_id}{state} ({item.settings.describe()})",
+                    detail=f"connected as account {new_id} ({item.settings.describe()})",
                     account_id=new_id,
                 )
             )
