@@ -155,12 +155,12 @@ async def test_async_connect_and_await_until_connected(sb):
 def test_keyboard_interrupt_mid_connect_then_rerun_converges(sb, apis):
     plan = connect(Fleet.load(*apis), "oauth", tokens=sb.microsoft_token, policy=POLICY)
 
-    def stop(done, total, item):
-        if item.status == "succeeded":
+    def stop(event):
+        if event.item.status == "succeeded":
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt) as info:
-        plan.apply(sl=apis[1], progress=stop)
+        plan.apply(sl=apis[1], on_progress=stop)
     assert info.value.partial_result.counts()["succeeded"] == 1
 
     rest = connect(Fleet.load(*apis), "oauth", tokens=sb.microsoft_token, policy=POLICY)

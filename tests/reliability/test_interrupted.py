@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tenantlead.orchestration import Change, Fleet, ItemResult, align_limits, connect
+from tenantlead.orchestration import Change, Fleet, ProgressEvent, align_limits, connect
 from tests.reliability._world import POLICY, build_world, clients, duplicates, live_accounts, lost_updates
 from tests.reliability.conftest import Figures, table
 
@@ -25,8 +25,8 @@ class Boom(RuntimeError):
 
 
 def _stop_after(k: int, exc: BaseException) -> Any:
-    def progress(done: int, total: int, item: ItemResult) -> None:
-        if done == k:
+    def progress(event: ProgressEvent) -> None:
+        if event.done == k:
             raise exc
 
     return progress
@@ -68,12 +68,12 @@ def test_interrupted_apply_then_rerun_converges(
                 fleet, "smtp", credentials=sb.credentials_csv(), policy=POLICY, clients=CLIENT, tags=[tag]
             )
             total = len(plan.to_create)
-            run = lambda: plan.apply(sl=sl, progress=_stop_after(k, exc))  # noqa: E731
+            run = lambda: plan.apply(sl=sl, on_progress=_stop_after(k, exc))  # noqa: E731
         else:
             plan = align_limits(fleet, POLICY)
             planned.update({(c.subject, c.field): c for c in plan.changes})
             total = len(plan.changes)
-            run = lambda: plan.apply(tc=tc, sl=sl, progress=_stop_after(k, exc))  # noqa: E731
+            run = lambda: plan.apply(tc=tc, sl=sl, on_progress=_stop_after(k, exc))  # noqa: E731
         assert total > k
 
         with pytest.raises(type(exc)) as info:
