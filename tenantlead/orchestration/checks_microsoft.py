@@ -46,12 +46,18 @@ def resave_fix(account_id: int | str = "<account id>") -> str:
     )
 
 
-#: The finding's own fix for causes whose step is saving a fresh token on the account (its id filled in).
+#: What comes before the re-save step in the fix of each cause whose step it is.
 _RESAVE_PREFIX: Final[dict[SignInCause, str]] = {
-    _C.GRANT_EXPIRED: "A new sign-in mints a new grant. ",
+    _C.GRANT_EXPIRED: "A new sign-in mints a new grant: ",
     _C.SMTP_TOKEN_REJECTED: "Check the token's audience is https://outlook.office.com and its user the "
-    "mailbox, and that SMTP AUTH is on (TL412). Then ",
+    "mailbox, and that SMTP AUTH is on (TL412); then ",
 }
+
+
+def _resave(cause: SignInCause, account_id: int | str = "<account id>") -> str:
+    step = resave_fix(account_id)
+    return _RESAVE_PREFIX[cause] + step[:1].lower() + step[1:]
+
 
 #: (code, cause, severity, subject, title, description, fix): one row per TL4xx check.
 _TABLE: Final[tuple[tuple[str, SignInCause, Severity, SubjectKind, str, str, str], ...]] = (
@@ -150,7 +156,7 @@ _TABLE: Final[tuple[tuple[str, SignInCause, Severity, SubjectKind, str, str, str
         "Microsoft OAuth: grant revoked or expired",
         "The refresh token was revoked or expired (AADSTS50173, 70008, 700082, 70043, 54005, 70000): "
         "Smartlead can no longer refresh the account.",
-        _RESAVE_PREFIX[_C.GRANT_EXPIRED] + resave_fix(),
+        _resave(_C.GRANT_EXPIRED),
     ),
     (
         "TL410",
@@ -190,7 +196,7 @@ _TABLE: Final[tuple[tuple[str, SignInCause, Severity, SubjectKind, str, str, str
         "OAuth SMTP: token rejected",
         "Exchange answers 535 5.7.3 to the OAuth login: the token is for another resource (Graph) or user, "
         "expired, or SMTP AUTH is blocked.",
-        _RESAVE_PREFIX[_C.SMTP_TOKEN_REJECTED] + resave_fix(),
+        _resave(_C.SMTP_TOKEN_REJECTED),
     ),
     (
         "TL414",
@@ -252,7 +258,7 @@ def _make(code: str, cause: SignInCause) -> CheckFunction:
             seen.add(subject)
             fix = diagnosis.fix
             if diagnosis.cause in _RESAVE_PREFIX:
-                fix = _RESAVE_PREFIX[diagnosis.cause] + resave_fix(row.account.id)  # type: ignore[attr-defined]
+                fix = _resave(diagnosis.cause, row.account.id)  # type: ignore[attr-defined]
             yield _finding(
                 code,
                 subject,
