@@ -473,9 +473,9 @@ def classify_login_failure(error: str | None) -> tuple[str, str, str]:
     "disabled for the tenant; 550 5.7.30 basic auth retired. An OUTLOOK account failing for a Microsoft cause "
     "is reported by its TL4xx check instead (one finding per cause).",
     fix="5.7.3: re-copy the password from the TenantCore app (case-sensitive) onto the Smartlead account, then "
-    "sl.email_accounts.reconnect_failed(), or migrate to OAuth; 5.7.139: enable Authenticated SMTP in the Exchange admin center, or "
-    "migrate to OAuth; 5.7.30: basic auth is gone for good: migrate to OAuth in place — "
-    "`tenantlead migrate --credentials FILE --apply`.",
+    "sl.email_accounts.reconnect_failed(), or migrate to OAuth; 5.7.139: enable Authenticated SMTP in the "
+    "Exchange admin center, or migrate to OAuth; 5.7.30: basic auth is gone for good: migrate to OAuth in "
+    "place — `tenantlead migrate --credentials FILE --apply`.",
 )
 def check_tl202(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
     """TL202: SMTP or IMAP failing, by the failure text; a Microsoft cause on OUTLOOK is TL4xx's alone."""
