@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import attrs
 import httpx
 
-from tenantlead._core import redact
+from tenantlead._core import redact, sandbox_hint
 from tenantlead._core.answers import (
     BodyReader,
     ErrorInfo,
@@ -345,6 +345,7 @@ class BaseAPIClient:
         method, api = http_response.request.method, self._profile.name
         if not 200 <= response.status_code < 300:
             info = self._scrub(self._profile.parse_error(response))
+            info = sandbox_hint.refine(info, response.status_code, http_response.request.url, self._profile)
             retry_after = self.retry.server_advice(http_response.headers, now_unix=self._clock())
             raise status_error(
                 info,

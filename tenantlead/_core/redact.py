@@ -57,9 +57,16 @@ SECRET_KEYS = frozenset(
 _TC_KEY = re.compile(r"tc_live_[0-9A-Za-z]{6,}")
 # The separator may arrive percent-encoded (``api%5Fkey=``) when a URL was quoted into text.
 _SEP = r"(?:[_-]|%5f|%2d)?"
+#: An API key's value ends at the first character no key holds (Smartlead's keys are
+#: ``<uuid>_<suffix>``): so ``(POST ...?api_key=***)`` keeps its ``)``, as ``] } , ; # >`` and
+#: quotes, ``&`` or whitespace keep what follows them.
+_API_KEY = re.compile(rf"(?i)\b(api{_SEP}key)=([^&\s\"'<>)\]}},;#]+)")
+#: Passwords and tokens may hold any of those characters, so their values run to ``&``, a quote,
+#: ``<``, ``>`` or whitespace - except a value already masked (``***``), which keeps what follows it.
 _QUERY_SECRET = re.compile(
-    rf"(?i)\b(api{_SEP}key|access{_SEP}token|refresh{_SEP}token|id{_SEP}token|client{_SEP}secret|"
-    rf"client{_SEP}assertion|code{_SEP}verifier|password|token|secret)=([^&\s\"'<>]+)"
+    rf"(?i)\b(access{_SEP}token|refresh{_SEP}token|id{_SEP}token|client{_SEP}secret|"
+    rf"client{_SEP}assertion|code{_SEP}verifier|password|token|secret)="
+    r"(\*\*\*(?=$|[&\s\"'<>)\]},;#])|[^&\s\"'<>]+)"
 )
 #: An OAuth authorization code in a redirect URL or a form (``code=0.AXcA...``). Only values of
 #: 20 characters or more: ``?code=AADSTS50126`` or ``error?code=<number>`` are not secrets.
@@ -224,6 +231,7 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(secret, MASK)
     text = _TC_KEY.sub("tc_live_" + MASK, text)
     text = _BEARER.sub("Bearer " + MASK, text)
+    text = _API_KEY.sub(lambda m: f"{m.group(1)}={MASK}", text)
     text = _QUERY_SECRET.sub(lambda m: f"{m.group(1)}={MASK}", text)
     return _AUTH_CODE.sub(lambda m: f"{m.group(1)}={MASK}", text)
 

@@ -138,12 +138,9 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
             session.emit_json(payload)
         else:
             session.out(render_connect_plan(plan))
-            if strategy != "manual" and not plan.is_empty:
-                session.out("\nnothing written; run again with --apply to create these accounts")
-            elif strategy == "manual" and plan.to_create:
-                session.out(
-                    "\nafter adding them in the Smartlead app, run again with --apply to set their limits"
-                )
+            hint = connect_apply_hint(plan)
+            if hint:
+                session.out("\n" + hint)
         return OK
     for warning in plan.warnings:
         session.note(f"WARNING: {warning}")  # stderr: shown with --apply (and --json) too
@@ -209,6 +206,25 @@ def render_connect_plan(plan: ConnectPlan, *, max_rows: int = 40) -> str:
             f"(consent URL: {tenant.consent_url})"
         )
     return "\n".join(lines)
+
+
+def _accounts(n: int, kind: str = "") -> str:
+    return f"{n} {kind}account{'s' if n != 1 else ''}"
+
+
+def connect_apply_hint(plan: ConnectPlan) -> str:
+    """The closing line of a connect plan shown without ``--apply``: what ``--apply`` would do.
+
+    It counts the accounts it would create and the existing ones it would update (client, tags);
+    for ``manual``, it says the accounts a person adds get their limits. Empty for an empty plan.
+    """
+    c = plan.counts()
+    updates = f"update {_accounts(c['update'], 'existing ')}" if c["update"] else ""
+    if c["manual"]:
+        also = f" (and to {updates})" if updates else ""
+        return f"after adding them in the Smartlead app, run again with --apply to set their limits{also}"
+    work = " and ".join(w for w in (f"create {_accounts(c['create'])}" if c["create"] else "", updates) if w)
+    return f"nothing written; run again with --apply to {work}" if work else ""
 
 
 def _skip_reason(code: str | None, reason: str) -> str:

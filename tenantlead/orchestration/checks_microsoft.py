@@ -22,10 +22,42 @@ from tenantlead.smartlead.models import EmailAccount, EmailAccountType
 if TYPE_CHECKING:
     from tenantlead.orchestration.fleet import Fleet
 
-__all__ = ["CODE_FOR_CAUSE", "finding_for", "oauth_failure"]
+__all__ = ["CODE_FOR_CAUSE", "finding_for", "oauth_failure", "resave_fix"]
 
 _C = SignInCause
 _CONSENT = "MicrosoftApp().admin_consent_url(tenant_id) or `tenantlead consent`"
+
+
+def resave_fix(account_id: int | str = "<account id>") -> str:
+    """How to save a fresh OAuth token on an existing OUTLOOK account, in place (TL409, TL413).
+
+    ``connect`` plans an account that exists as skip or update and never saves a token on it,
+    and ``tenantlead migrate`` moves only SMTP accounts, so the working step is the
+    ``save-oauth`` update with the account's ``id``: it keeps the id, campaigns and warmup
+    history. ``account_id`` fills the call in (a finding passes its account's id).
+    """
+    return (
+        "Keep the account (deleting it loses its warmup history) and save a fresh OAuth token on it in place - "
+        "sign the mailbox in again with the agency app (MicrosoftIdentity(app).sign_in_with_password(credential), "
+        "or browser_sign_in(tenant_id, address) behind MFA), then "
+        f"sl.email_accounts.create_oauth(id={account_id}, from_name=..., from_email=..., username=<UPN>, "
+        "token=token.to_smartlead(), use_whitelabel_credentials=True), Smartlead's save-oauth update, which keeps "
+        "the id and campaigns. `tenantlead connect` does not do this: it skips an account that exists."
+    )
+
+
+#: What comes before the re-save step in the fix of each cause whose step it is.
+_RESAVE_PREFIX: Final[dict[SignInCause, str]] = {
+    _C.GRANT_EXPIRED: "A new sign-in mints a new grant: ",
+    _C.SMTP_TOKEN_REJECTED: "Check the token's audience is https://outlook.office.com and its user the "
+    "mailbox, and that SMTP AUTH is on (TL412); then ",
+}
+
+
+def _resave(cause: SignInCause, account_id: int | str = "<account id>") -> str:
+    step = resave_fix(account_id)
+    return _RESAVE_PREFIX[cause] + step[:1].lower() + step[1:]
+
 
 #: (code, cause, severity, subject, title, description, fix): one row per TL4xx check.
 _TABLE: Final[tuple[tuple[str, SignInCause, Severity, SubjectKind, str, str, str], ...]] = (
@@ -124,8 +156,7 @@ _TABLE: Final[tuple[tuple[str, SignInCause, Severity, SubjectKind, str, str, str
         "Microsoft OAuth: grant revoked or expired",
         "The refresh token was revoked or expired (AADSTS50173, 70008, 700082, 70043, 54005, 70000): "
         "Smartlead can no longer refresh the account.",
-        "Sign the mailbox in again (password or browser flow) and save the new token in Smartlead "
-        '(connect(fleet, "oauth", ...).apply(...)).',
+        _resave(_C.GRANT_EXPIRED),
     ),
     (
         "TL410",
@@ -165,8 +196,7 @@ _TABLE: Final[tuple[tuple[str, SignInCause, Severity, SubjectKind, str, str, str
         "OAuth SMTP: token rejected",
         "Exchange answers 535 5.7.3 to the OAuth login: the token is for another resource (Graph) or user, "
         "expired, or SMTP AUTH is blocked.",
-        "Check the token's audience is https://outlook.office.com and its user the mailbox, check SMTP AUTH, "
-        "then sign the mailbox in again and save the new token.",
+        _resave(_C.SMTP_TOKEN_REJECTED),
     ),
     (
         "TL414",
@@ -226,12 +256,15 @@ def _make(code: str, cause: SignInCause) -> CheckFunction:
             if subject in seen:
                 continue
             seen.add(subject)
+            fix = diagnosis.fix
+            if diagnosis.cause in _RESAVE_PREFIX:
+                fix = _resave(diagnosis.cause, row.account.id)  # type: ignore[attr-defined]
             yield _finding(
                 code,
                 subject,
                 tenant_id,
                 f"Smartlead's OAuth login fails — {diagnosis.cause.value}: {text}",
-                diagnosis.fix,
+                fix,
                 **_ids(row),  # type: ignore[arg-type]
                 cause=diagnosis.cause.value,
                 error_code=diagnosis.code,

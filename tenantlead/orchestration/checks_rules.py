@@ -41,7 +41,7 @@ CHECKS = Catalogue()
 
 ALIGN = "align_limits(fleet, policy).apply(...) or `tenantlead align --apply`"
 CONNECT_OAUTH = '`tenantlead connect --strategy oauth --credentials FILE --apply` (Python: connect(fleet, "oauth", microsoft=app, credentials=...))'
-#: How to move a basic-auth SMTP account to OAuth in place (TL202 on 5.7.30 / 5.7.139, TL206, connect).
+#: How to move a basic-auth SMTP account to OAuth in place (TL202 on 5.7.3 / 5.7.30 / 5.7.139, TL206, connect).
 MIGRATE = (
     "`tenantlead migrate --credentials FILE --apply` (in Python: "
     "migrate_to_oauth(fleet, microsoft=app, credentials=...).apply(sl=sl))"
@@ -440,7 +440,7 @@ _LOGIN_FAILURES: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
         "wrong_password",
         "wrong password",
         "Re-copy the password from the TenantCore app's Mailboxes page (passwords are case-sensitive) and save "
-        f"it on the Smartlead account — or reconnect through Microsoft OAuth: {CONNECT_OAUTH}.",
+        f"it on the Smartlead account — or move the account to OAuth (OUTLOOK) in place: {MIGRATE}.",
     ),
 )
 
@@ -473,9 +473,9 @@ def classify_login_failure(error: str | None) -> tuple[str, str, str]:
     "disabled for the tenant; 550 5.7.30 basic auth retired. An OUTLOOK account failing for a Microsoft cause "
     "is reported by its TL4xx check instead (one finding per cause).",
     fix="5.7.3: re-copy the password from the TenantCore app (case-sensitive) onto the Smartlead account, then "
-    "sl.email_accounts.reconnect_failed(); 5.7.139: enable Authenticated SMTP in the Exchange admin center, or "
-    "migrate to OAuth; 5.7.30: basic auth is gone for good: migrate to OAuth in place — "
-    "`tenantlead migrate --credentials FILE --apply`.",
+    "sl.email_accounts.reconnect_failed(), or migrate to OAuth; 5.7.139: enable Authenticated SMTP in the "
+    "Exchange admin center, or migrate to OAuth; 5.7.30: basic auth is gone for good: migrate to OAuth in "
+    "place — `tenantlead migrate --credentials FILE --apply`.",
 )
 def check_tl202(fleet: Fleet, policy: CheckPolicy) -> Iterator[Finding]:
     """TL202: SMTP or IMAP failing, by the failure text; a Microsoft cause on OUTLOOK is TL4xx's alone."""

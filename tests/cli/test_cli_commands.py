@@ -142,3 +142,55 @@ def test_demo_json_is_one_document_with_the_storys_numbers(run: Run) -> None:
     assert len(story["connect"]["handed_off"]) == 1
     assert story["align"]["applied"]["failed"] == 0
     assert story["day_after"]["enforcement_blocks"] == story["day_after"]["ndrs"] == 0
+
+
+def _closing_line(out: str) -> str:
+    return out.rstrip("\n").splitlines()[-1]
+
+
+def test_connect_closing_hint_says_what_apply_would_do(sb: Sandbox, run: Run, tmp_path: Path) -> None:
+    """Create N, update M, or nothing at all: the hint never promises accounts --apply would not create."""
+    csv = tmp_path / "mailboxes.csv"
+    csv.write_text(sb.credentials_csv(), encoding="utf-8")
+    sb.advance(minutes=10)
+    smtp = ("--sandbox", "connect", "--strategy", "smtp", "--credentials", csv)
+
+    code, out, _ = run(*smtp, "--json")
+    counts = json.loads(out)["plan"]["counts"]
+    assert code == 0
+    assert counts["create"] > 1
+    assert counts["update"] == 0
+    code, out, _ = run(*smtp)
+    assert (
+        _closing_line(out) == f"nothing written; run again with --apply to create {counts['create']} accounts"
+    )
+    assert run(*smtp, "--apply")[0] == 0
+
+    code, out, _ = run(*smtp)  # nothing left to create or update: no hint at all
+    assert code == 0
+    assert "run again" not in out
+    assert _closing_line(out).startswith("  skipped ")
+
+    code, out, _ = run(*smtp, "--client", "77", "--json")  # client convergence only: updates
+    updates = json.loads(out)["plan"]["counts"]["update"]
+    assert updates > 1
+    code, out, _ = run(*smtp, "--client", "77")
+    assert code == 0
+    assert (
+        _closing_line(out) == f"nothing written; run again with --apply to update {updates} existing accounts"
+    )
+
+
+def test_connect_manual_hint_counts_the_updates_too(sb: Sandbox, run: Run) -> None:
+    code, out, _ = run("--sandbox", "connect", "--strategy", "manual", "--client", "77", "--json")
+    counts = json.loads(out)["plan"]["counts"]
+    assert counts["manual"] > 0
+    assert counts["update"] > 0
+
+    code, out, _ = run("--sandbox", "connect", "--strategy", "manual", "--client", "77")
+
+    assert code == 0
+    assert _closing_line(out) == (
+        "after adding them in the Smartlead app, run again with --apply to set their limits "
+        f"(and to update {counts['update']} existing accounts)"
+    )

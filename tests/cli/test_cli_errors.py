@@ -140,3 +140,18 @@ def test_interruption_notes_reach_the_terminal_escaped(capsys: pytest.CaptureFix
     assert "Evil\\x1b]0;x\\x07Corp" in err
     assert "\x1b" not in err
     assert "\x07" not in err
+
+
+def test_a_smartlead_error_line_keeps_the_text_after_the_masked_key(sb: Sandbox, run: Run) -> None:
+    """``(GET https://...?api_key=***)``: the redaction masks the key, not the closing bracket."""
+    from tenantlead.sandbox import FaultRule
+
+    sb.faults.add(FaultRule(api="smartlead", error_rate=1.0))
+
+    code, _, err = run("--sandbox", "status")
+
+    assert code == 4
+    [line] = [line for line in _error_lines(err) if line.startswith("error: ")]
+    assert line.startswith("error: smartlead 500: ")
+    assert line.endswith("&api_key=***)")
+    assert sb.smartlead_api_key not in err

@@ -214,3 +214,39 @@ def test_short_codes_are_not_secrets_error_codes_and_doc_links_stay_readable() -
         assert redact_text(text) == text
     assert redact_url("https://login.microsoftonline.com/error?code=50126").endswith("code=50126")
     assert redact_body({"code": "no_api_plan"}) == {"code": "no_api_plan"}
+
+
+#: A key shaped like Smartlead's: a UUID, an underscore and a suffix.
+SL_REAL_KEY = "3f9c1e2a-7b4d-4c8e-9a1f-2d6b8e0c4a7f_a1b2c3d4e5"
+SAVE_OAUTH = "https://server.smartlead.ai/api/v1/email-accounts/save-oauth"
+
+
+@pytest.mark.parametrize("after", [")", "]", "}", '"', "'", ",", ";", " ", "\t", "&", "#", ">"])
+def test_an_api_key_value_ends_where_no_key_character_can_be(after: str) -> None:
+    """The whole key is masked, and the text after it (a closing bracket, a comma...) survives."""
+    text = f"Smartlead 401: Unauthorized (POST {SAVE_OAUTH}?api_key={SL_REAL_KEY}{after}retrying now"
+
+    cleaned = redact_text(text)
+
+    assert cleaned == f"Smartlead 401: Unauthorized (POST {SAVE_OAUTH}?api_key={MASK}{after}retrying now"
+    for part in (SL_REAL_KEY, SL_REAL_KEY.split("_")[0], SL_REAL_KEY.split("_")[1], "3f9c1e2a"):
+        assert part not in cleaned
+
+
+def test_a_redacted_url_in_parentheses_keeps_its_closing_bracket() -> None:
+    """The CLI's error line: a URL redact_url already masked, in brackets, redacted once more as text."""
+    line = f"smartlead 500: Internal Server Error (POST {redact_url(SAVE_OAUTH + '?api_key=' + SL_REAL_KEY)})"
+
+    assert redact_text(line) == f"smartlead 500: Internal Server Error (POST {SAVE_OAUTH}?api_key={MASK})"
+    assert redact_text(f"[api_key={SL_REAL_KEY}], api-key={SL_REAL_KEY}; apikey={SL_REAL_KEY}>") == (
+        f"[api_key={MASK}], api-key={MASK}; apikey={MASK}>"
+    )
+
+
+def test_a_masked_password_or_token_keeps_what_follows_but_a_real_one_is_masked_whole() -> None:
+    assert redact_text(f"(password={MASK}), token={MASK}] x") == f"(password={MASK}), token={MASK}] x"
+    # A password may hold brackets and commas: its value still runs to whitespace or a quote.
+    cleaned = redact_text("login failed (password=Hun)t,e]r2#x) for anna")
+    assert cleaned == f"login failed (password={MASK} for anna"
+    assert "Hun" not in cleaned
+    assert "r2" not in cleaned

@@ -16,7 +16,7 @@ from tenantlead.microsoft import (
     SignInCause,
     SignInError,
 )
-from tenantlead.orchestration import CHECKS, Fleet, troubleshoot
+from tenantlead.orchestration import CHECKS, Fleet, connect, troubleshoot
 from tenantlead.orchestration.checks_microsoft import CODE_FOR_CAUSE, finding_for
 from tenantlead.sandbox import FaultRule
 from tenantlead.smartlead import Smartlead
@@ -227,3 +227,71 @@ def test_tl414_fix_saves_a_token_on_the_same_account_instead_of_deleting_it(worl
     )  # fmt: skip
     assert saved.id == account.id
     assert saved.is_smtp_success is True
+
+
+def _follow_resave_fix(
+    world: World, ms: MicrosoftIdentity, sl: Smartlead, address: str, account_id: int
+) -> Any:
+    """The TL409/TL413 fix as written: sign in again, save-oauth with the account's id."""
+    mailbox = next(m for m in world.mailboxes["a"] if m.primary_smtp == address)
+    token = ms.sign_in_with_password(world.credential(mailbox))
+    return sl.email_accounts.create_oauth(
+        id=account_id, from_name="X", from_email=address, username=mailbox.user_principal_name,
+        token=token.to_smartlead(), use_whitelabel_credentials=True,
+    )  # fmt: skip
+
+
+def _assert_resave_fix(fix: str, account_id: object) -> None:
+    assert f"create_oauth(id={account_id}," in fix
+    assert "sign_in_with_password" in fix
+    assert 'connect(fleet, "oauth"' not in fix  # connect skips accounts that exist: it saves no token
+
+
+def test_tl409_fix_saves_a_new_token_on_the_same_account_and_it_sends_again(world: World) -> None:
+    """A revoked grant: connect would skip the account; save-oauth with its id reconnects it, in place."""
+    sb = world.sb
+    ms = MicrosoftIdentity(world.app, **sb.client_options())
+    tc = TenantCore(sb.tenantcore_api_key, **sb.client_options())
+    sl = Smartlead(sb.smartlead_api_key, **sb.client_options())
+    revoked = _connect_outlook(world, ms, sl, 0)
+    sb.microsoft.revoke_grants(revoked)
+    sb.simulate_day(campaign_volume=1)  # Smartlead's refresh fails: AADSTS50173
+    fleet = Fleet.load(tc, sl)
+    [finding] = CHECKS["TL409"](fleet)
+    account_id = finding.details["account_id"]
+
+    _assert_resave_fix(finding.fix, account_id)
+    _assert_resave_fix(CHECKS["TL409"].fix, "<account id>")
+    # What the old fix said does nothing here: connect plans the existing account as a skip.
+    plan = connect(fleet, "oauth", microsoft=world.app, credentials={revoked: world.mailbox("a", 0).password})
+    assert [i.action for i in plan.items if i.address == revoked] == ["skip"]
+
+    saved = _follow_resave_fix(world, ms, sl, revoked, account_id)
+
+    assert saved.id == account_id
+    assert saved.is_smtp_success is True
+    assert CHECKS["TL409"](Fleet.load(tc, sl)) == []
+    day = sb.simulate_day(campaign_volume=1)
+    assert revoked in {row["email"] for row in day.per_account}  # Smartlead refreshes the new grant
+
+
+def test_tl413_fix_saves_a_new_token_on_the_same_account(world: World) -> None:
+    """535 5.7.3 to the OAuth login: a fresh Outlook token saved on the account's id connects it again."""
+    sb = world.sb
+    ms = MicrosoftIdentity(world.app, **sb.client_options())
+    tc = TenantCore(sb.tenantcore_api_key, **sb.client_options())
+    sl = Smartlead(sb.smartlead_api_key, **sb.client_options())
+    rejected = _connect_outlook(world, ms, sl, 1)
+    account = next(a for a in sb.sl_user.accounts.values() if a.from_email == rejected)
+    account.is_smtp_success = False
+    account.smtp_failure_error = "535 5.7.3 Authentication unsuccessful [BN0PR04CA0012]"
+
+    [finding] = CHECKS["TL413"](Fleet.load(tc, sl))
+
+    _assert_resave_fix(finding.fix, account.id)
+    _assert_resave_fix(CHECKS["TL413"].fix, "<account id>")
+    assert "https://outlook.office.com" in finding.fix
+    saved = _follow_resave_fix(world, ms, sl, rejected, account.id)
+    assert saved.id == account.id
+    assert saved.is_smtp_success is True
+    assert CHECKS["TL413"](Fleet.load(tc, sl)) == []

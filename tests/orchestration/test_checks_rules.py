@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tenantlead.orchestration import CHECKS, CheckPolicy, Severity, troubleshoot
+from tenantlead.microsoft import MicrosoftApp, MicrosoftIdentity
+from tenantlead.orchestration import (
+    CHECKS,
+    CheckPolicy,
+    Fleet,
+    Severity,
+    connect,
+    migrate_to_oauth,
+    troubleshoot,
+)
 from tenantlead.orchestration.checks import classify_login_failure
+from tenantlead.sandbox import Sandbox
+from tenantlead.smartlead import Smartlead
+from tenantlead.tenantcore import TenantCore
 from tests.orchestration.factories import (
     CLIENTS,
     NOW,
@@ -515,3 +528,37 @@ def test_tl102_and_tl303_do_not_print_none_for_unknown_numbers() -> None:
     quiet = attrs.evolve(event(ADDR, at=NOW - timedelta(hours=2)), sent_count=None, limit_value=None)
     [finding] = run("TL303", build_fleet([mailbox(ADDR)], events=[quiet]))
     assert "None" not in finding.message
+
+
+def test_tl202_wrong_password_fix_names_the_migration_and_following_it_connects_the_account(
+    tmp_path: Path,
+) -> None:
+    """535 5.7.3 on an SMTP account: connect would skip it; `tenantlead migrate` moves it to OAuth in place."""
+    sb = Sandbox.demo(seed=7)
+    tc = TenantCore(sb.tenantcore_api_key, **sb.client_options())
+    sl = Smartlead(sb.smartlead_api_key, **sb.client_options())
+    agency = sb.authority.smartlead_app
+    app = MicrosoftApp(agency.client_id, agency.secret, environ={})
+    fleet = Fleet.load(tc, sl)
+    wrong = [
+        f for f in troubleshoot(fleet, codes="TL202").findings if f.details["reason"] == "wrong_password"
+    ]
+    [finding] = wrong
+    assert "tenantlead migrate" in finding.fix
+    assert "connect" not in finding.fix
+    assert "migrate to OAuth" in CHECKS["TL202"].fix.split("; 5.7.139")[0]
+    one = fleet.filter(predicate=lambda row: row.address == finding.subject)
+    assert connect(one, "oauth", microsoft=app, credentials=sb.credentials_csv()).items[0].action == "skip"
+
+    ms = MicrosoftIdentity(app, **sb.client_options())
+    result = migrate_to_oauth(
+        one, microsoft=ms, credentials=sb.credentials_csv(), snapshot=tmp_path / "snapshot.json"
+    ).apply(sl=sl)
+
+    assert result.counts()["succeeded"] == 1
+    after = Fleet.load(tc, sl)
+    [row] = [r for r in after.rows if r.address == finding.subject]
+    assert row.account is not None
+    assert row.account.id == finding.details["account_id"]
+    assert row.account.is_smtp_success is True
+    assert finding.subject not in troubleshoot(after, codes="TL202").subjects("TL202")
