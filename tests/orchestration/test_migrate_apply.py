@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -384,15 +385,17 @@ def test_property_random_fleets_and_interruption_points_lose_and_duplicate_nothi
     tmp_path: Path,
 ) -> None:
     switch, allow_recreate = mode
+    # tmp_path is shared by every example: each gets its own folder, so no example resumes from
+    # a snapshot an earlier one left (the probe would then count another run's requests).
+    here = Path(tempfile.mkdtemp(dir=tmp_path))
     probe = build_world(fleet, oauth_switch=switch, seed=seed)
     counter = InterruptingTransport(probe.transport, None, False)
-    migrate(probe, tmp_path / f"probe-{seed}-{point}.json", allow_recreate=allow_recreate, transport=counter)
+    migrate(probe, here / "probe.json", allow_recreate=allow_recreate, transport=counter)
     at = 1 + int(point * (counter.count - 1))
 
     sb = build_world(fleet, oauth_switch=switch, seed=seed)
     before = state(sb)
-    snap = tmp_path / f"snap-{seed}-{point}-{after}.json"
-    snap.unlink(missing_ok=True)
+    snap = here / "snap.json"
     with pytest.raises(Interrupted):
         migrate(
             sb, snap, allow_recreate=allow_recreate, transport=InterruptingTransport(sb.transport, at, after)
