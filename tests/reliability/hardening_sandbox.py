@@ -135,6 +135,7 @@ def _serve_main(argv: list[str]) -> tuple[int, str, str, list[str]]:
         base_url = "http://192.0.2.1:1"
         tenantcore_base_url = base_url + "/tenantcore/v1"
         smartlead_base_url = base_url + "/smartlead/api/v1"
+        microsoft_authority_host = base_url + "/microsoft"
 
         def serve_forever(self) -> None:
             raise KeyboardInterrupt
