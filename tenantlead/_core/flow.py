@@ -263,9 +263,10 @@ def _gather(step: Gather, clients: _Clients[SyncAPIClient]) -> list[Outcome[Any]
     if step.concurrency == 1 or len(step.flows) <= 1:
         outcomes: list[Outcome[Any]] = []
         for i, flow in enumerate(step.flows):
-            outcomes.append(Outcome(error=Stopped()) if stop is not None and stop() else one(i, flow))
+            stopped = stop is not None and _asked_to_stop(stop, failure)
+            outcomes.append(Outcome(error=Stopped()) if stopped else one(i, flow))
             if failure:
-                _close(step.flows[i + 1 :])
+                _close(step.flows[i:])
                 raise failure[0]
         return outcomes
     pool = ThreadPoolExecutor(max_workers=min(step.concurrency, len(step.flows)))
@@ -274,10 +275,10 @@ def _gather(step: Gather, clients: _Clients[SyncAPIClient]) -> list[Outcome[Any]
         pending = set(futures)
         while pending:
             _, pending = wait(pending, return_when=FIRST_COMPLETED)
-            if failure:
-                raise failure[0]
-            if stop is not None and stop():
+            if failure or (stop is not None and _asked_to_stop(stop, failure)):
                 break
+        if failure:
+            raise failure[0]
         return [
             future.result() if future.done() and not future.cancelled() else Outcome(error=Stopped())
             for future in futures
@@ -315,10 +316,23 @@ def _callbacks(
             step.on_done(index, done)
         return check_stop and step.stop_when is not None and step.stop_when()
     except Exception as exc:
-        if not failure:
-            setattr(exc, _CALLBACK_MARK, True)
-            failure.append(exc)
+        _record(exc, failure)
         return True
+
+
+def _asked_to_stop(stop: Callable[[], bool], failure: list[Exception]) -> bool:
+    """``stop()``; an exception it raises is a callback's failure (see `_callbacks`)."""
+    try:
+        return stop()
+    except Exception as exc:
+        _record(exc, failure)
+        return True
+
+
+def _record(exc: Exception, failure: list[Exception]) -> None:
+    if not failure:
+        setattr(exc, _CALLBACK_MARK, True)
+        failure.append(exc)
 
 
 def _close(flows: Sequence[Flow[Any]]) -> None:

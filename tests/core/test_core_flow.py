@@ -323,3 +323,29 @@ async def test_a_flow_s_own_error_is_still_an_outcome_of_the_gather(twin: Any, r
 
 def _single(path: str) -> Flow[Any]:
     return (yield _get(path))
+
+
+@pytest.mark.parametrize(("mode", "concurrency"), [("sync", 1), ("threads", 3), ("async", 3)])
+async def test_a_stop_when_exception_is_raised_as_is_through_an_outer_gather(
+    mode: str, concurrency: int
+) -> None:
+    client = _AsyncCounting() if mode == "async" else _Counting()
+
+    def stop_when() -> bool:
+        if len(client.sent) >= 2:
+            raise _Full("stop_when failed")
+        return False
+
+    def inner() -> Flow[Any]:
+        return (
+            yield Gather([_single(f"/{i}") for i in range(12)], concurrency=concurrency, stop_when=stop_when)
+        )
+
+    def outer() -> Flow[Any]:
+        return (yield Gather([inner(), _single("/other")], concurrency=1))
+
+    with pytest.raises(_Full, match="stop_when failed"):
+        await _run_in(mode, outer(), client)
+    assert "/other" not in client.sent
+    if mode != "threads":  # threads: stop_when is asked in the caller's thread, between wake-ups
+        assert len(client.sent) <= 2 + concurrency
