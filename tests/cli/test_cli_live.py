@@ -43,6 +43,9 @@ def served() -> Iterator[dict[str, str]]:
             "TENANTCORE_API_KEY",
             "SMARTLEAD_BASE_URL",
             "SMARTLEAD_API_KEY",
+            "MICROSOFT_AUTHORITY_HOST",
+            "MICROSOFT_CLIENT_ID",
+            "MICROSOFT_CLIENT_SECRET",
         }
         assert env["TENANTCORE_BASE_URL"].startswith("http://127.0.0.1:")
         yield env
