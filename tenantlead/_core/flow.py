@@ -23,7 +23,8 @@ What a flow may yield (each answered by the driver):
 - [`Now`][tenantlead.orchestration.migrate.Now]: the client's clock (Unix seconds, wall time);
 - [`Gather`][tenantlead.orchestration.fleet.Gather]: several flows at once - one after another on a blocking client (or in
   threads when asked), concurrently on an async client - answered with one [`Outcome`][tenantlead.orchestration.fleet.Outcome] per
-  flow, in the order given; one flow's failure never stops the others;
+  flow, in the order given; one flow's failure never stops the others (an exception of its
+  ``on_done`` / ``stop_when`` callbacks stops it, and propagates as raised);
 - [`Call`][tenantlead.orchestration.warmup_cache.Call]: any of the above addressed to one of several named clients (a flow that talks
   to TenantCore *and* Smartlead); [`on`][tenantlead.orchestration.migrate_tokens.on] addresses every step of a sub-flow at once.
 
@@ -34,8 +35,9 @@ they stop the flow where it is, and whatever finished has finished.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 import attrs
@@ -100,6 +102,12 @@ class Gather:
     concurrently; a blocking driver runs them one after another unless ``concurrency > 1``, when
     it uses that many threads (the clients are thread-safe). ``on_done(index, outcome)`` is
     called as each flow ends (progress bars), in completion order.
+
+    A flow's exception is its outcome, but an exception raised by ``on_done`` or ``stop_when``
+    (the caller's own code) stops the gather on either driver: no further flow starts, the
+    async driver cancels those running (threads let theirs finish), and the first such
+    exception propagates unchanged (not wrapped in an ``ExceptionGroup``) through every
+    gather and flow around this one.
 
     ``stop_when()``, checked as each flow ends, lets a gather finish early (speculative reads
     that turned out unneeded): the flows still waiting are cancelled (async; a request still
@@ -204,7 +212,8 @@ def run_flow(
     ``clients`` is one client, or a mapping of names to clients for flows that yield
     [`Call`][tenantlead.orchestration.warmup_cache.Call] steps; unaddressed steps go to ``default`` (else the mapping's first client).
     """
-    return _run(flow, _Clients(clients, default))
+    with _unmarked():
+        return _run(flow, _Clients(clients, default))
 
 
 def _run(flow: Flow[T], clients: _Clients[SyncAPIClient]) -> T:
@@ -236,43 +245,114 @@ def _execute(step: Step, clients: _Clients[SyncAPIClient]) -> Any:
 
 
 def _gather(step: Gather, clients: _Clients[SyncAPIClient]) -> list[Outcome[Any]]:
+    failure: list[Exception] = []  # the first exception a callback raised (see _callbacks)
+
     def one(index: int, flow: Flow[Any]) -> Outcome[Any]:
+        if failure:
+            flow.close()  # a callback failed: start nothing new
+            return Outcome(error=Stopped())
         try:
             done: Outcome[Any] = Outcome(value=_run(flow, clients))
         except Exception as exc:
             done = Outcome(error=exc)
-        if step.on_done is not None:
-            step.on_done(index, done)
+        if not _passed_on(done, failure):
+            _callbacks(step, index, done, failure, check_stop=False)  # stop_when: below
         return done
 
     stop = step.stop_when
     if step.concurrency == 1 or len(step.flows) <= 1:
         outcomes: list[Outcome[Any]] = []
         for i, flow in enumerate(step.flows):
-            outcomes.append(Outcome(error=Stopped()) if stop is not None and stop() else one(i, flow))
+            stopped = stop is not None and _asked_to_stop(stop, failure)
+            outcomes.append(Outcome(error=Stopped()) if stopped else one(i, flow))
+            if failure:
+                _close(step.flows[i:])
+                raise failure[0]
         return outcomes
     pool = ThreadPoolExecutor(max_workers=min(step.concurrency, len(step.flows)))
     futures = [pool.submit(one, i, flow) for i, flow in enumerate(step.flows)]
     try:
-        if stop is None:
-            return [future.result() for future in futures]
         pending = set(futures)
         while pending:
             _, pending = wait(pending, return_when=FIRST_COMPLETED)
-            if stop():
+            if failure or (stop is not None and _asked_to_stop(stop, failure)):
                 break
+        if failure:
+            raise failure[0]
         return [
             future.result() if future.done() and not future.cancelled() else Outcome(error=Stopped())
             for future in futures
         ]
     except BaseException:
         for future in futures:
-            future.cancel()  # KeyboardInterrupt: start nothing new; running calls finish
+            future.cancel()  # KeyboardInterrupt, a callback's exception: start nothing new
         raise
     finally:
         for future in futures:
             future.cancel()
         pool.shutdown(wait=stop is None)
+
+
+def _passed_on(done: Outcome[Any], failure: list[Exception]) -> bool:
+    """True when ``done`` is an inner gather's callback failure: this gather stops with it too."""
+    if done.error is None or not getattr(done.error, _CALLBACK_MARK, False):
+        return False
+    if not failure:
+        failure.append(done.error)
+    return True
+
+
+def _callbacks(
+    step: Gather, index: int, done: Outcome[Any], failure: list[Exception], *, check_stop: bool = True
+) -> bool:
+    """Call ``on_done`` and ``stop_when`` for a flow that ended: True when the gather should stop.
+
+    An exception one of them raises is the caller's (a progress bar, a journal that cannot
+    write): the first is kept in ``failure`` (marked, so gathers around this one let it through
+    too), the gather stops, and it is raised unchanged - never an outcome, never wrapped.
+    """
+    try:
+        if step.on_done is not None:
+            step.on_done(index, done)
+        return check_stop and step.stop_when is not None and step.stop_when()
+    except Exception as exc:
+        _record(exc, failure)
+        return True
+
+
+def _asked_to_stop(stop: Callable[[], bool], failure: list[Exception]) -> bool:
+    """``stop()``; an exception it raises is a callback's failure (see `_callbacks`)."""
+    try:
+        return stop()
+    except Exception as exc:
+        _record(exc, failure)
+        return True
+
+
+def _record(exc: Exception, failure: list[Exception]) -> None:
+    if not failure:
+        setattr(exc, _CALLBACK_MARK, True)
+        failure.append(exc)
+
+
+def _close(flows: Sequence[Flow[Any]]) -> None:
+    for flow in flows:
+        flow.close()
+
+
+#: Set on an exception a gather's callback raised, so that outer gathers re-raise it as well.
+_CALLBACK_MARK = "_tenantlead_callback_error"
+
+
+@contextmanager
+def _unmarked() -> Iterator[None]:
+    """Around a driver: a callback's exception leaves it as the caller raised it (mark removed)."""
+    try:
+        yield
+    except Exception as exc:
+        if getattr(exc, _CALLBACK_MARK, False):
+            delattr(exc, _CALLBACK_MARK)
+        raise
 
 
 # ---------------------------------------------------------------------------- async driver
@@ -282,7 +362,8 @@ async def arun_flow(
     flow: Flow[T], clients: AsyncAPIClient | Mapping[str, AsyncAPIClient], *, default: str | None = None
 ) -> T:
     """Async twin of [`run_flow`][tenantlead.orchestration.fleet.run_flow]: the same flow, on async client(s)."""
-    return await _arun(flow, _Clients(clients, default))
+    with _unmarked():
+        return await _arun(flow, _Clients(clients, default))
 
 
 async def _arun(flow: Flow[T], clients: _Clients[AsyncAPIClient]) -> T:
@@ -317,31 +398,49 @@ async def _agather(step: Gather, clients: _Clients[AsyncAPIClient]) -> list[Outc
     gate = asyncio.Semaphore(step.concurrency)
     results: list[Outcome[Any]] = [Outcome(error=Stopped()) for _ in step.flows]
     tasks: list[asyncio.Task[None]] = []
+    failure: list[Exception] = []  # the first exception a callback raised
+    stopping: list[bool] = []  # set once stop_when said so, or a callback failed
 
     async def one(index: int, flow: Flow[Any]) -> None:
         async with gate:
+            if stopping:
+                flow.close()  # nothing new starts once the gather stops
+                return
             try:
                 done: Outcome[Any] = Outcome(value=await _arun(flow, clients))
             except Exception as exc:
                 done = Outcome(error=exc)
-        results[index] = done
-        if step.on_done is not None:
-            step.on_done(index, done)
-        if step.stop_when is not None and step.stop_when():
-            for task in tasks:
-                if task is not asyncio.current_task():
-                    task.cancel()  # a stopped flow is not an error of the gather
+        if _passed_on(done, failure):
+            _stop(stopping, tasks)
+            return
+        results[index] = done  # after a failure too: a write that finished is recorded
+        if _callbacks(step, index, done, failure):
+            _stop(stopping, tasks)  # a stopped flow is not an error of the gather
 
     async def guarded(index: int, flow: Flow[Any]) -> None:
         try:
             await one(index, flow)
         except asyncio.CancelledError:
-            if step.stop_when is None or not step.stop_when():
+            if not stopping:
                 raise
             flow.close()
 
-    # TaskGroup cancels the flows still running on KeyboardInterrupt / cancellation.
+    # TaskGroup cancels the flows still running on KeyboardInterrupt / cancellation. A
+    # callback's exception never reaches it (that would wrap it in an ExceptionGroup and, as
+    # the group only aborts once the loop gets round to it, let queued flows still start).
     async with asyncio.TaskGroup() as group:
         for index, flow in enumerate(step.flows):
             tasks.append(group.create_task(guarded(index, flow)))
+    if failure:
+        raise failure[0]
     return results
+
+
+def _stop(stopping: list[bool], tasks: list[asyncio.Task[None]]) -> None:
+    """Stop an async gather: no flow starts after this, and every other one is cancelled."""
+    if not stopping:
+        stopping.append(True)
+    current = asyncio.current_task()
+    for task in tasks:
+        if task is not current:
+            task.cancel()

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
+from tenantlead._core.redact import hide
 from tenantlead.orchestration import _drive
 from tenantlead.orchestration._render import Tabular, text_table
 from tenantlead.orchestration._rules import not_ready_reasons
@@ -150,7 +151,8 @@ class _CallableProvider:
         self._fn = fn
 
     def get_token(self, email: str) -> Mapping[str, Any]:
-        return self._fn(email)
+        # The user's dict, as a mapping whose repr masks every value (frame locals, logs).
+        return hide(self._fn(email))  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return "<token provider>"

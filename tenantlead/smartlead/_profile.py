@@ -234,7 +234,7 @@ class SmartleadProfile:
         message = _text(data.get("message"))
         if isinstance(error, Mapping):  # the new docs' {error: {code, message}} (401/429 examples)
             code = _text(error.get("code"))
-            message = message or _text(error.get("message"))
+            message = message or _text(error.get("message")) or code
         elif _text(error) and not isinstance(validation, Mapping) and "statusCode" not in data:
             # Joi's "error" is just the status phrase ("Bad Request", with or without a
             # validation block); elsewhere it is the detail (e.g. the SMTP reply).

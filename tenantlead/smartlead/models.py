@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from tenantlead._core.convert import Model, OpenStrEnum, converter, secret_field, wire_field
+from tenantlead._core.redact import hide
 from tenantlead.errors import APIError
 
 __all__ = [
@@ -301,23 +302,47 @@ _normalize_before(
 )
 
 
+def _token_field() -> Any:
+    """A token of an [`OAuthToken`][tenantlead.smartlead.models.OAuthToken]: a secret field held as a ``Secret``."""
+    return attrs.field(default=None, repr=False, eq=False, metadata={"secret": True}, converter=hide)
+
+
 @attrs.frozen(kw_only=True)
 class OAuthToken(Model):
     """The ``token`` object of ``save-oauth`` (Microsoft or Google tokens you obtained yourself).
 
     ``expiry_date`` is milliseconds since the epoch. Build one from a Microsoft token response
     with [`from_microsoft`][tenantlead.smartlead.models.OAuthToken.from_microsoft].
+
+    The three tokens are held as [Secret][tenantlead._core.redact.Secret] strings however the
+    token was built (plain strings, a provider's dict, ``from_dict``): ``repr``, ``str``,
+    ``to_dict()`` and any rendering of a frame's locals show ``***``; they compare and send as
+    themselves, so ``to_wire()`` (what ``save-oauth`` sends) carries the values. Pickling (and
+    so ``multiprocessing``, ``shelve``, a pickled cache) is refused with a ``TypeError``: a
+    pickle would store the tokens in clear.
     """
 
     scope: str
     expiry_date: int
     token_type: str = "Bearer"
-    access_token: str | None = secret_field()
-    refresh_token: str | None = secret_field()
-    id_token: str | None = secret_field()
+    access_token: str | None = _token_field()
+    refresh_token: str | None = _token_field()
+    id_token: str | None = _token_field()
     expires_in: int | None = None
     ext_expires_in: int | None = None
     expiry: str | None = None
+
+    def __reduce_ex__(self, protocol: object) -> Any:
+        raise TypeError(
+            "an OAuthToken cannot be pickled: it holds OAuth access and refresh tokens, which a "
+            "pickle would store in clear; keep it in memory, or ask your token provider again"
+        )
+
+    def __copy__(self) -> OAuthToken:
+        return self  # frozen: a copy would be the same value
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> OAuthToken:
+        return self
 
     @classmethod
     def from_microsoft(cls, response: Mapping[str, Any], *, now_ms: int | None = None) -> OAuthToken:

@@ -1,8 +1,11 @@
 """Everything the shared client machinery needs to know about TenantCore's wire.
 
 - Auth: ``Authorization: Bearer tc_live_<48 hex>``.
-- Errors: ``{"detail": {"message", "code"}}``; FastAPI-style ``{"detail": [{"loc", "msg"}]}``
-  for validation; FastAPI's plain ``{"detail": "Not Found"}`` for unknown routes.
+- Errors: ``{"detail": {"message", "code"}}`` (the documented shape, reference §1.7);
+  FastAPI-style ``{"detail": [{"loc", "msg"}]}`` for validation; FastAPI's plain
+  ``{"detail": "Not Found"}`` for unknown routes. Also read, as a proxy or a future API version
+  may send them: the nested ``{"error": {"code", "message"}}``, the flat ``{"code", "message"}``
+  and ``{"error": "..."}`` / ``{"message": "..."}``. A JSON body naming no error says so.
 - Hints for every documented code, so an error says what to do next.
 """
 
@@ -73,39 +76,49 @@ class TenantCoreProfile:
         headers["Authorization"] = f"Bearer {key}"
 
     def parse_error(self, response: Response) -> ErrorInfo:
-        """Read ``detail`` in any of its shapes (object, list, string) or fall back to the status."""
+        """Read the code and message of any error body shape (see the module docstring).
+
+        ``detail`` as an object, a list (validation) or a string; ``error`` as an object
+        (``{"error": {"code", "message"}}``) or a string; flat ``{"code", "message"}``. A JSON body
+        that names no error says so (never "empty body"); text bodies are quoted tag-free.
+        """
         data = response.data
         status = response.status_code
-        if isinstance(data, Mapping) and "detail" in data:
-            detail = data["detail"]
-            if isinstance(detail, Mapping):
-                raw_code = detail.get("code")
-                code = str(raw_code) if raw_code is not None else None
-                message = str(detail.get("message") or code or f"HTTP {status}")
+        if isinstance(data, Mapping):
+            if isinstance(data.get("detail"), list):
+                return self._validation(data["detail"], status)
+            found = _code_and_message(data)
+            if found is not None:
+                code, message = found
                 return ErrorInfo(
-                    message=message,
+                    message=message or code or f"HTTP {status}",
                     code=code,
                     hint=self._hint(status, code),
                     error_class=_CLASSES.get(code or ""),
                 )
-            if isinstance(detail, list):
-                return self._validation(detail, status)
-            if isinstance(detail, str):
-                return ErrorInfo(message=detail, hint=self._hint(status, None))
-        if isinstance(data, Mapping):
-            fallback = data.get("message") or data.get("error")
-            if isinstance(fallback, str):
-                return ErrorInfo(message=fallback, hint=self._hint(status, None))
+            return ErrorInfo(
+                message=f"HTTP {status} with a JSON body that names no error (see .body)",
+                hint=self._hint(status, None),
+            )
         if isinstance(data, str) and data.strip():
             text = re.sub(r"<[^>]+>", " ", data)
             text = " ".join(text.split())[:200]
             return ErrorInfo(message=f"non-JSON error body: {text}", hint=self._hint(status, None))
-        return ErrorInfo(message=f"HTTP {status} with an empty body", hint=self._hint(status, None))
+        if data is None or (isinstance(data, str) and not data.strip()):
+            return ErrorInfo(message=f"HTTP {status} with an empty body", hint=self._hint(status, None))
+        return ErrorInfo(
+            message=f"HTTP {status} with an unexpected JSON {type(data).__name__} body (see .body)",
+            hint=self._hint(status, None),
+        )
 
     def body_error(self, response: Response) -> ErrorInfo | None:
         """TenantCore reports errors by status; a 2xx carrying ``detail`` is still an error."""
         data = response.data
-        if isinstance(data, Mapping) and isinstance(data.get("detail"), Mapping | list) and len(data) == 1:
+        if (
+            isinstance(data, Mapping)
+            and len(data) == 1
+            and (isinstance(data.get("detail"), Mapping | list) or isinstance(data.get("error"), Mapping))
+        ):
             info = self.parse_error(response)
             return ErrorInfo(
                 message=f"error reported in a {response.status_code} response: {info.message}",
@@ -141,6 +154,32 @@ class TenantCoreProfile:
         if status == 405:
             return "This endpoint does not accept that method; the API may have changed."
         return None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _code_and_message(data: Mapping[str, Any]) -> tuple[str | None, str | None] | None:
+    """(code, message) from an error object of any shape, or None when it names no error.
+
+    Nested first (``detail`` or ``error`` holding an object), then the flat keys: ``code`` /
+    ``error_code``, ``message`` / a string ``detail`` / a string ``error``.
+    """
+    for key in ("detail", "error"):
+        inner = data.get(key)
+        if isinstance(inner, Mapping):
+            found = _code_and_message(inner)
+            if found is not None:
+                return found
+    raw_code = data.get("code", data.get("error_code"))
+    code = (
+        _text(str(raw_code)) if isinstance(raw_code, str | int) and not isinstance(raw_code, bool) else None
+    )
+    message = _text(data.get("message")) or _text(data.get("detail")) or _text(data.get("error"))
+    if code is None and message is None:
+        return None
+    return code, message
 
 
 PROFILE: Final = TenantCoreProfile()

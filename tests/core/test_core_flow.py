@@ -221,3 +221,131 @@ def test_gather_stop_when_skips_flows_not_started_on_blocking_clients() -> None:
     assert sent == ["/a"]
     assert outcomes[0].value == "/a"
     assert [type(o.error) for o in outcomes[1:]] == [Stopped, Stopped]
+
+
+class _Counting:
+    """A client whose every request answers its path; ``sent`` lists them (async: one yield each)."""
+
+    _clock = staticmethod(lambda: 0.0)
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def _run(self, request: APIRequest[Any]) -> str:
+        self.sent.append(request.path)
+        return request.path
+
+
+class _AsyncCounting(_Counting):
+    async def _run(self, request: APIRequest[Any]) -> str:  # type: ignore[override]
+        import asyncio
+
+        await asyncio.sleep(0)
+        self.sent.append(request.path)
+        return request.path
+
+
+class _Full(Exception):
+    """A progress callback failing (a disk full, a closed pipe)."""
+
+
+async def _run_in(mode: str, flow: Flow[Any], client: Any) -> Any:
+    return await arun_flow(flow, client) if mode == "async" else run_flow(flow, client)
+
+
+def _twelve(concurrency: int, on_done: Any) -> Flow[Any]:
+    def one(path: str) -> Flow[str]:
+        return (yield _get(path))
+
+    return (yield Gather([one(f"/{i}") for i in range(12)], concurrency=concurrency, on_done=on_done))
+
+
+def _raise_at(k: int) -> tuple[list[int], Any]:
+    seen: list[int] = []
+
+    def on_done(index: int, outcome: Any) -> None:
+        seen.append(index)
+        if len(seen) == k:
+            raise _Full("disk full")
+
+    return seen, on_done
+
+
+@pytest.mark.parametrize(("mode", "concurrency"), [("sync", 1), ("threads", 4), ("async", 1), ("async", 4)])
+async def test_a_callback_exception_stops_the_gather_and_propagates_unwrapped(
+    mode: str, concurrency: int
+) -> None:
+    """Item 3 of 12's on_done raising: that exception, as raised; nothing new starts after it."""
+    client = _AsyncCounting() if mode == "async" else _Counting()
+    seen, on_done = _raise_at(3)
+    flow = _twelve(concurrency, on_done)
+    with pytest.raises(_Full) as info:
+        await _run_in(mode, flow, client)
+    assert type(info.value) is _Full  # not an ExceptionGroup
+    assert not hasattr(info.value, "_tenantlead_callback_error")
+    assert len(client.sent) <= 3 + concurrency
+    assert len(seen) <= 3 + concurrency
+    if concurrency == 1:
+        assert client.sent == ["/0", "/1", "/2"]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_callback_exception_of_an_inner_gather_stops_the_outer_one_too(mode: str) -> None:
+    client = _AsyncCounting() if mode == "async" else _Counting()
+    _, on_done = _raise_at(3)
+
+    def outer() -> Flow[Any]:
+        def inner(name: str, on_done: Any) -> Flow[Any]:
+            def one(path: str) -> Flow[str]:
+                return (yield _get(path))
+
+            return (yield Gather([one(f"/{name}{i}") for i in range(6)], on_done=on_done))
+
+        return (yield Gather([inner("a", on_done), inner("b", None)], concurrency=1))
+
+    with pytest.raises(_Full):
+        await _run_in(mode, outer(), client)
+    assert client.sent == ["/a0", "/a1", "/a2"]  # the second inner gather never started
+
+
+async def test_a_flow_s_own_error_is_still_an_outcome_of_the_gather(twin: Any, recorder: Any) -> None:
+    recorder.add(404, {"detail": {"code": "x", "message": "gone"}}).add(200, {"id": 2})
+    seen: list[bool] = []
+
+    def story() -> Flow[Any]:
+        return (yield Gather([_single("/a"), _single("/b")], on_done=lambda i, o: seen.append(o.ok)))
+
+    outcomes = await drive(story(), twin)
+    assert isinstance(outcomes[0].error, NotFoundError)
+    assert outcomes[1].value == {"id": 2}
+    assert seen == [False, True]
+
+
+def _single(path: str) -> Flow[Any]:
+    return (yield _get(path))
+
+
+@pytest.mark.parametrize(("mode", "concurrency"), [("sync", 1), ("threads", 3), ("async", 3)])
+async def test_a_stop_when_exception_is_raised_as_is_through_an_outer_gather(
+    mode: str, concurrency: int
+) -> None:
+    client = _AsyncCounting() if mode == "async" else _Counting()
+
+    def stop_when() -> bool:
+        if len(client.sent) >= 2:
+            raise _Full("stop_when failed")
+        return False
+
+    def inner() -> Flow[Any]:
+        return (
+            yield Gather([_single(f"/{i}") for i in range(12)], concurrency=concurrency, stop_when=stop_when)
+        )
+
+    def outer() -> Flow[Any]:
+        return (yield Gather([inner(), _single("/other")], concurrency=1))
+
+    with pytest.raises(_Full, match="stop_when failed"):
+        await _run_in(mode, outer(), client)
+    assert "/other" not in client.sent
+    if mode != "threads":  # threads: stop_when is asked in the caller's thread, between wake-ups
+        assert len(client.sent) <= 2 + concurrency

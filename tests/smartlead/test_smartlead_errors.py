@@ -194,3 +194,55 @@ async def test_business_errors_get_hints(sl, recorder, message, hint_part):
         await run(sl.email_accounts.verify_otp(7, "000000"))
     assert info.value.hint is not None
     assert hint_part in info.value.hint
+
+
+async def test_new_docs_401_with_a_code_and_no_message_reports_the_code(sl, recorder):
+    # The new docs' authentication page: {"success": false, "error": {"code": "UNAUTHORIZED"}}.
+    recorder.add(401, {"success": False, "error": {"code": "UNAUTHORIZED"}})
+    with pytest.raises(AuthenticationError) as info:
+        await run(sl.email_accounts.get(1))
+    assert (info.value.code, info.value.message) == ("UNAUTHORIZED", "UNAUTHORIZED")
+    assert "no message" not in str(info.value)
+    assert "empty body" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {
+                "statusCode": 400,
+                "error": "Bad Request",
+                "message": '"timezone" is required',
+                "validation": {"source": "body", "keys": ["timezone"]},
+            },
+            '"timezone" is required',
+        ),
+        ({"error": "Invalid timezone - Foo/Bar"}, "Invalid timezone - Foo/Bar"),
+        (
+            {"ok": False, "message": "Email account not found!", "errorCode": "ACCOUNT_NOT_FOUND"},
+            "Email account not found!",
+        ),
+        ({"message": "Invalid email account id!"}, "Invalid email account id!"),
+        (
+            {
+                "success": False,
+                "message": "Validation error",
+                "error": "email_account_ids must contain at least 1 item",
+            },
+            "Validation error: email_account_ids must contain at least 1 item",
+        ),
+        ({"error": {"code": "RATE_LIMIT_EXCEEDED", "message": "Too many requests."}}, "Too many requests."),
+        (
+            {"success": False, "error": {"code": "UNAUTHORIZED", "message": "Invalid API key"}},
+            "Invalid API key",
+        ),
+    ],
+    ids=["joi", "legacy-error", "ok-false", "message-500", "success-false", "nested", "nested-success-false"],
+)
+async def test_every_documented_json_shape_reads_its_message(sl, recorder, body, message):
+    recorder.add(400, body)
+    with pytest.raises(ValidationError) as info:
+        await run(sl.email_accounts.update(1, max_email_per_day=3))
+    assert info.value.message == message
+    assert "empty body" not in str(info.value)

@@ -21,6 +21,7 @@ from tenantlead.errors import (
 )
 
 TID = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+KEY_IN_USE = "tc_live_" + "0" * 48  # the tc fixture's key
 Client = TenantCore | AsyncTenantCore
 
 
@@ -197,3 +198,133 @@ async def test_request_maps_errors(tc: Client, recorder: Any, run: Any) -> None:
 async def test_request_returns_text_for_non_json(tc: Client, recorder: Any, run: Any) -> None:
     recorder.add(200, "pong")
     assert await run(tc.request("GET", "/ping")) == "pong"
+
+
+# ------------------------------------------------------------ every error body shape
+
+SHAPES = [
+    ("detail object (documented)", {"detail": {"message": "No such tenant", "code": "tenant_not_found"}}),
+    ("nested error object", {"error": {"code": "tenant_not_found", "message": "No such tenant"}}),
+    ("flat code and message", {"code": "tenant_not_found", "message": "No such tenant"}),
+    ("detail holding an error object", {"detail": {"error": {"code": "tenant_not_found", "message": "No such tenant"}}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("body", [b for _, b in SHAPES], ids=[n for n, _ in SHAPES])
+async def test_every_error_shape_gives_the_server_s_code_message_and_hint(
+    tc: Client, recorder: Any, run: Any, body: dict[str, Any]
+) -> None:
+    recorder.add(404, body)
+    with pytest.raises(NotFoundError) as info:
+        await run(tc.tenants.get(TID))
+    err = info.value
+    assert (err.code, err.message) == ("tenant_not_found", "No such tenant")
+    assert "empty body" not in str(err)
+    assert (
+        f"tenantcore 404 tenant_not_found: No such tenant (GET https://api.tenantcore.io/v1/tenants/{TID})"
+        in str(err)
+    )
+    assert err.hint is not None
+    assert "Microsoft tenant GUID" in err.hint
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"error": {"code": "no_api_plan", "message": "lapsed"}}, {"code": "no_api_plan", "message": "lapsed"}],
+    ids=["nested", "flat"],
+)
+async def test_the_402_classes_come_from_every_shape(tc: Client, recorder: Any, run: Any, body: Any) -> None:
+    recorder.add(402, body)
+    with pytest.raises(NoAPIPlanError) as info:
+        await run(tc.tenants.list())
+    assert info.value.message == "lapsed"
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        ({"error": {"code": "mailbox_limit_reached"}}, "mailbox_limit_reached", "mailbox_limit_reached"),
+        ({"error": {"message": "Domain full"}}, None, "Domain full"),
+        ({"error": "Domain full"}, None, "Domain full"),
+        ({"message": "Domain full"}, None, "Domain full"),
+        (
+            {"error_code": "mailbox_limit_reached", "message": "Domain full"},
+            "mailbox_limit_reached",
+            "Domain full",
+        ),
+    ],
+    ids=["nested-code-only", "nested-message-only", "error-string", "message-string", "error_code"],
+)
+async def test_partial_shapes_keep_what_the_server_said(
+    tc: Client, recorder: Any, run: Any, body: Any, code: str | None, message: str
+) -> None:
+    recorder.add(409, body)
+    with pytest.raises(ConflictError) as info:
+        await run(tc.tenants.list())
+    assert (info.value.code, info.value.message) == (code, message)
+
+
+@pytest.mark.parametrize(
+    "body", [{"unexpected": True}, {"error": {}}, [1, 2]], ids=["object", "empty-error", "list"]
+)
+async def test_a_json_body_that_names_no_error_is_not_called_empty(
+    tc: Client, recorder: Any, run: Any, body: Any
+) -> None:
+    recorder.add(400, body)
+    with pytest.raises(ValidationError) as info:
+        await run(tc.tenants.list())
+    assert "empty body" not in info.value.message
+    assert info.value.message.startswith("HTTP 400 with ")
+    assert "JSON" in info.value.message
+    assert info.value.body == body
+
+
+async def test_a_nested_error_message_is_redacted(tc: Client, recorder: Any, run: Any) -> None:
+    other = "tc_live_" + "a" * 48
+    recorder.add(
+        401, {"error": {"code": "invalid_api_key", "message": f"key {other} or {KEY_IN_USE} unknown"}}
+    )
+    with pytest.raises(AuthenticationError) as info:
+        await run(tc.tenants.list())
+    assert info.value.code == "invalid_api_key"
+    assert other not in str(info.value)
+    assert KEY_IN_USE not in str(info.value)
+    assert "unknown" in info.value.message
+
+
+async def test_a_nested_error_inside_a_200_is_an_error(tc: Client, recorder: Any, run: Any) -> None:
+    recorder.add(200, {"error": {"code": "tenant_not_found", "message": "No such tenant"}})
+    with pytest.raises(APIError) as info:
+        await run(tc.request("POST", "/tenants/x/things", json={}))  # a POST: not retried
+    assert info.value.code == "tenant_not_found"
+    assert "No such tenant" in info.value.message
+
+
+def test_the_cli_error_line_says_what_the_server_said(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``tenantlead status`` against a TenantCore answering the nested shape: its code and message."""
+    import httpx
+
+    from tenantlead.cli import main
+
+    body = {"error": {"code": "invalid_api_key", "message": f"Key {KEY_IN_USE} was rotated"}}
+    transport = httpx.MockTransport(lambda request: httpx.Response(401, json=body))
+    real = httpx.Client.__init__
+
+    def patched(self: httpx.Client, *args: Any, **kwargs: Any) -> None:
+        kwargs["transport"] = transport
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "__init__", patched)
+    monkeypatch.setenv("TENANTCORE_API_KEY", KEY_IN_USE)
+    monkeypatch.setenv("SMARTLEAD_API_KEY", "s" * 32)
+    for name in ("TENANTCORE_BASE_URL", "SMARTLEAD_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    code = main(["status"])
+    err = capsys.readouterr().err
+    assert code != 0
+    first = err.splitlines()[0]
+    assert first.startswith("error: tenantcore 401 invalid_api_key: Key *** was rotated"), first
+    assert "empty body" not in err
+    assert KEY_IN_USE not in err
