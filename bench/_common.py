@@ -17,7 +17,7 @@ import httpx
 
 import tenantlead
 
-__all__ = ["SCALES", "Result", "Scale", "Target", "machine", "summary"]
+__all__ = ["SCALES", "Result", "Scale", "Target", "duration", "machine", "summary"]
 
 #: Where ``make bench`` writes; the smoke tests pass a temporary directory instead.
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -175,3 +175,10 @@ class Result:
         path = directory / f"{self.scenario}.json"
         path.write_text(json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
         return path
+
+
+def duration(seconds: float, digits: int = 1) -> str:
+    """Simulated time for a report: minutes from two minutes up, else seconds."""
+    if seconds >= 120:
+        return f"{seconds / 60:.{digits}f} min"
+    return f"{seconds:.{digits}f} s"

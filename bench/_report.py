@@ -8,6 +8,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from bench._common import duration
+
 __all__ = ["ORDER", "oauth_readme_block", "readme_block", "render", "update_readme", "write_report"]
 
 #: Scenario order in the report (others follow alphabetically).
@@ -108,12 +110,6 @@ README_START = "<!-- real-limits: written by make bench from bench/results/real_
 README_END = "<!-- /real-limits -->"
 
 
-def _duration(seconds: float) -> str:
-    if seconds >= 120:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds:.0f} s"
-
-
 def readme_block(result: dict[str, Any]) -> str:
     """The README's real-limit figures from a ``real_limits`` result (between the markers)."""
     ours, naive = result["counts"]["tenantlead"], result["counts"]["naive"]
@@ -121,13 +117,13 @@ def readme_block(result: dict[str, Any]) -> str:
     connect, align, nightly = ours["connect"], ours["align"], ours["nightly"]
     return (
         f"- At Smartlead's documented limits (60 requests / 60 s and 10 / 2 s; simulated time, realistic\n"
-        f"  latency) and {mailboxes:,} mailboxes: day one's connect takes {_duration(connect['wall_s'])} "
+        f"  latency) and {mailboxes:,} mailboxes: day one's connect takes {duration(connect['wall_s'], 0)} "
         f"({connect['smartlead_requests']:,} Smartlead\n"
-        f"  requests, one save per mailbox; the rate-limit bound is {_duration(connect['bound_s'])}), align "
-        f"{_duration(align['wall_s'])} ({align['speedup_vs_naive']:.0f}x a\n"
-        f"  per-account script's {_duration(naive['align']['wall_s'])}), and the nightly check with warmup in "
-        f"use {_duration(nightly['wall_s'])} (the script:\n"
-        f"  {_duration(naive['nightly']['wall_s'])}); none takes more than "
+        f"  requests, one save per mailbox; the rate-limit bound is {duration(connect['bound_s'], 0)}), align "
+        f"{duration(align['wall_s'], 0)} ({align['speedup_vs_naive']:.0f}x a\n"
+        f"  per-account script's {duration(naive['align']['wall_s'], 0)}), and the nightly check with warmup in "
+        f"use {duration(nightly['wall_s'], 0)} (the script:\n"
+        f"  {duration(naive['nightly']['wall_s'], 0)}); none takes more than "
         f"{100 * max(1 / ours[j]['efficiency'] - 1 for j in ('connect', 'align', 'nightly')):.0f}% longer than the "
         f"rate-limit bound of\n  its unavoidable requests."
     )
@@ -150,19 +146,19 @@ def oauth_readme_block(result: dict[str, Any]) -> str:
     )
     bound = (
         f"within {100 * (1 / job['pacing_efficiency'] - 1):.0f}% of the rate-limit bound of those requests "
-        f"({_duration(job['pacing_bound_s'])}), {job['pacing_bound_s'] / job['bound_s']:.1f}x the "
-        f"{_duration(job['bound_s'])} that one save per mailbox and the walk would need"
+        f"({duration(job['pacing_bound_s'], 0)}), {job['pacing_bound_s'] / job['bound_s']:.1f}x the "
+        f"{duration(job['bound_s'], 0)} that one save per mailbox and the walk would need"
         if reads
         else f"within {100 * (1 / job['efficiency'] - 1):.0f}% of the rate-limit bound of those requests "
-        f"({_duration(job['bound_s'])}, the least any client can need at Smartlead's windows)"
+        f"({duration(job['bound_s'], 0)}, the least any client can need at Smartlead's windows)"
     )
     text = (
         f"Connecting the same {mailboxes:,} mailboxes over OAuth with the SDK's own Microsoft sign-in takes "
-        f"{_duration(job['wall_s'])}: per mailbox {job['microsoft_per_mailbox']:.0f} Microsoft token requests "
+        f"{duration(job['wall_s'], 0)}: per mailbox {job['microsoft_per_mailbox']:.0f} Microsoft token requests "
         f"(password grant, refresh preflight) and {job['smartlead_per_mailbox']:.2f} Smartlead requests "
         f"({what}). That is {bound}. Smartlead's windows bound it, not the sign-ins "
         f"({job['per_tenant']} at once per tenant, {job['tenants_at_once']} tenants at once: Microsoft alone "
-        f"would need {_duration(job['microsoft_bound_s'])})."
+        f"would need {duration(job['microsoft_bound_s'], 0)})."
     )
     # A number and its unit stay on one line (textwrap does not break at a no-break space).
     text = re.sub(r"(\d) (min|s|h)\b", "\\1\u00a0\\2", text)

@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 
 from bench._bounds import rate_bound
-from bench._common import Result, Scale, Target, summary
+from bench._common import Result, Scale, Target, duration, summary
 from bench._fleet import FleetSpec, build_sandbox
 from bench._virtual import LatencyModel, LatencyTransport, Traffic, run_virtual
 from bench.scenarios.real_limits import SMARTLEAD_LIMITS, WARMUP_PER_DAY, day_one_spec
@@ -216,12 +216,6 @@ def _accounts(sb: Sandbox) -> dict[str, Any]:
     }
 
 
-def _duration(seconds: float) -> str:
-    if seconds >= 120:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds:.1f} s"
-
-
 def run(scale: Scale, results_dir: Path) -> Result:
     """Run the day-one OAuth connect once (simulated time is deterministic) and compare it with its bounds."""
     spec = day_one_spec(scale)
@@ -331,8 +325,8 @@ def run(scale: Scale, results_dir: Path) -> Result:
         Target(
             "connect: efficiency = bound / wall",
             ">= 0.9",
-            f"{efficiency:.2f} (bound {_duration(bound)} for {unavoidable:,} unavoidable Smartlead requests: "
-            f"a save per mailbox and {pages} list pages; wall {_duration(wall)})",
+            f"{efficiency:.2f} (bound {duration(bound)} for {unavoidable:,} unavoidable Smartlead requests: "
+            f"a save per mailbox and {pages} list pages; wall {duration(wall)})",
             efficiency >= 0.9,
             note=f"{job['smartlead_reads_by_id']:,} reads by id beside the saves and list pages: the pacing row "
             "below shows the client keeps Smartlead's windows full with the requests it makes"
@@ -344,8 +338,8 @@ def run(scale: Scale, results_dir: Path) -> Result:
         Target(
             "connect: pacing = bound of the requests made / wall",
             ">= 0.9",
-            f"{pacing:.2f} (bound {_duration(pacing_bound)} for {job['smartlead_requests']:,} Smartlead "
-            f"requests; wall {_duration(wall)})",
+            f"{pacing:.2f} (bound {duration(pacing_bound)} for {job['smartlead_requests']:,} Smartlead "
+            f"requests; wall {duration(wall)})",
             pacing >= 0.9,
         )
     )
@@ -355,9 +349,9 @@ def run(scale: Scale, results_dir: Path) -> Result:
         Target(
             "what bounds the wall: Smartlead's windows, not Microsoft's per-tenant concurrency",
             "Microsoft-only time <= 5% of the wall",
-            f"bounded by {bounded_by} (Smartlead's bound {_duration(pacing_bound)}; Microsoft's "
-            f"{_duration(ms_bound)} at {job['per_tenant']} per tenant, {job['tenants_at_once']} tenants at once); "
-            f"Microsoft-only time {_duration(job['microsoft_only_s'])} ({100 * share:.1f}% of the wall)",
+            f"bounded by {bounded_by} (Smartlead's bound {duration(pacing_bound)}; Microsoft's "
+            f"{duration(ms_bound)} at {job['per_tenant']} per tenant, {job['tenants_at_once']} tenants at once); "
+            f"Microsoft-only time {duration(job['microsoft_only_s'])} ({100 * share:.1f}% of the wall)",
             bounded_by == "Smartlead" and share <= 0.05,
             note="each batch of tenants is signed in before its saves start and after the previous "
             "batch's saves ended, so sign-in time adds to the wall instead of overlapping Smartlead's waits"
@@ -391,7 +385,7 @@ def run(scale: Scale, results_dir: Path) -> Result:
             f"Smartlead: {job['smartlead_reads_by_id']:,} of the {job['smartlead_requests']:,} requests are "
             "GET /email-accounts/{id} after each save-oauth (the OAuth apply reads every account back for its "
             "connection state; the SMTP and ready-made-token paths do not). At Smartlead's 1 request/s they "
-            f"double the bound from {_duration(bound)} to {_duration(pacing_bound)}. The list rows the "
+            f"double the bound from {duration(bound)} to {duration(pacing_bound)}. The list rows the "
             "apply's read-back walk already fetches carry is_smtp_success, is_imap_success and "
             "smtp_failure_error, so the state could be checked there for one request per mailbox."
         )
@@ -399,8 +393,8 @@ def run(scale: Scale, results_dir: Path) -> Result:
         f"Microsoft: {job['microsoft_requests']:,} token requests and {job['microsoft_429']} 429s. The sign-ins run "
         f"{job['per_tenant']} at once per tenant and {job['tenants_at_once']} tenants at once, a batch of "
         f"{job['tenants_at_once']} tenants at a time, each batch's sign-ins before its saves; Microsoft alone would "
-        f"need {_duration(ms_bound)}, and the time with a token request but no Smartlead request in flight is "
-        f"{_duration(job['microsoft_only_s'])}, part of which the 60-second window wins back as a burst. "
+        f"need {duration(ms_bound)}, and the time with a token request but no Smartlead request in flight is "
+        f"{duration(job['microsoft_only_s'])}, part of which the 60-second window wins back as a burst. "
         f"Real time for the whole run: {real_s:.0f} s."
     )
     result.write(results_dir)

@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 
 from bench._bounds import load_tenantcore_path, rate_bound
-from bench._common import Result, Scale, Target, summary
+from bench._common import Result, Scale, Target, duration, summary
 from bench._fleet import FleetSpec, build_sandbox
 from bench._virtual import LatencyModel, LatencyTransport, SyncLatencyTransport, Traffic, run_virtual
 from bench.naive_baseline import NaiveResult, align_naively, connect_naively, load_naively, nightly_naively
@@ -326,12 +326,6 @@ def _bound(job: str, counts: dict[str, int], spec: FleetSpec, model: LatencyMode
 # ----------------------------------------------------------------------------- the scenario
 
 
-def _minutes(seconds: float) -> str:
-    if seconds >= 120:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds:.1f} s"
-
-
 def run(scale: Scale, results_dir: Path) -> Result:
     """Run both stories once (simulated time is deterministic) and compare each job with its bound."""
     spec = day_one_spec(scale)
@@ -376,9 +370,9 @@ def run(scale: Scale, results_dir: Path) -> Result:
             Target(
                 f"{name}: efficiency = bound / wall",
                 ">= 0.9",
-                f"{efficiency:.2f} (bound {_minutes(bound)}, wall {_minutes(mine['wall_s'])}; "
+                f"{efficiency:.2f} (bound {duration(bound)}, wall {duration(mine['wall_s'])}; "
                 f"{mine['smartlead_requests']} Smartlead requests, {unavoidable[name]['smartlead']} unavoidable; "
-                f"naive {_minutes(theirs['wall_s'])}, {theirs['smartlead_requests']} requests)",
+                f"naive {duration(theirs['wall_s'])}, {theirs['smartlead_requests']} requests)",
                 efficiency >= 0.9,
             )
         )
@@ -398,7 +392,7 @@ def run(scale: Scale, results_dir: Path) -> Result:
         Target(
             f"nightly check, {spec.mailboxes} accounts with warmup in use",
             "<= 10 simulated minutes",
-            f"{_minutes(nightly_wall)} (naive {_minutes(naive['nightly']['wall_s'])})",
+            f"{duration(nightly_wall)} (naive {duration(naive['nightly']['wall_s'])})",
             nightly_wall <= 600,
         )
     )
@@ -416,7 +410,7 @@ def run(scale: Scale, results_dir: Path) -> Result:
         Target(
             f"align on the full fleet ({spec.mailboxes} accounts) vs the naive script",
             ">= 30x",
-            f"{align_speedup:.1f}x (naive {_minutes(naive['align']['wall_s'])}, tenantlead {_minutes(ours['align']['wall_s'])})",
+            f"{align_speedup:.1f}x (naive {duration(naive['align']['wall_s'])}, tenantlead {duration(ours['align']['wall_s'])})",
             align_speedup >= 30,
         )
     )
