@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import weakref
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import httpx
 
-from tenantlead._core.config import is_loopback
 from tenantlead._core.redact import redact_url
+from tenantlead._core.sandbox_hint import is_sandbox_url
 
 if TYPE_CHECKING:
     from tenantlead.cli._session import Session
@@ -31,24 +30,15 @@ __all__ = [
     "current",
     "finish",
     "forget",
-    "is_sandbox_url",
     "mark_json",
     "watch",
 ]
 
 #: The header every answer of the loopback server carries (``tenantlead.sandbox.server``).
 SANDBOX_HEADER = "x-tenantlead-sandbox"
-#: The path prefixes of the loopback server's base URLs.
-_SANDBOX_PREFIXES = ("/tenantcore/", "/smartlead/")
 _WATCHES: weakref.WeakKeyDictionary[Session, SandboxWatch] = weakref.WeakKeyDictionary()
 #: The watch of the command being run, for its error report (which comes after the session closed).
 _CURRENT: list[SandboxWatch] = []
-
-
-def is_sandbox_url(url: str) -> bool:
-    """Whether ``url`` is a base URL of the loopback sandbox (loopback host, sandbox path prefix)."""
-    parts = urlsplit(url)
-    return is_loopback(parts.hostname) and (parts.path.rstrip("/") + "/").startswith(_SANDBOX_PREFIXES)
 
 
 class SandboxWatch:
