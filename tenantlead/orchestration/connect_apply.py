@@ -28,7 +28,6 @@ from tenantlead.microsoft import (
     SignInError,
     SignInLedger,
     as_sign_in_error,
-    classify_text,
     sign_in_many_flow,
 )
 from tenantlead.orchestration import _calls
@@ -39,6 +38,7 @@ from tenantlead.orchestration.connect_oauth import (
     is_slot_limit,
     read_back_problem,
     sign_in_result,
+    text_finding,
 )
 from tenantlead.orchestration.results import (
     ApplyResult,
@@ -305,7 +305,11 @@ class ConnectRun(PhasedRun):
         detail = describe_error(error)
         if exists:
             detail = "the address is connected in another Smartlead user's workspace: " + detail
-        save_code, save_fix = _oauth_save_finding(error) if kind == "OUTLOOK" else (None, None)
+        # Smartlead verifies a token when it saves it and answers Microsoft's text inside its own
+        # error (ACCOUNT_VERIFICATION_FAILED: ... AADSTS50000 ...): that cause's finding, not the
+        # generic hint about hosts and passwords.
+        found = text_finding(str(error)) if kind == "OUTLOOK" and isinstance(error, APIError) else None
+        save_code, save_fix = found or (None, None)
         self.collector.add(
             ItemResult(
                 subject=item.address,
@@ -583,23 +587,6 @@ class ConnectRun(PhasedRun):
 def _converged(item: ConnectItem) -> str:
     """How an existing account's converged write reads in its result (nothing for a new account)."""
     return " (the account existed without them: converged)" if item.action == "update" else ""
-
-
-def _oauth_save_finding(error: Exception) -> tuple[str | None, str | None]:
-    """The TL4xx code and fix of a refused ``save-oauth`` whose text names Microsoft's reason.
-
-    Smartlead verifies the token when it saves it and answers Microsoft's text inside its own
-    error (``ACCOUNT_VERIFICATION_FAILED: ... AADSTS50000 ...``); the generic hint about hosts
-    and passwords would send the user the wrong way.
-    """
-    if not isinstance(error, APIError):
-        return None, None
-    diagnosis = classify_text(str(error))
-    if diagnosis is None:
-        return None, None
-    from tenantlead.orchestration.checks_microsoft import CODE_FOR_CAUSE
-
-    return CODE_FOR_CAUSE[diagnosis.cause], diagnosis.fix
 
 
 class _NoSlot(Exception):

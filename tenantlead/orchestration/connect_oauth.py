@@ -57,6 +57,7 @@ __all__ = [
     "consent_states",
     "is_slot_limit",
     "read_back_problem",
+    "text_finding",
 ]
 
 #: The name orchestration flows address the Microsoft identity client by.
@@ -271,6 +272,16 @@ class SlotGate:
 # ----------------------------------------------------------------------------- read back
 
 
+def text_finding(text: str | None) -> tuple[str, str] | None:
+    """``(TL4xx code, fix)`` of free text naming Microsoft's reason (an AADSTS code or an SMTP reply), else None."""
+    diagnosis = classify_text(text)
+    if diagnosis is None:
+        return None
+    from tenantlead.orchestration.checks_microsoft import CODE_FOR_CAUSE
+
+    return CODE_FOR_CAUSE[diagnosis.cause], diagnosis.fix
+
+
 def read_back_problem(account: Any) -> tuple[str, str, str] | None:
     """``(code, detail, fix)`` when a saved OUTLOOK account reads back not connected, else None."""
     smtp_ok = getattr(account, "is_smtp_success", None)
@@ -280,16 +291,13 @@ def read_back_problem(account: Any) -> tuple[str, str, str] | None:
     text = (
         getattr(account, "smtp_failure_error", None) or getattr(account, "imap_failure_error", None) or ""
     ).strip()
-    diagnosis = classify_text(text) if text else None
-    from tenantlead.orchestration.checks_microsoft import CODE_FOR_CAUSE
+    found = text_finding(text)
+    if found is None:
+        from tenantlead.orchestration.checks_microsoft import CODE_FOR_CAUSE
 
-    cause = diagnosis.cause if diagnosis is not None else SignInCause.UNKNOWN
-    fix = diagnosis.fix if diagnosis is not None else "Read Smartlead's error text; reconnect the account."
-    return (
-        CODE_FOR_CAUSE[cause],
-        f"saved, but Smartlead reads it back not connected: {text or 'no error text'}",
-        fix,
-    )
+        found = (CODE_FOR_CAUSE[SignInCause.UNKNOWN], "Read Smartlead's error text; reconnect the account.")
+    code, fix = found
+    return code, f"saved, but Smartlead reads it back not connected: {text or 'no error text'}", fix
 
 
 def sign_in_result(error: SignInError, app: MicrosoftApp | None) -> tuple[str, str, str]:
