@@ -32,6 +32,7 @@ from tenantlead.tenantcore.resources import tenants as tc_tenants
 
 __all__ = [
     "SMARTLEAD",
+    "TAG_LIST_CHUNK",
     "TENANTCORE",
     "add_tags",
     "bulk_update",
@@ -199,8 +200,12 @@ def bulk_update(account_ids: list[int], **fields: Any) -> Flow[BatchResult[str]]
     return on(SMARTLEAD, _later(partial(sl_accounts.bulk_update_flow, account_ids, **fields)))
 
 
+#: Addresses per ``tag-list`` read (the API documents no cap; 100, like a page of the list).
+TAG_LIST_CHUNK = 100
+
+
 def tags_for(emails: list[str]) -> Flow[list[AccountTags]]:
-    """``sl.email_accounts.tags_for(emails)``: the tags of up to 100 accounts, by address (one request)."""
+    """``sl.email_accounts.tags_for(emails)``: the tags of up to [`TAG_LIST_CHUNK`][tenantlead.orchestration._calls.TAG_LIST_CHUNK] accounts, by address (one request)."""
     return _sl(partial(sl_accounts.tags_for_request, emails))
 
 

@@ -137,10 +137,6 @@ def _load_flow(
     }
 
 
-#: Addresses per ``tag-list`` read (the API documents no cap; 100, like a page of the list).
-TAG_LIST_CHUNK = 100
-
-
 def _with_tags(
     accounts: list[EmailAccount], parallel: int, report: Callable[[str, int, int], None]
 ) -> Flow[list[EmailAccount]]:
@@ -149,7 +145,7 @@ def _with_tags(
     The account list carries no tags; an account ``tag-list`` leaves out has none.
     """
     emails = [a.from_email for a in accounts]
-    chunks = [emails[i : i + TAG_LIST_CHUNK] for i in range(0, len(emails), TAG_LIST_CHUNK)]
+    chunks = [emails[i : i + _calls.TAG_LIST_CHUNK] for i in range(0, len(emails), _calls.TAG_LIST_CHUNK)]
     finished = 0
 
     def chunk_done(index: int, _: Outcome[Any]) -> None:

@@ -25,6 +25,7 @@ from tenantlead._core.flow import Flow
 from tenantlead._core.request import APIRequest
 from tenantlead.errors import APIError, NotFoundError, ValidationError
 from tenantlead.microsoft import Secret
+from tenantlead.orchestration._calls import TAG_LIST_CHUNK
 from tenantlead.orchestration.migrate_snapshot import AccountSnapshot, setting_differences
 from tenantlead.orchestration.migrate_tokens import TokenMinter, failure_cause
 from tenantlead.smartlead.models import AccountTags, AccountWriteResult, EmailAccount, EmailAccountType
@@ -101,10 +102,6 @@ def _find(email: str) -> Flow[list[EmailAccount]]:
     return [a for a in page.items if a.from_email.lower() == email]
 
 
-#: Addresses per ``tag-list`` read while snapshotting (the API documents no cap; 100 like a page).
-TAG_LIST_CHUNK = 100
-
-
 def _tags_in(rows: list[AccountTags], email: str, account_id: int) -> list[int]:
     """The tag ids ``tag-list`` reported for this address and account."""
     out: list[int] = []
@@ -120,7 +117,7 @@ def _tags(email: str, account_id: int) -> Flow[list[int]]:
 
 
 def tags_flow(emails: list[str]) -> Flow[list[AccountTags]]:
-    """The ``tag-list`` rows of up to [`TAG_LIST_CHUNK`][tenantlead.orchestration.migrate_flows.TAG_LIST_CHUNK] addresses (one request)."""
+    """The ``tag-list`` rows of up to [`TAG_LIST_CHUNK`][tenantlead.orchestration._calls.TAG_LIST_CHUNK] addresses (one request)."""
     rows: list[AccountTags] = yield _accounts.tags_for_request(emails)
     return rows
 
