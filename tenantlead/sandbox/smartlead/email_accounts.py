@@ -375,34 +375,23 @@ def _suspend_target(ctx: Ctx) -> SlAccount:
     return acc
 
 
-def suspend(ctx: Ctx) -> SimResponse:
-    """PUT /email-accounts/suspend/{id} (§2.11)."""
+def _suspension(ctx: Ctx, suspended: bool, message: str) -> SimResponse:
     acc = _suspend_target(ctx)
-    _set_suspended(acc, True)
+    _set_suspended(acc, suspended)
     acc.updated_at = ctx.now()
     return json_response(
-        200,
-        {
-            "success": True,
-            "message": "Email account suspended successfully",
-            "data": {"accountId": acc.id, "isSuspended": True},
-        },
+        200, {"success": True, "message": message, "data": {"accountId": acc.id, "isSuspended": suspended}}
     )
+
+
+def suspend(ctx: Ctx) -> SimResponse:
+    """PUT /email-accounts/suspend/{id} (§2.11)."""
+    return _suspension(ctx, True, "Email account suspended successfully")
 
 
 def unsuspend(ctx: Ctx) -> SimResponse:
     """DELETE /email-accounts/unsuspend/{id} (§2.11; the message text is a [GAP] guess)."""
-    acc = _suspend_target(ctx)
-    _set_suspended(acc, False)
-    acc.updated_at = ctx.now()
-    return json_response(
-        200,
-        {
-            "success": True,
-            "message": "Email account unsuspended successfully",
-            "data": {"accountId": acc.id, "isSuspended": False},
-        },
-    )
+    return _suspension(ctx, False, "Email account unsuspended successfully")
 
 
 # --------------------------------------------------------------------------- bulk update
